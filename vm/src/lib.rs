@@ -1,0 +1,3 @@
+//! # quarry-vm
+//!
+//! The EVM interpreter and the state-transition function. Under construction.
