@@ -1,4 +1,13 @@
 //! # quarry-primitives
 //!
-//! The vocabulary every Quarry crate speaks. Under construction.
+//! The vocabulary every Quarry crate speaks: Ethereum's value types (from `alloy-primitives`)
+//! and canonical RLP (from `alloy-rlp`), signed transactions, Quarry's proof-of-work header and
+//! block, receipts and logs, the genesis/chain spec, and the one `codec` for Quarry's own binary
+//! records. It owns encodings and pure rules about them; it never does I/O beyond parsing bytes
+//! handed to it, and never holds consensus state.
+
+pub mod crypto;
+pub mod transaction;
+
 pub use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
+pub use alloy_rlp as rlp;
