@@ -6,8 +6,18 @@
 //! records. It owns encodings and pure rules about them; it never does I/O beyond parsing bytes
 //! handed to it, and never holds consensus state.
 
+pub mod block;
+pub mod codec;
 pub mod crypto;
+pub mod genesis;
+pub mod header;
+pub mod pow;
+pub mod receipt;
 pub mod transaction;
 
-pub use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
+pub use alloy_primitives::{keccak256, Address, Bloom, Bytes, B256, U256};
 pub use alloy_rlp as rlp;
+pub use block::Block;
+pub use header::Header;
+pub use receipt::{Log, Receipt};
+pub use transaction::{SignedTransaction, Transaction, TxError, TxType};
