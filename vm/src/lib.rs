@@ -5,6 +5,8 @@
 //! [`Database`] and changes go out as data for the caller to commit.
 
 pub mod database;
+pub mod fixtures;
 pub mod precompiles;
+pub mod txtest;
 
 pub use database::{AccountInfo, Database, KECCAK_EMPTY};
