@@ -1,0 +1,251 @@
+//! Experiments: a protocol packaged with its workload, fault model and checkers, so the CLI
+//! (`quarry-lab run`, `sweep`) can run any of them by name.
+//!
+//! Adding a protocol to the CLI = implement [`Experiment`] for a unit struct in
+//! `src/protocols/<name>.rs` and add one line to [`crate::protocols::REGISTRY`]. The usual body
+//! of [`Experiment::run`] is: build a [`Workload`], call [`simulate`], turn the history into a
+//! checker's input, and return a [`RunReport`].
+
+use serde::Serialize;
+
+use crate::check::{PropertyKind, Verdict};
+use crate::protocol::{NodeId, Protocol, Time};
+use crate::sim::{
+    FaultPlan, History, LatencyModel, Metrics, NetworkConfig, ScheduledPartition, SimConfig,
+    Simulation, Streams, TraceLine, Workload,
+};
+
+/// The knobs of one run, as given on the command line. Times in µs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunConfig {
+    /// Number of processes.
+    pub n: usize,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// How many processes crash (chosen and timed by the faults stream).
+    pub crash: usize,
+    /// If set, each crashed process recovers this many µs after crashing (crash-recovery).
+    pub recover_after: Option<Time>,
+    /// Crashes happen at a uniform time in `[0, crash_window)` µs.
+    pub crash_window: Time,
+    /// Latency model, loss, duplication, reordering.
+    pub network: NetworkConfig,
+    /// Scheduled partitions.
+    pub partitions: Vec<ScheduledPartition>,
+    /// Maximum clock drift fraction.
+    pub clock_drift: f64,
+    /// Simulated-time budget of the run, µs.
+    pub time_limit: Time,
+    /// Record a trace.
+    pub trace: bool,
+}
+
+impl RunConfig {
+    /// `n` processes, `seed`, no faults, default network, 60 s budget, no trace.
+    pub fn new(n: usize, seed: u64) -> Self {
+        RunConfig {
+            n,
+            seed,
+            crash: 0,
+            recover_after: None,
+            crash_window: 50_000,
+            network: NetworkConfig::default(),
+            partitions: Vec::new(),
+            clock_drift: 0.0,
+            time_limit: 60_000_000,
+            trace: false,
+        }
+    }
+
+    /// The simulator configuration for this run.
+    pub fn sim_config(&self) -> SimConfig {
+        SimConfig {
+            network: self.network,
+            time_limit: self.time_limit,
+            record_trace: self.trace,
+            ..SimConfig::new(self.n, self.seed)
+        }
+    }
+
+    /// The correct processes of a finished run: never crashed (crash-stop), or up at the end
+    /// when crashed processes recover (crash-recovery, CGR §2.2.4).
+    pub fn correct<R, O>(&self, history: &History<R, O>) -> std::collections::BTreeSet<NodeId> {
+        let up =
+            if self.recover_after.is_some() { &history.up_at_end } else { &history.never_crashed };
+        up.iter().copied().collect()
+    }
+
+    /// The fault plan for this run, drawn from the seed's faults stream.
+    pub fn fault_plan(&self) -> FaultPlan {
+        let mut rng = Streams::new(self.seed).faults;
+        let mut plan = FaultPlan::random_crashes(
+            &mut rng,
+            self.n,
+            self.crash,
+            self.crash_window,
+            self.recover_after,
+        );
+        plan.partitions = self.partitions.clone();
+        plan.clock_drift = self.clock_drift;
+        plan
+    }
+}
+
+/// Latency-to-decision statistics in simulated µs, measured from the first request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Latency {
+    /// Earliest decision/delivery.
+    pub first: Time,
+    /// Mean over all decisions/deliveries.
+    pub mean: Time,
+    /// Latest decision/delivery.
+    pub max: Time,
+}
+
+impl Latency {
+    /// Statistics of `times - start` (all zero when `times` is empty).
+    pub fn from_times(start: Time, times: impl IntoIterator<Item = Time>) -> Self {
+        let delays: Vec<Time> = times.into_iter().map(|t| t.saturating_sub(start)).collect();
+        if delays.is_empty() {
+            return Latency::default();
+        }
+        Latency {
+            first: *delays.iter().min().expect("non-empty"),
+            mean: delays.iter().sum::<Time>() / delays.len() as Time,
+            max: *delays.iter().max().expect("non-empty"),
+        }
+    }
+}
+
+/// What one run produced: human lines, metrics, checker verdicts, optionally the trace.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    /// The seed that replays this run.
+    pub seed: u64,
+    /// One line per decision/delivery worth printing, e.g. `node 2 decided 7 at 12.3 ms`.
+    pub outcomes: Vec<String>,
+    /// Number of decisions (consensus), deliveries (broadcast) or committed slots (SMR).
+    pub decisions: u64,
+    /// Latency from the first request to each decision.
+    pub latency: Latency,
+    /// Raw counters.
+    pub metrics: Metrics,
+    /// Simulated time at which the run ended, µs.
+    pub end_time: Time,
+    /// One verdict per checked property.
+    pub verdicts: Vec<Verdict>,
+    /// The trace, if requested.
+    #[serde(skip)]
+    pub trace: Vec<TraceLine>,
+}
+
+impl RunReport {
+    /// Messages sent per decision (`NaN`-free: 0 when nothing was decided).
+    pub fn messages_per_decision(&self) -> f64 {
+        per(self.metrics.messages_sent, self.decisions)
+    }
+
+    /// Bytes sent per decision.
+    pub fn bytes_per_decision(&self) -> f64 {
+        per(self.metrics.bytes_sent, self.decisions)
+    }
+
+    /// Violated safety properties.
+    pub fn safety_violations(&self) -> impl Iterator<Item = &Verdict> {
+        self.verdicts.iter().filter(|v| v.kind == PropertyKind::Safety && !v.holds())
+    }
+
+    /// Violated liveness properties.
+    pub fn liveness_failures(&self) -> impl Iterator<Item = &Verdict> {
+        self.verdicts.iter().filter(|v| v.kind == PropertyKind::Liveness && !v.holds())
+    }
+}
+
+fn per(count: u64, decisions: u64) -> f64 {
+    if decisions == 0 {
+        0.0
+    } else {
+        count as f64 / decisions as f64
+    }
+}
+
+/// A runnable protocol: name, documentation, and a `run` that simulates and checks.
+pub trait Experiment: Sync {
+    /// CLI name, lower-case with dashes, e.g. `paxos`.
+    fn name(&self) -> &'static str;
+    /// One line: what the protocol does and its source.
+    fn description(&self) -> &'static str;
+    /// The faults it is meant to survive, e.g. `crash-stop, f < n/2; loss; partitions that heal`.
+    fn fault_model(&self) -> &'static str;
+    /// Default number of processes.
+    fn default_n(&self) -> usize {
+        3
+    }
+    /// Simulate one run under `config` and check it.
+    fn run(&self, config: &RunConfig) -> RunReport;
+}
+
+/// What [`simulate`] returns: the history, the counters, the trace and the end time.
+pub struct Simulated<P: Protocol> {
+    /// The recorded history.
+    pub history: History<P::Request, P::Output>,
+    /// Counters.
+    pub metrics: Metrics,
+    /// The trace (empty unless requested).
+    pub trace: Vec<TraceLine>,
+    /// Simulated time at the end, µs.
+    pub end_time: Time,
+}
+
+/// Run `factory`'s protocol under `config` with `workload` and the config's fault plan.
+pub fn simulate<P: Protocol + 'static>(
+    config: &RunConfig,
+    factory: impl Fn(NodeId, usize) -> P + 'static,
+    workload: Workload<P::Request>,
+) -> Simulated<P> {
+    let mut sim = Simulation::new(config.sim_config(), factory)
+        .with_workload(workload)
+        .with_faults(config.fault_plan());
+    sim.run();
+    Simulated {
+        history: sim.history(),
+        metrics: sim.metrics(),
+        trace: sim.trace().to_vec(),
+        end_time: sim.now(),
+    }
+}
+
+/// Parse a latency spec: `const:MS`, `uniform:MIN-MAX`, `exp:MIN+MEAN`, `lognormal:MU,SIGMA`
+/// (times in milliseconds; MU and SIGMA of ln(µs)).
+///
+/// # Errors
+/// A message naming the bad spec.
+pub fn parse_latency(spec: &str) -> Result<LatencyModel, String> {
+    let bad = || {
+        format!("bad latency {spec:?}: expected const:MS, uniform:MIN-MAX, exp:MIN+MEAN or lognormal:MU,SIGMA")
+    };
+    let ms = |t: &str| t.trim().parse::<f64>().map(|v| (v * 1000.0) as Time).map_err(|_| bad());
+    let (kind, args) = spec.split_once(':').ok_or_else(bad)?;
+    match kind {
+        "const" => Ok(LatencyModel::Constant(ms(args)?)),
+        "uniform" => {
+            let (a, b) = args.split_once('-').ok_or_else(bad)?;
+            Ok(LatencyModel::Uniform { min: ms(a)?, max: ms(b)? })
+        }
+        "exp" => {
+            let (a, b) = args.split_once('+').ok_or_else(bad)?;
+            Ok(LatencyModel::Exponential { min: ms(a)?, mean: ms(b)? })
+        }
+        "lognormal" => {
+            let (a, b) = args.split_once(',').ok_or_else(bad)?;
+            let f = |t: &str| t.trim().parse::<f64>().map_err(|_| bad());
+            Ok(LatencyModel::LogNormal { mu: f(a)?, sigma: f(b)? })
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// Format µs as milliseconds with one decimal, for reports.
+pub fn ms(t: Time) -> String {
+    format!("{:.1} ms", t as f64 / 1000.0)
+}

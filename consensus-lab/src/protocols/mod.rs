@@ -1,0 +1,24 @@
+//! The protocols, one module per protocol (`src/protocols/<name>.rs`), and the registry the CLI
+//! runs them from.
+//!
+//! To add a protocol: write the module (the [`crate::protocol::Protocol`] impl, its scripted
+//! tests, and an [`Experiment`] unit struct), declare it below, and add **one line** to
+//! [`REGISTRY`]. Keep the lists sorted by name to keep merges trivial.
+
+use crate::experiment::Experiment;
+
+pub mod beb;
+pub mod paxos;
+
+/// Every experiment `quarry-lab list` shows, one line each.
+pub static REGISTRY: &[&dyn Experiment] = &[
+    &beb::BestEffortBroadcast,
+    &paxos::SingleDecreePaxos,
+    &paxos::BrokenPaxosMinorityQuorum,
+    &paxos::BrokenPaxosForgetfulAcceptor,
+];
+
+/// The experiment called `name`, if registered.
+pub fn lookup(name: &str) -> Option<&'static dyn Experiment> {
+    REGISTRY.iter().copied().find(|e| e.name() == name)
+}
