@@ -8,9 +8,8 @@ use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 
 /// keccak256 of the empty byte string: the code hash of every account without code
 /// (Yellow Paper §4.1, `codeHash` of a non-contract account).
-pub const KECCAK_EMPTY: B256 = alloy_primitives::b256!(
-    "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
-);
+pub const KECCAK_EMPTY: B256 =
+    alloy_primitives::b256!("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
 
 /// What the state holds for one account besides its storage (Yellow Paper §4.1).
 ///
@@ -73,4 +72,13 @@ pub trait Database {
     /// The hash of block `number` (BLOCKHASH, Yellow Paper §9.4.1); callers only ask for the
     /// 256 most recent ancestors. Zero when unknown.
     fn block_hash(&mut self, number: u64) -> Result<B256, Self::Error>;
+
+    /// `true` if `address` has at least one non-zero storage slot. CREATE and CREATE2 treat
+    /// such a target as a collision (EIP-7610). The default answers `false`, which is right for
+    /// every state reachable by normal execution; implementations that can hold such state
+    /// (state tests, imported genesis) should override it.
+    fn has_storage(&mut self, address: Address) -> Result<bool, Self::Error> {
+        let _ = address;
+        Ok(false)
+    }
 }

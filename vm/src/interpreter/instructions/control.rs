@@ -1,0 +1,102 @@
+//! Control flow and stack manipulation: STOP, JUMP/JUMPI/JUMPDEST, PC, GAS, PUSH0–PUSH32,
+//! DUP1–DUP16, SWAP1–SWAP16, POP, RETURN, REVERT, INVALID (Yellow Paper appendix H.2; EIP-140,
+//! EIP-3855).
+
+use alloy_primitives::U256;
+
+use crate::interpreter::{Host, InstructionResult, Interpreter};
+use crate::result::HaltReason;
+
+/// STOP: ends the frame successfully with no output.
+pub fn stop<H: Host>(i: &mut Interpreter, _: &mut H) {
+    i.result = InstructionResult::Stop;
+}
+
+/// An undefined opcode or INVALID (0xfe): exceptional halt.
+pub fn invalid<H: Host>(i: &mut Interpreter, _: &mut H) {
+    i.halt(HaltReason::InvalidOpcode);
+}
+
+fn jump_to(i: &mut Interpreter, dest: U256) {
+    match usize::try_from(dest) {
+        Ok(d) if i.code.is_jumpdest(d) => i.pc = d,
+        _ => i.halt(HaltReason::InvalidJump),
+    }
+}
+
+/// JUMP: continues at a JUMPDEST.
+pub fn jump<H: Host>(i: &mut Interpreter, _: &mut H) {
+    pop!(i, dest);
+    jump_to(i, dest);
+}
+
+/// JUMPI: continues at a JUMPDEST if the condition is non-zero.
+pub fn jumpi<H: Host>(i: &mut Interpreter, _: &mut H) {
+    pop!(i, dest, cond);
+    if !cond.is_zero() {
+        jump_to(i, dest);
+    }
+}
+
+/// JUMPDEST: marks a jump destination; does nothing.
+pub fn jumpdest<H: Host>(_: &mut Interpreter, _: &mut H) {}
+
+/// PC: the address of this instruction.
+pub fn pc<H: Host>(i: &mut Interpreter, _: &mut H) {
+    push!(i, U256::from(i.pc - 1));
+}
+
+/// GAS: gas left after this instruction.
+pub fn gas<H: Host>(i: &mut Interpreter, _: &mut H) {
+    push!(i, U256::from(i.gas.remaining));
+}
+
+/// POP: drops the top item.
+pub fn pop<H: Host>(i: &mut Interpreter, _: &mut H) {
+    pop!(i, _x);
+}
+
+/// PUSH0 (EIP-3855): pushes zero.
+pub fn push0<H: Host>(i: &mut Interpreter, _: &mut H) {
+    push!(i, U256::ZERO);
+}
+
+/// PUSH1–PUSH32: pushes the next `N` code bytes as a big-endian word (zeros past the end).
+pub fn push<const N: usize, H: Host>(i: &mut Interpreter, _: &mut H) {
+    let start = i.pc;
+    let value = U256::from_be_slice(&i.code.padded()[start..start + N]);
+    push!(i, value);
+    i.pc += N;
+}
+
+/// DUP1–DUP16: duplicates the `N`-th item.
+pub fn dup<const N: usize, H: Host>(i: &mut Interpreter, _: &mut H) {
+    if let Err(overflow) = i.stack.dup(N) {
+        i.halt(if overflow { HaltReason::StackOverflow } else { HaltReason::StackUnderflow });
+    }
+}
+
+/// SWAP1–SWAP16: swaps the top with the `(N+1)`-th item.
+pub fn swap<const N: usize, H: Host>(i: &mut Interpreter, _: &mut H) {
+    if !i.stack.swap(N) {
+        i.halt(HaltReason::StackUnderflow);
+    }
+}
+
+fn finish(i: &mut Interpreter, result: InstructionResult) {
+    pop!(i, offset, len);
+    let (offset, len) = memory_range!(i, offset, len);
+    i.output = i.memory.slice(offset, len).to_vec().into();
+    i.result = result;
+}
+
+/// RETURN: ends the frame successfully with memory `[offset, offset+len)` as output.
+pub fn ret<H: Host>(i: &mut Interpreter, _: &mut H) {
+    finish(i, InstructionResult::Return);
+}
+
+/// REVERT (EIP-140): ends the frame, undoing its state changes, returning unused gas and
+/// memory `[offset, offset+len)` as revert data.
+pub fn revert<H: Host>(i: &mut Interpreter, _: &mut H) {
+    finish(i, InstructionResult::Revert);
+}

@@ -1,0 +1,360 @@
+//! The bytecode interpreter: one frame's stack, memory, gas and program counter, driven by a
+//! 256-entry dispatch table ([`table`]).
+//!
+//! The interpreter never recurses. When a CALL or CREATE needs a new frame it stops with an
+//! [`Action`] and the frame stack in [`crate::frame`] runs the child, then feeds the result
+//! back with [`Interpreter::insert_call_result`] or [`Interpreter::insert_create_result`].
+
+pub mod analysis;
+pub mod host;
+pub mod instructions;
+pub mod memory;
+pub mod stack;
+pub mod table;
+
+use std::sync::Arc;
+
+use alloy_primitives::{Address, Bytes, U256};
+
+pub use analysis::AnalyzedCode;
+pub use host::{Host, SelfDestructResult};
+pub use memory::Memory;
+pub use stack::{Stack, STACK_LIMIT};
+
+use crate::gas::Gas;
+use crate::result::HaltReason;
+
+/// What the last instruction asked the run loop to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstructionResult {
+    /// Keep going.
+    Continue,
+    /// STOP or the end of the code.
+    Stop,
+    /// RETURN.
+    Return,
+    /// REVERT (EIP-140).
+    Revert,
+    /// SELFDESTRUCT.
+    SelfDestruct,
+    /// A CALL or CREATE is waiting in [`Interpreter::action`].
+    CallOrCreate,
+    /// Exceptional halt.
+    Halt(HaltReason),
+    /// The database failed; the transaction cannot be executed.
+    Fatal,
+}
+
+impl InstructionResult {
+    /// `true` for the successful endings: STOP, RETURN, SELFDESTRUCT.
+    pub fn is_success(self) -> bool {
+        matches!(self, Self::Stop | Self::Return | Self::SelfDestruct)
+    }
+}
+
+/// The four message-call instructions (Yellow Paper §8, EIP-7, EIP-214).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallKind {
+    /// CALL (0xf1).
+    Call,
+    /// CALLCODE (0xf2).
+    CallCode,
+    /// DELEGATECALL (0xf4).
+    DelegateCall,
+    /// STATICCALL (0xfa).
+    StaticCall,
+}
+
+/// A message call to run in a new frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallInputs {
+    /// Which instruction made it.
+    pub kind: CallKind,
+    /// ADDRESS of the new frame (whose storage and balance it uses).
+    pub target: Address,
+    /// Account whose code runs.
+    pub code_address: Address,
+    /// CALLER of the new frame.
+    pub caller: Address,
+    /// CALLVALUE of the new frame, in wei.
+    pub value: U256,
+    /// Whether `value` moves from `caller` to `target` (CALL, CALLCODE).
+    pub transfer: bool,
+    /// Call data.
+    pub input: Bytes,
+    /// Gas given to the new frame (stipend included).
+    pub gas_limit: u64,
+    /// Static context (EIP-214).
+    pub is_static: bool,
+    /// Where in the caller's memory the return data goes: offset and length.
+    pub return_memory: (usize, usize),
+}
+
+/// How a CREATE-family instruction derives the new address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CreateScheme {
+    /// CREATE: keccak256(rlp([sender, nonce]))[12..] (Yellow Paper eq. 88).
+    Create,
+    /// CREATE2: keccak256(0xff ‖ sender ‖ salt ‖ keccak256(initcode))[12..] (EIP-1014).
+    Create2 {
+        /// The salt.
+        salt: U256,
+    },
+}
+
+/// A contract creation to run in a new frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreateInputs {
+    /// The creator.
+    pub caller: Address,
+    /// Endowment in wei.
+    pub value: U256,
+    /// Initcode.
+    pub init_code: Bytes,
+    /// Gas given to the new frame.
+    pub gas_limit: u64,
+    /// Address derivation.
+    pub scheme: CreateScheme,
+}
+
+/// How a frame ended: its result, output and gas.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrameResult {
+    /// Stop, Return, Revert, SelfDestruct, Halt or Fatal.
+    pub result: InstructionResult,
+    /// Return or revert data.
+    pub output: Bytes,
+    /// Gas left and refund counter.
+    pub gas: Gas,
+}
+
+/// What the run loop hands back to the frame stack.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Run a message call in a new frame.
+    Call(Box<CallInputs>),
+    /// Run a contract creation in a new frame.
+    Create(Box<CreateInputs>),
+    /// This frame is finished.
+    Return(FrameResult),
+}
+
+/// One executed step, as a tracer sees it (EIP-3155 fields).
+#[derive(Clone, Debug)]
+pub struct Step<'a> {
+    /// Program counter of the instruction.
+    pub pc: usize,
+    /// The opcode.
+    pub op: u8,
+    /// Gas left before the instruction.
+    pub gas: u64,
+    /// Gas the instruction took (for calls and creates, including the gas passed on).
+    pub gas_cost: u64,
+    /// Stack before the instruction, bottom first.
+    pub stack: &'a [U256],
+    /// Call depth, 1 for the outermost frame (EIP-3155).
+    pub depth: usize,
+    /// Memory size in bytes before the instruction.
+    pub memory_size: usize,
+    /// Refund counter of this frame after the instruction.
+    pub refund: i64,
+}
+
+/// Observer of execution, called once per executed instruction.
+pub trait Tracer {
+    /// Called after each instruction with what it saw before executing it.
+    fn step(&mut self, step: &Step<'_>);
+}
+
+/// The state of one executing frame.
+#[derive(Clone, Debug)]
+pub struct Interpreter {
+    /// Code being run.
+    pub code: Arc<AnalyzedCode>,
+    /// Program counter.
+    pub pc: usize,
+    /// Gas meter.
+    pub gas: Gas,
+    /// Word stack.
+    pub stack: Stack,
+    /// Memory.
+    pub memory: Memory,
+    /// Output of the last finished child frame (RETURNDATASIZE, EIP-211).
+    pub return_data: Bytes,
+    /// Call data.
+    pub input: Bytes,
+    /// ADDRESS: the account whose storage and balance this frame uses.
+    pub address: Address,
+    /// CALLER.
+    pub caller: Address,
+    /// CALLVALUE in wei.
+    pub value: U256,
+    /// Static context: state changes halt (EIP-214).
+    pub is_static: bool,
+    /// Depth, 0 for the transaction's own frame.
+    pub depth: usize,
+    /// Set by instructions to stop the loop.
+    pub result: InstructionResult,
+    /// RETURN/REVERT data.
+    pub output: Bytes,
+    /// Pending call or create, when `result` is `CallOrCreate`.
+    pub action: Option<Action>,
+}
+
+impl Interpreter {
+    /// A frame about to run `code` with `gas_limit` gas.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        code: Arc<AnalyzedCode>,
+        input: Bytes,
+        address: Address,
+        caller: Address,
+        value: U256,
+        gas_limit: u64,
+        is_static: bool,
+        depth: usize,
+    ) -> Self {
+        Self {
+            code,
+            pc: 0,
+            gas: Gas::new(gas_limit),
+            stack: Stack::new(),
+            memory: Memory::new(),
+            return_data: Bytes::new(),
+            input,
+            address,
+            caller,
+            value,
+            is_static,
+            depth,
+            result: InstructionResult::Continue,
+            output: Bytes::new(),
+            action: None,
+        }
+    }
+
+    /// Stops the frame with an exceptional halt.
+    #[inline(always)]
+    pub fn halt(&mut self, reason: HaltReason) {
+        self.result = InstructionResult::Halt(reason);
+    }
+
+    /// Runs until the frame ends or needs a child frame.
+    pub fn run<H: Host>(&mut self, host: &mut H, tracer: Option<&mut dyn Tracer>) -> Action {
+        match tracer {
+            None => self.run_plain(host),
+            Some(t) => self.run_traced(host, t),
+        }
+        self.take_action()
+    }
+
+    fn run_plain<H: Host>(&mut self, host: &mut H) {
+        let table = &table::Table::<H>::TABLE;
+        while self.result == InstructionResult::Continue {
+            let op = self.code.padded()[self.pc];
+            self.pc += 1;
+            if !self.gas.charge(table::STATIC_GAS[op as usize] as u64) {
+                self.halt(HaltReason::OutOfGas);
+                break;
+            }
+            table[op as usize](self, host);
+        }
+    }
+
+    fn run_traced<H: Host>(&mut self, host: &mut H, tracer: &mut dyn Tracer) {
+        let table = &table::Table::<H>::TABLE;
+        while self.result == InstructionResult::Continue {
+            let pc = self.pc;
+            let op = self.code.padded()[pc];
+            let gas_before = self.gas.remaining;
+            let stack = self.stack.data().to_vec();
+            let memory_size = self.memory.len();
+            self.pc += 1;
+            if self.gas.charge(table::STATIC_GAS[op as usize] as u64) {
+                table[op as usize](self, host);
+            } else {
+                self.halt(HaltReason::OutOfGas);
+            }
+            let gas_cost = match self.result {
+                InstructionResult::Halt(_) => gas_before,
+                _ => gas_before - self.gas.remaining,
+            };
+            tracer.step(&Step {
+                pc,
+                op,
+                gas: gas_before,
+                gas_cost,
+                stack: &stack,
+                depth: self.depth + 1,
+                memory_size,
+                refund: self.gas.refunded,
+            });
+        }
+    }
+
+    fn take_action(&mut self) -> Action {
+        if self.result == InstructionResult::CallOrCreate {
+            if let Some(action) = self.action.take() {
+                return action;
+            }
+        }
+        let mut gas = self.gas;
+        if let InstructionResult::Halt(_) | InstructionResult::Fatal = self.result {
+            gas.remaining = 0;
+            gas.refunded = 0;
+        }
+        if self.result == InstructionResult::Revert {
+            gas.refunded = 0;
+        }
+        let output = match self.result {
+            InstructionResult::Return | InstructionResult::Revert => {
+                std::mem::take(&mut self.output)
+            }
+            _ => Bytes::new(),
+        };
+        Action::Return(FrameResult { result: self.result, output, gas })
+    }
+
+    /// Resumes after a child call ended: return data, memory copy, unused gas, success flag.
+    pub fn insert_call_result(&mut self, return_memory: (usize, usize), child: FrameResult) {
+        let success = child.result.is_success();
+        let (offset, len) = return_memory;
+        let n = len.min(child.output.len());
+        self.memory.set(offset, &child.output[..n]);
+        self.return_data = child.output;
+        self.settle_child_gas(&child.gas, success, child.result);
+        self.result = InstructionResult::Continue;
+        // The stack had room: CALL popped seven items.
+        let _ = self.stack.push(U256::from(success as u8));
+        if child.result == InstructionResult::Fatal {
+            self.result = InstructionResult::Fatal;
+        }
+    }
+
+    /// Resumes after a child creation ended: pushes the new address (or zero on failure).
+    pub fn insert_create_result(&mut self, address: Option<Address>, child: FrameResult) {
+        let success = child.result.is_success();
+        self.return_data =
+            if child.result == InstructionResult::Revert { child.output } else { Bytes::new() };
+        self.settle_child_gas(&child.gas, success, child.result);
+        self.result = InstructionResult::Continue;
+        let word = match (success, address) {
+            (true, Some(a)) => a.into_word().into(),
+            _ => U256::ZERO,
+        };
+        let _ = self.stack.push(word);
+        if child.result == InstructionResult::Fatal {
+            self.result = InstructionResult::Fatal;
+        }
+    }
+
+    fn settle_child_gas(&mut self, child: &Gas, success: bool, result: InstructionResult) {
+        match result {
+            InstructionResult::Halt(_) | InstructionResult::Fatal => {}
+            _ => self.gas.remaining += child.remaining,
+        }
+        if success {
+            self.gas.refunded += child.refunded;
+        }
+    }
+}

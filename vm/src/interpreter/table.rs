@@ -1,0 +1,365 @@
+//! The dispatch table (256 function pointers), the static-gas table and opcode names — data,
+//! not a `match`. Unassigned opcodes point at [`control::invalid`].
+
+use std::marker::PhantomData;
+
+use super::instructions::{
+    arithmetic as a, bitwise as b, control, environment as e, logs, memory as m, storage as s,
+    system as y,
+};
+use super::{Host, Interpreter};
+use crate::gas::{
+    BASE, BLOCKHASH, EXP, HIGH, JUMPDEST, KECCAK256, LOG, LOG_TOPIC, LOW, MID, VERYLOW,
+};
+
+/// One instruction: mutates the frame, may ask the host.
+pub type Instruction<H> = fn(&mut Interpreter, &mut H);
+
+/// Holder of the dispatch table for a host type.
+pub struct Table<H>(PhantomData<H>);
+
+impl<H: Host> Table<H> {
+    /// The 256-entry dispatch table, built at compile time.
+    pub const TABLE: [Instruction<H>; 256] = make_table::<H>();
+}
+
+const fn make_table<H: Host>() -> [Instruction<H>; 256] {
+    let mut t: [Instruction<H>; 256] = [control::invalid::<H>; 256];
+    t[0x00] = control::stop::<H>;
+    t[0x01] = a::add::<H>;
+    t[0x02] = a::mul::<H>;
+    t[0x03] = a::sub::<H>;
+    t[0x04] = a::div::<H>;
+    t[0x05] = a::sdiv::<H>;
+    t[0x06] = a::rem::<H>;
+    t[0x07] = a::smod::<H>;
+    t[0x08] = a::addmod::<H>;
+    t[0x09] = a::mulmod::<H>;
+    t[0x0a] = a::exp::<H>;
+    t[0x0b] = a::signextend::<H>;
+    t[0x10] = b::lt::<H>;
+    t[0x11] = b::gt::<H>;
+    t[0x12] = b::slt::<H>;
+    t[0x13] = b::sgt::<H>;
+    t[0x14] = b::eq::<H>;
+    t[0x15] = b::iszero::<H>;
+    t[0x16] = b::and::<H>;
+    t[0x17] = b::or::<H>;
+    t[0x18] = b::xor::<H>;
+    t[0x19] = b::not::<H>;
+    t[0x1a] = b::byte::<H>;
+    t[0x1b] = b::shl::<H>;
+    t[0x1c] = b::shr::<H>;
+    t[0x1d] = b::sar::<H>;
+    t[0x20] = e::keccak::<H>;
+    t[0x30] = e::address::<H>;
+    t[0x31] = e::balance::<H>;
+    t[0x32] = e::origin::<H>;
+    t[0x33] = e::caller::<H>;
+    t[0x34] = e::callvalue::<H>;
+    t[0x35] = e::calldataload::<H>;
+    t[0x36] = e::calldatasize::<H>;
+    t[0x37] = e::calldatacopy::<H>;
+    t[0x38] = e::codesize::<H>;
+    t[0x39] = e::codecopy::<H>;
+    t[0x3a] = e::gasprice::<H>;
+    t[0x3b] = e::extcodesize::<H>;
+    t[0x3c] = e::extcodecopy::<H>;
+    t[0x3d] = e::returndatasize::<H>;
+    t[0x3e] = e::returndatacopy::<H>;
+    t[0x3f] = e::extcodehash::<H>;
+    t[0x40] = e::blockhash::<H>;
+    t[0x41] = e::coinbase::<H>;
+    t[0x42] = e::timestamp::<H>;
+    t[0x43] = e::number::<H>;
+    t[0x44] = e::prevrandao::<H>;
+    t[0x45] = e::gaslimit::<H>;
+    t[0x46] = e::chainid::<H>;
+    t[0x47] = e::selfbalance::<H>;
+    t[0x48] = e::basefee::<H>;
+    t[0x49] = e::blobhash::<H>;
+    t[0x4a] = e::blobbasefee::<H>;
+    t[0x50] = control::pop::<H>;
+    t[0x51] = m::mload::<H>;
+    t[0x52] = m::mstore::<H>;
+    t[0x53] = m::mstore8::<H>;
+    t[0x54] = s::sload::<H>;
+    t[0x55] = s::sstore::<H>;
+    t[0x56] = control::jump::<H>;
+    t[0x57] = control::jumpi::<H>;
+    t[0x58] = control::pc::<H>;
+    t[0x59] = m::msize::<H>;
+    t[0x5a] = control::gas::<H>;
+    t[0x5b] = control::jumpdest::<H>;
+    t[0x5c] = s::tload::<H>;
+    t[0x5d] = s::tstore::<H>;
+    t[0x5e] = m::mcopy::<H>;
+    t[0x5f] = control::push0::<H>;
+    t[0x60] = control::push::<1, H>;
+    t[0x61] = control::push::<2, H>;
+    t[0x62] = control::push::<3, H>;
+    t[0x63] = control::push::<4, H>;
+    t[0x64] = control::push::<5, H>;
+    t[0x65] = control::push::<6, H>;
+    t[0x66] = control::push::<7, H>;
+    t[0x67] = control::push::<8, H>;
+    t[0x68] = control::push::<9, H>;
+    t[0x69] = control::push::<10, H>;
+    t[0x6a] = control::push::<11, H>;
+    t[0x6b] = control::push::<12, H>;
+    t[0x6c] = control::push::<13, H>;
+    t[0x6d] = control::push::<14, H>;
+    t[0x6e] = control::push::<15, H>;
+    t[0x6f] = control::push::<16, H>;
+    t[0x70] = control::push::<17, H>;
+    t[0x71] = control::push::<18, H>;
+    t[0x72] = control::push::<19, H>;
+    t[0x73] = control::push::<20, H>;
+    t[0x74] = control::push::<21, H>;
+    t[0x75] = control::push::<22, H>;
+    t[0x76] = control::push::<23, H>;
+    t[0x77] = control::push::<24, H>;
+    t[0x78] = control::push::<25, H>;
+    t[0x79] = control::push::<26, H>;
+    t[0x7a] = control::push::<27, H>;
+    t[0x7b] = control::push::<28, H>;
+    t[0x7c] = control::push::<29, H>;
+    t[0x7d] = control::push::<30, H>;
+    t[0x7e] = control::push::<31, H>;
+    t[0x7f] = control::push::<32, H>;
+    t[0x80] = control::dup::<1, H>;
+    t[0x81] = control::dup::<2, H>;
+    t[0x82] = control::dup::<3, H>;
+    t[0x83] = control::dup::<4, H>;
+    t[0x84] = control::dup::<5, H>;
+    t[0x85] = control::dup::<6, H>;
+    t[0x86] = control::dup::<7, H>;
+    t[0x87] = control::dup::<8, H>;
+    t[0x88] = control::dup::<9, H>;
+    t[0x89] = control::dup::<10, H>;
+    t[0x8a] = control::dup::<11, H>;
+    t[0x8b] = control::dup::<12, H>;
+    t[0x8c] = control::dup::<13, H>;
+    t[0x8d] = control::dup::<14, H>;
+    t[0x8e] = control::dup::<15, H>;
+    t[0x8f] = control::dup::<16, H>;
+    t[0x90] = control::swap::<1, H>;
+    t[0x91] = control::swap::<2, H>;
+    t[0x92] = control::swap::<3, H>;
+    t[0x93] = control::swap::<4, H>;
+    t[0x94] = control::swap::<5, H>;
+    t[0x95] = control::swap::<6, H>;
+    t[0x96] = control::swap::<7, H>;
+    t[0x97] = control::swap::<8, H>;
+    t[0x98] = control::swap::<9, H>;
+    t[0x99] = control::swap::<10, H>;
+    t[0x9a] = control::swap::<11, H>;
+    t[0x9b] = control::swap::<12, H>;
+    t[0x9c] = control::swap::<13, H>;
+    t[0x9d] = control::swap::<14, H>;
+    t[0x9e] = control::swap::<15, H>;
+    t[0x9f] = control::swap::<16, H>;
+    t[0xa0] = logs::log::<0, H>;
+    t[0xa1] = logs::log::<1, H>;
+    t[0xa2] = logs::log::<2, H>;
+    t[0xa3] = logs::log::<3, H>;
+    t[0xa4] = logs::log::<4, H>;
+    t[0xf0] = y::create::<H>;
+    t[0xf1] = y::call::<H>;
+    t[0xf2] = y::callcode::<H>;
+    t[0xf3] = control::ret::<H>;
+    t[0xf4] = y::delegatecall::<H>;
+    t[0xf5] = y::create2::<H>;
+    t[0xfa] = y::staticcall::<H>;
+    t[0xfd] = control::revert::<H>;
+    t[0xfe] = control::invalid::<H>;
+    t[0xff] = y::selfdestruct::<H>;
+    t
+}
+
+/// Gas charged before each opcode runs (Yellow Paper appendix G/H with Cancun values; the
+/// warm access cost of EIP-2929 is charged inside the access instructions, which may be cold).
+pub const STATIC_GAS: [u16; 256] = make_static_gas();
+
+const fn make_static_gas() -> [u16; 256] {
+    let mut g = [0u16; 256];
+    let verylow = VERYLOW as u16;
+    let mut op = 0x60;
+    while op <= 0x9f {
+        g[op] = verylow; // PUSH1..32, DUP1..16, SWAP1..16
+        op += 1;
+    }
+    let mut n = 0;
+    while n <= 4 {
+        g[0xa0 + n] = (LOG + LOG_TOPIC * n as u64) as u16;
+        n += 1;
+    }
+    let base = [
+        0x30, 0x32, 0x33, 0x34, 0x36, 0x38, 0x3a, 0x3d, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x48,
+        0x4a, 0x50, 0x58, 0x59, 0x5a, 0x5f,
+    ];
+    let mut k = 0;
+    while k < base.len() {
+        g[base[k]] = BASE as u16;
+        k += 1;
+    }
+    let very = [
+        0x01, 0x03, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c,
+        0x1d, 0x35, 0x37, 0x39, 0x3e, 0x49, 0x51, 0x52, 0x53, 0x5e,
+    ];
+    k = 0;
+    while k < very.len() {
+        g[very[k]] = verylow;
+        k += 1;
+    }
+    let low = [0x02, 0x04, 0x05, 0x06, 0x07, 0x0b, 0x47];
+    k = 0;
+    while k < low.len() {
+        g[low[k]] = LOW as u16;
+        k += 1;
+    }
+    g[0x08] = MID as u16;
+    g[0x09] = MID as u16;
+    g[0x56] = MID as u16;
+    g[0x57] = HIGH as u16;
+    g[0x0a] = EXP as u16;
+    g[0x20] = KECCAK256 as u16;
+    g[0x40] = BLOCKHASH as u16;
+    g[0x5b] = JUMPDEST as u16;
+    g[0x5c] = 100; // TLOAD (EIP-1153)
+    g[0x5d] = 100; // TSTORE (EIP-1153)
+    g[0xf0] = 32_000; // CREATE
+    g[0xf5] = 32_000; // CREATE2
+    g[0xff] = 5_000; // SELFDESTRUCT (EIP-150)
+    g
+}
+
+/// Mnemonic of every opcode (`"INVALID"`/`"opcode 0x.. not defined"` style names for unassigned
+/// bytes are left to the caller), for tracers.
+pub fn opcode_name(op: u8) -> &'static str {
+    const NAMES: [&str; 256] = make_names();
+    NAMES[op as usize]
+}
+
+const fn make_names() -> [&'static str; 256] {
+    let mut n = ["UNDEFINED"; 256];
+    let list: [(usize, &str); 80] = [
+        (0x00, "STOP"),
+        (0x01, "ADD"),
+        (0x02, "MUL"),
+        (0x03, "SUB"),
+        (0x04, "DIV"),
+        (0x05, "SDIV"),
+        (0x06, "MOD"),
+        (0x07, "SMOD"),
+        (0x08, "ADDMOD"),
+        (0x09, "MULMOD"),
+        (0x0a, "EXP"),
+        (0x0b, "SIGNEXTEND"),
+        (0x10, "LT"),
+        (0x11, "GT"),
+        (0x12, "SLT"),
+        (0x13, "SGT"),
+        (0x14, "EQ"),
+        (0x15, "ISZERO"),
+        (0x16, "AND"),
+        (0x17, "OR"),
+        (0x18, "XOR"),
+        (0x19, "NOT"),
+        (0x1a, "BYTE"),
+        (0x1b, "SHL"),
+        (0x1c, "SHR"),
+        (0x1d, "SAR"),
+        (0x20, "KECCAK256"),
+        (0x30, "ADDRESS"),
+        (0x31, "BALANCE"),
+        (0x32, "ORIGIN"),
+        (0x33, "CALLER"),
+        (0x34, "CALLVALUE"),
+        (0x35, "CALLDATALOAD"),
+        (0x36, "CALLDATASIZE"),
+        (0x37, "CALLDATACOPY"),
+        (0x38, "CODESIZE"),
+        (0x39, "CODECOPY"),
+        (0x3a, "GASPRICE"),
+        (0x3b, "EXTCODESIZE"),
+        (0x3c, "EXTCODECOPY"),
+        (0x3d, "RETURNDATASIZE"),
+        (0x3e, "RETURNDATACOPY"),
+        (0x3f, "EXTCODEHASH"),
+        (0x40, "BLOCKHASH"),
+        (0x41, "COINBASE"),
+        (0x42, "TIMESTAMP"),
+        (0x43, "NUMBER"),
+        (0x44, "PREVRANDAO"),
+        (0x45, "GASLIMIT"),
+        (0x46, "CHAINID"),
+        (0x47, "SELFBALANCE"),
+        (0x48, "BASEFEE"),
+        (0x49, "BLOBHASH"),
+        (0x4a, "BLOBBASEFEE"),
+        (0x50, "POP"),
+        (0x51, "MLOAD"),
+        (0x52, "MSTORE"),
+        (0x53, "MSTORE8"),
+        (0x54, "SLOAD"),
+        (0x55, "SSTORE"),
+        (0x56, "JUMP"),
+        (0x57, "JUMPI"),
+        (0x58, "PC"),
+        (0x59, "MSIZE"),
+        (0x5a, "GAS"),
+        (0x5b, "JUMPDEST"),
+        (0x5c, "TLOAD"),
+        (0x5d, "TSTORE"),
+        (0x5e, "MCOPY"),
+        (0x5f, "PUSH0"),
+        (0xf0, "CREATE"),
+        (0xf1, "CALL"),
+        (0xf2, "CALLCODE"),
+        (0xf3, "RETURN"),
+        (0xf4, "DELEGATECALL"),
+        (0xf5, "CREATE2"),
+        (0xfa, "STATICCALL"),
+        (0xfd, "REVERT"),
+        (0xfe, "INVALID"),
+        (0xff, "SELFDESTRUCT"),
+    ];
+    let mut k = 0;
+    while k < list.len() {
+        n[list[k].0] = list[k].1;
+        k += 1;
+    }
+    const PUSH: [&str; 32] = [
+        "PUSH1", "PUSH2", "PUSH3", "PUSH4", "PUSH5", "PUSH6", "PUSH7", "PUSH8", "PUSH9", "PUSH10",
+        "PUSH11", "PUSH12", "PUSH13", "PUSH14", "PUSH15", "PUSH16", "PUSH17", "PUSH18", "PUSH19",
+        "PUSH20", "PUSH21", "PUSH22", "PUSH23", "PUSH24", "PUSH25", "PUSH26", "PUSH27", "PUSH28",
+        "PUSH29", "PUSH30", "PUSH31", "PUSH32",
+    ];
+    const DUP: [&str; 16] = [
+        "DUP1", "DUP2", "DUP3", "DUP4", "DUP5", "DUP6", "DUP7", "DUP8", "DUP9", "DUP10", "DUP11",
+        "DUP12", "DUP13", "DUP14", "DUP15", "DUP16",
+    ];
+    const SWAP: [&str; 16] = [
+        "SWAP1", "SWAP2", "SWAP3", "SWAP4", "SWAP5", "SWAP6", "SWAP7", "SWAP8", "SWAP9", "SWAP10",
+        "SWAP11", "SWAP12", "SWAP13", "SWAP14", "SWAP15", "SWAP16",
+    ];
+    const LOGS: [&str; 5] = ["LOG0", "LOG1", "LOG2", "LOG3", "LOG4"];
+    k = 0;
+    while k < 32 {
+        n[0x60 + k] = PUSH[k];
+        k += 1;
+    }
+    k = 0;
+    while k < 16 {
+        n[0x80 + k] = DUP[k];
+        n[0x90 + k] = SWAP[k];
+        k += 1;
+    }
+    k = 0;
+    while k < 5 {
+        n[0xa0 + k] = LOGS[k];
+        k += 1;
+    }
+    n
+}
