@@ -21,6 +21,7 @@ pub mod precompiles;
 pub mod result;
 pub mod run;
 pub mod transact;
+pub mod trie;
 pub mod txtest;
 
 pub use database::{AccountInfo, Database, KECCAK_EMPTY};
