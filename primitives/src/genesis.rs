@@ -181,12 +181,16 @@ fn de_u256<'de, D: Deserializer<'de>>(d: D) -> Result<U256, D::Error> {
 
 fn de_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     let value = de_u256(d)?;
-    value.try_into().map_err(|_| serde::de::Error::custom(format!("{value} does not fit in 64 bits")))
+    value
+        .try_into()
+        .map_err(|_| serde::de::Error::custom(format!("{value} does not fit in 64 bits")))
 }
 
 fn de_u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     let value = de_u256(d)?;
-    value.try_into().map_err(|_| serde::de::Error::custom(format!("{value} does not fit in 32 bits")))
+    value
+        .try_into()
+        .map_err(|_| serde::de::Error::custom(format!("{value} does not fit in 32 bits")))
 }
 
 #[cfg(test)]
@@ -217,7 +221,8 @@ mod tests {
         assert_eq!(g.base_fee_per_gas, 1_000_000_000);
         assert_eq!(g.extra_data.as_ref(), b"qu");
         assert_eq!(g.alloc.len(), 2);
-        let contract = &g.alloc[&"0x5FbDB2315678afecb367f032d93F642f64180aa3".parse::<Address>().unwrap()];
+        let contract =
+            &g.alloc[&"0x5FbDB2315678afecb367f032d93F642f64180aa3".parse::<Address>().unwrap()];
         assert_eq!(contract.nonce, 1);
         assert_eq!(contract.code.as_ref(), &[0x60, 0x00]);
         assert_eq!(contract.storage.len(), 1);

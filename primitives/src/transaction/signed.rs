@@ -131,7 +131,11 @@ impl SignedTransaction {
     ///
     /// # Errors
     /// The first rule broken, naming the values.
-    pub fn validate_stateless(&self, chain_id: u64, allow_unprotected: bool) -> Result<(), TxError> {
+    pub fn validate_stateless(
+        &self,
+        chain_id: u64,
+        allow_unprotected: bool,
+    ) -> Result<(), TxError> {
         let tx = &self.tx;
         match tx.chain_id() {
             Some(id) if id != chain_id => {
@@ -217,7 +221,10 @@ impl SignedTransaction {
         }
         let header = Header::decode(buf).map_err(TxError::rlp("envelope"))?;
         if header.list || header.payload_length > buf.len() {
-            return Err(TxError::Rlp { field: "envelope", source: alloy_rlp::Error::InputTooShort });
+            return Err(TxError::Rlp {
+                field: "envelope",
+                source: alloy_rlp::Error::InputTooShort,
+            });
         }
         let mut inner = &buf[..header.payload_length];
         buf.advance(header.payload_length);

@@ -125,14 +125,9 @@ impl Transaction {
     /// The fields that are signed, in order, without the signature.
     pub(crate) fn with_fields<R>(&self, f: impl FnOnce(&[&dyn Encodable]) -> R) -> R {
         match self {
-            Self::Legacy(tx) => f(&[
-                &tx.nonce,
-                &tx.gas_price,
-                &tx.gas_limit,
-                &tx.to,
-                &tx.value,
-                &tx.input,
-            ]),
+            Self::Legacy(tx) => {
+                f(&[&tx.nonce, &tx.gas_price, &tx.gas_limit, &tx.to, &tx.value, &tx.input])
+            }
             Self::Eip2930(tx) => f(&[
                 &tx.chain_id,
                 &tx.nonce,
