@@ -49,6 +49,9 @@ pub struct Report {
     pub failures: Vec<Failure>,
     /// Tests with neither a `Cancun` nor a `Shanghai` result.
     pub skipped: usize,
+    /// For every test that expected an exception and got one: `(file::test, expected, ours)`,
+    /// so a reader can check that the refusal was for the right reason.
+    pub rejections: Vec<(String, String, String)>,
 }
 
 /// What Quarry makes of a transaction's bytes: its hash, sender and intrinsic gas, or the
@@ -84,15 +87,23 @@ fn run_file(file: &Path, report: &mut Report) -> anyhow::Result<()> {
             report.skipped += 1;
             continue;
         };
+        let name = format!("{stem}::{name}");
         match judge(&case.txbytes, expected) {
-            Ok(()) => report.passed += 1,
-            Err(reason) => report.failures.push(Failure { name: format!("{stem}::{name}"), reason }),
+            Ok(None) => report.passed += 1,
+            Ok(Some(ours)) => {
+                report.passed += 1;
+                let expected = expected.exception.clone().unwrap_or_default();
+                report.rejections.push((name, expected, ours));
+            }
+            Err(reason) => report.failures.push(Failure { name, reason }),
         }
     }
     Ok(())
 }
 
-fn judge(txbytes: &str, expected: &ForkResult) -> Result<(), String> {
+/// `Ok(None)` for a matching valid transaction, `Ok(Some(our reason))` for an expected
+/// rejection, `Err(what differed)` otherwise.
+fn judge(txbytes: &str, expected: &ForkResult) -> Result<Option<String>, String> {
     let outcome = hex::decode(txbytes)
         .map_err(|e| format!("txbytes is not hex: {e}"))
         .and_then(|bytes| check_transaction(&bytes).map_err(|e| e.to_string()));
@@ -100,7 +111,7 @@ fn judge(txbytes: &str, expected: &ForkResult) -> Result<(), String> {
         (Some(exception), Ok((hash, ..))) => {
             Err(format!("expected {exception}, but accepted as {hash}"))
         }
-        (Some(_), Err(_)) => Ok(()),
+        (Some(_), Err(ours)) => Ok(Some(ours)),
         (None, Err(reason)) => Err(format!("expected valid, got error: {reason}")),
         (None, Ok((hash, sender, gas))) => {
             let mut wrong = Vec::new();
@@ -115,7 +126,7 @@ fn judge(txbytes: &str, expected: &ForkResult) -> Result<(), String> {
                 wrong.push(format!("intrinsic gas expected {want_gas:?}, got {gas}"));
             }
             if wrong.is_empty() {
-                Ok(())
+                Ok(None)
             } else {
                 Err(wrong.join("; "))
             }

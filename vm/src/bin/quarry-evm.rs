@@ -21,13 +21,16 @@ enum Command {
         /// Files or folders (searched recursively for `.json`).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Also print, for each expected rejection, the fixture's exception and Quarry's reason.
+        #[arg(long, short)]
+        verbose: bool,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Txtest { paths } => txtest(&paths),
+        Command::Txtest { paths, verbose } => txtest(&paths, verbose),
     };
     match result {
         Ok(code) => code,
@@ -38,8 +41,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn txtest(paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+fn txtest(paths: &[PathBuf], verbose: bool) -> anyhow::Result<ExitCode> {
     let report = quarry_vm::txtest::run(paths)?;
+    if verbose {
+        for (name, expected, ours) in &report.rejections {
+            println!("{name}: rejected as expected ({expected}): {ours}");
+        }
+    }
     for failure in &report.failures {
         println!("{}: {}", failure.name, failure.reason);
     }
