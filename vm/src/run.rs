@@ -91,6 +91,11 @@ pub fn run_code(
         ..TxEnv::default()
     };
     let mut ctx = Context::new(&mut db, &block, &tx);
+    let mut warm = vec![RUN_CALLER, RUN_CONTRACT];
+    warm.extend((1u8..=0x0a).map(Address::with_last_byte));
+    for address in warm {
+        let Ok(_) = ctx.journal.access_account(ctx.db, address);
+    }
     let first = FirstFrame::Call(CallInputs {
         kind: CallKind::Call,
         target: RUN_CONTRACT,
