@@ -13,8 +13,10 @@
 //! The lab never does real I/O in its library code: no sockets, no wall clock, no threads
 //! (sweeps parallelise *runs*, each run is single-threaded and deterministic).
 
+pub mod bench;
 pub mod check;
 pub mod experiment;
 pub mod protocol;
 pub mod protocols;
 pub mod sim;
+pub mod sweep;

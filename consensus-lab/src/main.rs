@@ -1,9 +1,336 @@
-//! `quarry-lab`: the consensus laboratory's command line (work in progress: `list` only).
+//! `quarry-lab`: run the lab's protocols under faults, sweep seeds, check Jepsen histories.
+//!
+//! Exit status: `run` and `sweep` exit 1 if a safety property was violated; `lincheck` exits
+//! 0 (linearizable), 1 (not) or 2 (unknown: budget exhausted); bad input exits 2 via clap or
+//! with an error naming the bad value.
 
-use quarry_lab::protocols::REGISTRY;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
 
-fn main() {
-    for e in REGISTRY {
-        println!("{:<24} {}\n{:<24} faults: {}", e.name(), e.description(), "", e.fault_model());
+use anyhow::{bail, Context as _, Result};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use quarry_lab::check::jepsen;
+use quarry_lab::check::linearizability::{self, Linearizability, RegisterModel};
+use quarry_lab::experiment::{ms, parse_latency, Experiment, RunConfig, RunReport};
+use quarry_lab::protocols::{lookup, REGISTRY};
+use quarry_lab::sim::parse_partitions;
+use quarry_lab::sweep::sweep;
+
+#[derive(Parser)]
+#[command(name = "quarry-lab", version, about = "Quarry's consensus laboratory")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the protocols, their sources and fault models.
+    List,
+    /// Simulate one run and print decisions, metrics and checker verdicts.
+    Run {
+        /// Protocol name (see `list`).
+        protocol: String,
+        #[command(flatten)]
+        faults: FaultArgs,
+        /// Seed of every random stream; the same seed replays the same run.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write the event trace as JSON lines to this file.
+        #[arg(long)]
+        trace: Option<PathBuf>,
+    },
+    /// Run many seeds in parallel and count property violations.
+    Sweep {
+        /// Protocol name (see `list`).
+        protocol: String,
+        #[command(flatten)]
+        faults: FaultArgs,
+        /// Number of seeds.
+        #[arg(long, default_value_t = 1000)]
+        seeds: u64,
+        /// First seed (seeds are FIRST..FIRST+SEEDS).
+        #[arg(long, default_value_t = 0)]
+        first_seed: u64,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a Jepsen register history for linearizability.
+    Lincheck {
+        /// The history file (Jepsen/Porcupine etcd log format).
+        file: PathBuf,
+        /// Search steps per key before answering "unknown".
+        #[arg(long, default_value_t = 20_000_000)]
+        budget: u64,
+    },
+    /// Measure simulator throughput in events per second (token ring, no faults, no trace).
+    Bench {
+        /// Events to simulate.
+        #[arg(long, default_value_t = 5_000_000)]
+        events: u64,
+        /// Processes on the ring.
+        #[arg(long, default_value_t = 16)]
+        n: usize,
+        /// Tokens in flight.
+        #[arg(long, default_value_t = 1024)]
+        tokens: u64,
+    },
+}
+
+/// Fault options shared by `run` and `sweep`. Times in milliseconds of simulated time.
+#[derive(Args, Clone)]
+struct FaultArgs {
+    /// Number of processes (default: the protocol's own).
+    #[arg(long)]
+    n: Option<usize>,
+    /// Number of processes that crash, chosen and timed by the seed.
+    #[arg(long, default_value_t = 0)]
+    crash: usize,
+    /// Crashed processes recover after this many ms (crash-recovery); default: crash-stop.
+    #[arg(long)]
+    recover_after: Option<f64>,
+    /// Crashes happen at a uniform time in [0, this) ms.
+    #[arg(long, default_value_t = 50.0)]
+    crash_window: f64,
+    /// Probability that a message copy is lost, in [0, 1].
+    #[arg(long, default_value_t = 0.0)]
+    loss: f64,
+    /// Probability that a message is duplicated, in [0, 1].
+    #[arg(long, default_value_t = 0.0)]
+    dup: f64,
+    /// Probability that a message copy is held back so later ones overtake it, in [0, 1].
+    #[arg(long, default_value_t = 0.0)]
+    reorder: f64,
+    /// Partitions: `A|B@START-END` (two-way) or `A>B@START-END` (one-way), `;`-separated,
+    /// groups like `0,1`, times in ms, `-END` optional (never heals). Example: `0,1|2,3,4@100-500`.
+    #[arg(long, default_value = "none")]
+    partition: String,
+    /// Latency model: `const:MS`, `uniform:MIN-MAX`, `exp:MIN+MEAN` (ms) or `lognormal:MU,SIGMA`.
+    #[arg(long, default_value = "uniform:1-10")]
+    latency: String,
+    /// Maximum clock drift of each process's timers, as a fraction (0.01 = ±1 %).
+    #[arg(long, default_value_t = 0.0)]
+    drift: f64,
+    /// Simulated-time budget of a run, ms.
+    #[arg(long, default_value_t = 60_000.0)]
+    time_limit: f64,
+}
+
+impl FaultArgs {
+    /// Validate and turn into a [`RunConfig`]; errors name the bad value.
+    fn to_config(&self, experiment: &dyn Experiment, seed: u64) -> Result<RunConfig> {
+        let n = self.n.unwrap_or_else(|| experiment.default_n());
+        if n == 0 {
+            bail!("--n must be at least 1, got 0");
+        }
+        if self.crash > n {
+            bail!("--crash {} exceeds --n {n}", self.crash);
+        }
+        for (name, p) in [("--loss", self.loss), ("--dup", self.dup), ("--reorder", self.reorder)] {
+            if !(0.0..=1.0).contains(&p) {
+                bail!("{name} must be a probability in [0, 1], got {p}");
+            }
+        }
+        for (name, t) in [("--crash-window", self.crash_window), ("--time-limit", self.time_limit)]
+        {
+            if !t.is_finite() || t < 0.0 {
+                bail!("{name} must be a non-negative number of ms, got {t}");
+            }
+        }
+        if !(0.0..1.0).contains(&self.drift) {
+            bail!("--drift must be in [0, 1), got {}", self.drift);
+        }
+        let mut config = RunConfig::new(n, seed);
+        config.crash = self.crash;
+        config.recover_after = match self.recover_after {
+            Some(t) if !t.is_finite() || t < 0.0 => {
+                bail!("--recover-after must be >= 0 ms, got {t}")
+            }
+            other => other.map(to_us),
+        };
+        config.crash_window = to_us(self.crash_window);
+        config.network.loss = self.loss;
+        config.network.duplication = self.dup;
+        config.network.reorder = self.reorder;
+        config.network.latency = parse_latency(&self.latency).map_err(anyhow::Error::msg)?;
+        config.partitions = parse_partitions(&self.partition, n)?;
+        config.clock_drift = self.drift;
+        config.time_limit = to_us(self.time_limit);
+        Ok(config)
+    }
+}
+
+fn to_us(ms: f64) -> u64 {
+    (ms * 1000.0) as u64
+}
+
+fn experiment(name: &str) -> Result<&'static dyn Experiment> {
+    lookup(name).with_context(|| {
+        let known: Vec<_> = REGISTRY.iter().map(|e| e.name()).collect();
+        format!("unknown protocol {name:?}; known: {}", known.join(", "))
+    })
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::List => {
+            for e in REGISTRY {
+                println!("{:<24} {}", e.name(), e.description());
+                println!("{:<24} faults: {} (default n = {})", "", e.fault_model(), e.default_n());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run { protocol, faults, seed, trace } => {
+            let experiment = experiment(&protocol)?;
+            let mut config = faults.to_config(experiment, seed)?;
+            config.trace = trace.is_some();
+            let report = experiment.run(&config);
+            if let Some(path) = trace {
+                write_trace(&path, &report)?;
+            }
+            print_report(experiment, &config, &report);
+            Ok(if report.safety_violations().next().is_some() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Sweep { protocol, faults, seeds, first_seed, json } => {
+            let experiment = experiment(&protocol)?;
+            let base = faults.to_config(experiment, first_seed)?;
+            let end =
+                first_seed.checked_add(seeds).context("--first-seed + --seeds overflows u64")?;
+            let bar = ProgressBar::new(seeds).with_style(
+                ProgressStyle::with_template(
+                    "{spinner} {bar:40} {pos}/{len} seeds {per_sec} eta {eta}",
+                )
+                .expect("valid template"),
+            );
+            let summary = sweep(experiment, &base, first_seed..end, || bar.inc(1));
+            bar.finish_and_clear();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                println!("{}: {} runs, n = {}", summary.protocol, summary.runs, base.n);
+                println!(
+                    "safety violations (runs): {}",
+                    if summary.violations.is_empty() {
+                        "none".into()
+                    } else {
+                        format!("{:?}", summary.violations)
+                    }
+                );
+                println!(
+                    "liveness failures (runs): {} {:?}",
+                    summary.liveness_failures, summary.liveness_by_property
+                );
+                if let Some(seed) = summary.first_failing_seed {
+                    println!("first failing seed: {seed}  (replay: quarry-lab run {} --seed {seed} <same fault options>)", summary.protocol);
+                }
+                if let Some(seed) = summary.first_liveness_failure_seed {
+                    println!("first liveness failure seed: {seed}");
+                }
+            }
+            Ok(if summary.unsafe_runs() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Lincheck { file, budget } => {
+            let history = jepsen::read(&file)?;
+            let verdict = linearizability::check(&RegisterModel, &history, budget);
+            let (text, code) = match verdict {
+                Linearizability::Linearizable => ("linearizable".to_owned(), 0),
+                Linearizability::NotLinearizable { key } => {
+                    (format!("not linearizable (key {key})"), 1)
+                }
+                Linearizability::Unknown => {
+                    (format!("unknown (search budget of {budget} steps exhausted)"), 2)
+                }
+            };
+            println!("{}: {} operations: {text}", file.display(), history.len());
+            Ok(ExitCode::from(code))
+        }
+        Command::Bench { events, n, tokens } => {
+            if n < 2 {
+                bail!("--n must be at least 2 for a ring, got {n}");
+            }
+            let result = quarry_lab::bench::run_ring(n, tokens, events);
+            println!(
+                "{} events in {:.3} s: {:.2} M events/s (ring of {n}, {tokens} tokens)",
+                result.events,
+                result.elapsed.as_secs_f64(),
+                result.events_per_second() / 1e6
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn write_trace(path: &PathBuf, report: &RunReport) -> Result<()> {
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("cannot create trace file {}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    for line in &report.trace {
+        serde_json::to_writer(&mut out, line)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn print_report(experiment: &dyn Experiment, config: &RunConfig, report: &RunReport) {
+    println!("{} — {}", experiment.name(), experiment.description());
+    println!(
+        "n = {}, seed = {}, crash = {}, loss = {}, dup = {}, reorder = {}, partitions = {}",
+        config.n,
+        config.seed,
+        config.crash,
+        config.network.loss,
+        config.network.duplication,
+        config.network.reorder,
+        config.partitions.len()
+    );
+    println!("\noutcomes:");
+    for line in &report.outcomes {
+        println!("  {line}");
+    }
+    let m = &report.metrics;
+    println!("\nmetrics:");
+    println!("  decisions               {}", report.decisions);
+    println!(
+        "  messages sent           {} ({} bytes), delivered {}, dropped {}",
+        m.messages_sent, m.bytes_sent, m.messages_delivered, m.messages_dropped
+    );
+    println!("  messages per decision   {:.1}", report.messages_per_decision());
+    println!("  bytes per decision      {:.1}", report.bytes_per_decision());
+    println!(
+        "  latency to decision     first {}, mean {}, max {}",
+        ms(report.latency.first),
+        ms(report.latency.mean),
+        ms(report.latency.max)
+    );
+    let busy = report.latency.max as f64 / 1e6;
+    let throughput = if busy > 0.0 { report.decisions as f64 / busy } else { 0.0 };
+    println!("  throughput              {throughput:.1} decisions per simulated second (first request to last decision)");
+    println!("  simulated time          {}, {} events", ms(report.end_time), m.events);
+    println!("\ncheckers:");
+    for v in &report.verdicts {
+        let kind = format!("{:?}", v.kind).to_lowercase();
+        match &v.violation {
+            None => println!("  {:<20} {kind:<9} ok", v.property),
+            Some(why) => println!("  {:<20} {kind:<9} VIOLATED: {why}", v.property),
+        }
     }
 }

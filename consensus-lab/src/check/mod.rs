@@ -6,6 +6,7 @@
 
 pub mod broadcast;
 pub mod consensus;
+pub mod jepsen;
 pub mod linearizability;
 pub mod register;
 pub mod smr;
