@@ -5,5 +5,7 @@
 //! Ethereum JSON-RPC server. The consensus core stays sans-IO: pure functions that the lab and the
 //! tests can drive without a network or a disk.
 //!
-//! Status: not built yet (issues "node core", "JSON-RPC and wallet", "peer-to-peer"). The crate
-//! exists so the workspace has its final shape; it exports nothing.
+//! Status: the consensus core is being built (ASERT difficulty so far); chain, store, mempool,
+//! miner, p2p and RPC come with the node issues.
+
+pub mod consensus;

@@ -34,6 +34,14 @@ pub enum GenesisError {
     /// `config.quarry.initialBits` does not encode a usable target.
     #[error("invalid config.quarry.initialBits: {0}")]
     InitialBits(#[from] BitsError),
+    /// The genesis target is easier than the chain's pow limit.
+    #[error("config.quarry.initialBits {initial_bits:#010x} is above powLimitBits {pow_limit_bits:#010x}")]
+    InitialAboveLimit {
+        /// `initialBits`.
+        initial_bits: u32,
+        /// `powLimitBits`.
+        pow_limit_bits: u32,
+    },
     /// A PoW timing parameter is zero.
     #[error("config.quarry.{0} must be greater than zero")]
     ZeroParameter(&'static str),
@@ -58,9 +66,20 @@ pub struct PowParams {
     /// New coins paid to each block's beneficiary, in wei.
     #[serde(deserialize_with = "de_u256")]
     pub block_subsidy: U256,
+    /// Easiest target the chain allows, compact (ASERT clamps to it); defaults to
+    /// `initial_bits`, so difficulty never falls below the genesis difficulty.
+    #[serde(default, deserialize_with = "de_opt_u32")]
+    pub pow_limit_bits: Option<u32>,
     /// Whether pre-EIP-155 (unprotected) legacy transactions are valid on this chain.
     #[serde(default)]
     pub allow_unprotected_txs: bool,
+}
+
+impl PowParams {
+    /// The pow limit in compact form: `pow_limit_bits`, or `initial_bits` when absent.
+    pub fn pow_limit_bits(&self) -> u32 {
+        self.pow_limit_bits.unwrap_or(self.initial_bits)
+    }
 }
 
 /// `config` of a genesis file: the chain id and Quarry's parameters.
@@ -139,7 +158,14 @@ impl Genesis {
     /// [`GenesisError`] naming the bad field.
     pub fn validate(&self) -> Result<(), GenesisError> {
         let pow = &self.config.quarry;
-        target_from_bits(pow.initial_bits)?;
+        let initial = target_from_bits(pow.initial_bits)?;
+        let limit = target_from_bits(pow.pow_limit_bits())?;
+        if initial > limit {
+            return Err(GenesisError::InitialAboveLimit {
+                initial_bits: pow.initial_bits,
+                pow_limit_bits: pow.pow_limit_bits(),
+            });
+        }
         if pow.target_block_time == 0 {
             return Err(GenesisError::ZeroParameter("targetBlockTime"));
         }
@@ -184,6 +210,10 @@ fn de_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     value
         .try_into()
         .map_err(|_| serde::de::Error::custom(format!("{value} does not fit in 64 bits")))
+}
+
+fn de_opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    de_u32(d).map(Some)
 }
 
 fn de_u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
@@ -232,6 +262,12 @@ mod tests {
     fn bad_values_are_refused_with_the_field_named() {
         let zero_bits = DEV.replace("0x207fffff", "0x00000000");
         assert!(matches!(Genesis::from_json(&zero_bits), Err(GenesisError::InitialBits(_))));
+        let above = DEV.replace(
+            "\"targetBlockTime\"",
+            "\"powLimitBits\": \"0x1f00ffff\", \"targetBlockTime\"",
+        );
+        let err = Genesis::from_json(&above).unwrap_err();
+        assert!(matches!(err, GenesisError::InitialAboveLimit { .. }), "{err}");
         let zero_time = DEV.replace("\"targetBlockTime\": 2", "\"targetBlockTime\": 0");
         let err = Genesis::from_json(&zero_time).unwrap_err();
         assert!(err.to_string().contains("targetBlockTime"), "{err}");
