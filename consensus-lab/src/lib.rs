@@ -8,10 +8,13 @@
 //! - [`sim`]: the simulator: event queue, network and fault models, history and trace.
 //! - [`check`]: checkers over recorded histories (consensus, broadcast, registers, SMR,
 //!   linearizability).
-//! - [`protocols`]: the protocols, and [`experiment`]: the registry the CLI runs them through.
+//! - [`protocols`]: the protocols and their registry; [`experiment`]: what a registry entry is.
 //!
-//! The lab never does real I/O in its library code: no sockets, no wall clock, no threads
-//! (sweeps parallelise *runs*, each run is single-threaded and deterministic).
+//! The lab never does real I/O in a run: no sockets, no wall clock, no threads inside a
+//! simulation. Only [`sweep`] (rayon, one run per task) and [`bench`] (wall-clock timing) look
+//! outside, and neither changes what a run computes.
+
+#![warn(missing_docs)]
 
 pub mod bench;
 pub mod check;
