@@ -1,8 +1,9 @@
 //! `quarry-lab`: run the lab's protocols under faults, sweep seeds, check Jepsen histories.
 //!
 //! Exit status: `run` and `sweep` exit 1 if a safety property was violated; `lincheck` exits
-//! 0 (linearizable), 1 (not) or 2 (unknown: budget exhausted); bad input exits 2 via clap or
-//! with an error naming the bad value.
+//! 0 (linearizable), 1 (not) or 2 (unknown: budget exhausted). Malformed command lines exit 2
+//! (clap's usage error); any other error (a bad value, an unreadable file) prints a message
+//! naming the bad value and exits 3.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -180,7 +181,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
-            ExitCode::from(2)
+            ExitCode::from(3)
         }
     }
 }

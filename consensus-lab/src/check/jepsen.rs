@@ -41,7 +41,7 @@ pub enum JepsenError {
         what: String,
     },
     /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         /// The path.
         path: String,

@@ -107,7 +107,11 @@ mod tests {
     #[test]
     fn a_second_delivery_of_the_same_message_fails_no_duplication() {
         let h = history(
-            vec![S { from: 0, to: 1, msg: 7 }, D { at: 1, from: 0, msg: 7 }, D { at: 1, from: 0, msg: 7 }],
+            vec![
+                S { from: 0, to: 1, msg: 7 },
+                D { at: 1, from: 0, msg: 7 },
+                D { at: 1, from: 0, msg: 7 },
+            ],
             &[0, 1],
         );
         assert!(!find(&check(&h), "no duplication").holds());

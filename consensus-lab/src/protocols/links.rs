@@ -44,7 +44,9 @@ use serde::{Deserialize, Serialize};
 pub mod check;
 
 use crate::experiment::{ms, simulate, Experiment, Latency, RunConfig, RunReport};
-use crate::protocol::{Action, ActionOf, Context, NodeId, Protocol, Storage, Time, TimerId, WireSize};
+use crate::protocol::{
+    Action, ActionOf, Context, NodeId, Protocol, Storage, Time, TimerId, WireSize,
+};
 use crate::sim::{HistoryEvent, Streams, Workload};
 use check::{LinkEvent, LinkHistory};
 
@@ -100,7 +102,10 @@ impl<U: Protocol> Upper<U> {
 
 /// Apply an upper protocol's timer and output actions to the layer below (outputs pass through
 /// unchanged); return its sends for the layer to transmit its own way.
-pub fn forward<U, L>(ctx: &mut Context<'_, L>, actions: Vec<ActionOf<U>>) -> Vec<(NodeId, U::Message)>
+pub fn forward<U, L>(
+    ctx: &mut Context<'_, L>,
+    actions: Vec<ActionOf<U>>,
+) -> Vec<(NodeId, U::Message)>
 where
     U: Protocol,
     L: Protocol<Output = U::Output>,
@@ -200,7 +205,7 @@ impl<U: Protocol> PerfectLinks<U> {
         handler: impl FnOnce(&mut U, &mut Context<'_, U>),
     ) {
         let actions = self.upper.call(ctx, handler);
-        for (to, msg) in forward(ctx, actions) {
+        for (to, msg) in forward::<U, Self>(ctx, actions) {
             self.pl_send(ctx, to, msg);
         }
     }
@@ -342,7 +347,11 @@ pub fn run_links(flaw: LinkFlaw, config: &RunConfig) -> RunReport {
                 events.push(LinkEvent::Send { from: *node, to: *to, msg: *payload });
             }
             HistoryEvent::Output { time, node, output } => {
-                events.push(LinkEvent::Deliver { at: *node, from: output.from, msg: output.payload });
+                events.push(LinkEvent::Deliver {
+                    at: *node,
+                    from: output.from,
+                    msg: output.payload,
+                });
                 outcomes.push(format!(
                     "node {node} delivered {:?} from {} at {}",
                     output.payload,

@@ -8,11 +8,14 @@
 use crate::experiment::Experiment;
 
 pub mod beb;
+pub mod links;
 pub mod paxos;
 
 /// Every experiment `quarry-lab list` shows, one line each.
 pub static REGISTRY: &[&dyn Experiment] = &[
     &beb::BestEffortBroadcast,
+    &links::PerfectLinksExperiment,
+    &links::BrokenLinksNoDedup,
     &paxos::SingleDecreePaxos,
     &paxos::BrokenPaxosMinorityQuorum,
     &paxos::BrokenPaxosForgetfulAcceptor,

@@ -1,0 +1,445 @@
+//! State-machine replication on top of a total-order broadcast (Schneider, "Implementing
+//! Fault-Tolerant Services Using the State Machine Approach", ACM Computing Surveys 1990, §3;
+//! the *replica* of van Renesse & Altinbuken, "Paxos Made Moderately Complex", 2015, §3
+//! "Replicas"), and the replicated key-value store the lab checks for linearizability.
+//!
+//! ```text
+//! Replica ρ (state, slot_out = 0, applied = ∅, pending = ∅):
+//! upon ⟨Request | c⟩ from a client do pending ← pending ∪ {c}; trigger ⟨tob, Broadcast | (ρ, c)⟩
+//! upon ⟨tob, Deliver | slot_out, e⟩ do                     (entries arrive in slot order)
+//!     if e = (origin, c) ∉ applied then                    (a command proposed twice runs once)
+//!         applied ← applied ∪ {e}; result ← apply(state, c)
+//!         if origin = ρ ∧ c ∈ pending then pending ← pending \ {c}; reply ⟨Response | c, result⟩
+//!     slot_out ← slot_out + 1
+//! ```
+//!
+//! The total-order broadcasts are [`super::multipaxos`] and [`super::zab`]: both are generic in a
+//! [`StateMachine`], feed decided entries to a [`Replica`] and emit [`SmrOutput`]s. Every replica
+//! outputs every slot (`Decided`, the log the SMR checker reads); the replica a command was
+//! submitted to also outputs the client's `Response` (the history the linearizability checker
+//! reads: call = submission time, return = response time; no response = pending, Jepsen `:info`).
+//!
+//! Two state machines: [`TobLog`] (no state: the log itself is the product, i.e. plain total
+//! order broadcast of `u64` payloads) and [`KvStore`] (put/get/compare-and-set registers).
+//! [`run_smr`] simulates either under a [`RunConfig`] and applies every checker that fits.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Debug;
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+#[path = "../check/smr_log.rs"]
+pub mod smr_log;
+
+use crate::check::broadcast::{self, BroadcastEvent, BroadcastHistory};
+use crate::check::linearizability::{
+    self, Linearizability, Operation, RegisterInput, RegisterModel, RegisterOp, RegisterOutput,
+};
+use crate::check::Verdict;
+use crate::experiment::{ms, simulate, Latency, RunConfig, RunReport};
+use crate::protocol::{NodeId, Protocol, Time, WireSize};
+use crate::sim::{History, HistoryEvent, Streams, Workload};
+use smr_log::{LogEvent, LogHistory};
+
+/// A log position, 0-based.
+pub type Slot = u64;
+
+/// A deterministic state machine replicated by the total-order broadcasts.
+pub trait StateMachine: Default + Clone + Debug + 'static {
+    /// A client command. Every submitted command must be distinct (it doubles as its id).
+    type Command: Clone + Debug + Ord + Serialize + DeserializeOwned + WireSize + 'static;
+    /// What applying a command returns to the client.
+    type Response: Clone + Debug + PartialEq + 'static;
+    /// Apply `cmd`, deterministically.
+    fn apply(&mut self, cmd: &Self::Command) -> Self::Response;
+    /// The client workload of one run: `count` commands from the workload stream.
+    fn workload(rng: &mut ChaCha8Rng, n: usize, count: usize) -> Workload<Self::Command>;
+    /// Checkers specific to this state machine (e.g. linearizability), over the run's history.
+    fn check(_history: &History<Self::Command, SmrOutputOf<Self>>) -> Vec<Verdict> {
+        Vec::new()
+    }
+}
+
+/// A command tagged with the replica its client submitted it to (that replica answers).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Proposal<C> {
+    /// The replica the client submitted it to.
+    pub origin: NodeId,
+    /// The command.
+    pub cmd: C,
+}
+
+/// One log entry: a command, or a no-op a new leader uses to fill a slot nobody accepted
+/// anything in (van Renesse & Altinbuken §3, "no-op" / Lamport 2001 §3).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Entry<C> {
+    /// Fills a gap; changes nothing.
+    Noop,
+    /// A client command.
+    Cmd(Proposal<C>),
+}
+
+impl<C: WireSize> Entry<C> {
+    /// Wire size: one tag byte, plus origin (8) and the command for `Cmd`.
+    pub fn size_bytes(&self) -> usize {
+        match self {
+            Entry::Noop => 1,
+            Entry::Cmd(p) => 9 + p.cmd.size_bytes(),
+        }
+    }
+}
+
+/// Zab's transaction id (Junqueira et al. 2011 §IV): `(epoch, counter)`, ordered
+/// lexicographically.
+pub type Zxid = (u64, u64);
+
+/// What a replica outputs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SmrOutput<C, R> {
+    /// ⟨tob, Deliver⟩: the entry in `slot` (every replica, every slot, in slot order).
+    Decided {
+        /// The slot.
+        slot: Slot,
+        /// Zab's zxid of the entry; `None` for Paxos.
+        zxid: Option<Zxid>,
+        /// The entry.
+        entry: Entry<C>,
+    },
+    /// The answer to the client, at the replica the command was submitted to.
+    Response {
+        /// The command.
+        cmd: C,
+        /// What applying it returned.
+        result: R,
+    },
+}
+
+/// The output type of a replica of `S`.
+pub type SmrOutputOf<S> =
+    SmrOutput<<S as StateMachine>::Command, <S as StateMachine>::Response>;
+
+/// The replica half of a process: applies decided entries in slot order, once per command.
+#[derive(Debug, Clone, Default)]
+pub struct Replica<S: StateMachine> {
+    /// The replicated state.
+    pub state: S,
+    /// The next slot to apply (= number of slots applied).
+    pub slot_out: Slot,
+    applied: BTreeSet<Proposal<S::Command>>,
+    /// Commands submitted here and not applied yet (volatile: lost on a crash).
+    pub pending: BTreeMap<S::Command, Time>,
+}
+
+impl<S: StateMachine> Replica<S> {
+    /// `true` if `p` was applied already (a re-proposal of it will be skipped).
+    pub fn has_applied(&self, p: &Proposal<S::Command>) -> bool {
+        self.applied.contains(p)
+    }
+
+    /// Apply `entry` as slot `slot_out`: the outputs to emit (one `Decided`, maybe a
+    /// `Response`).
+    pub fn apply(
+        &mut self,
+        me: NodeId,
+        zxid: Option<Zxid>,
+        entry: Entry<S::Command>,
+    ) -> Vec<SmrOutputOf<S>> {
+        let slot = self.slot_out;
+        self.slot_out += 1;
+        let mut out = Vec::with_capacity(2);
+        if let Entry::Cmd(p) = &entry {
+            if self.applied.insert(p.clone()) {
+                let result = self.state.apply(&p.cmd);
+                if p.origin == me && self.pending.remove(&p.cmd).is_some() {
+                    out.push(SmrOutput::Response { cmd: p.cmd.clone(), result });
+                }
+            }
+        }
+        out.insert(0, SmrOutput::Decided { slot, zxid, entry });
+        out
+    }
+}
+
+/// The empty state machine: replicating it is plain total-order broadcast of `u64` payloads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TobLog;
+
+impl StateMachine for TobLog {
+    type Command = u64;
+    type Response = ();
+    fn apply(&mut self, _cmd: &u64) {}
+    /// `count` payloads `0..count`, open loop, 3 ms apart on average, to random replicas.
+    fn workload(rng: &mut ChaCha8Rng, n: usize, count: usize) -> Workload<u64> {
+        Workload::open_loop(rng, n, 1_000, 3_000, count, |i, _| i as u64)
+    }
+}
+
+/// A key-value store operation (the lab's register operations, one register per key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum KvOp {
+    /// get(key)
+    Get(u64),
+    /// put(key, value)
+    Put(u64, i64),
+    /// cas(key, from, to): set to `to` if the value is `from`.
+    Cas(u64, i64, i64),
+}
+
+/// A client command: a unique id (so equal operations stay distinct) and the operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct KvCommand {
+    /// Unique per run.
+    pub id: u64,
+    /// The operation.
+    pub op: KvOp,
+}
+
+impl WireSize for KvCommand {
+    /// id (8) + tag (1) + key (8) + up to two values (16).
+    fn size_bytes(&self) -> usize {
+        17 + match self.op {
+            KvOp::Get(_) => 0,
+            KvOp::Put(..) => 8,
+            KvOp::Cas(..) => 16,
+        }
+    }
+}
+
+impl KvCommand {
+    /// The command as the linearizability checker's register input.
+    pub fn register_input(&self) -> RegisterInput {
+        let (key, op) = match self.op {
+            KvOp::Get(k) => (k, RegisterOp::Read),
+            KvOp::Put(k, v) => (k, RegisterOp::Write(v)),
+            KvOp::Cas(k, from, to) => (k, RegisterOp::Cas { from, to }),
+        };
+        RegisterInput { key, op }
+    }
+}
+
+/// Number of keys the KV workload spreads its operations over.
+pub const KV_KEYS: u64 = 3;
+
+/// The replicated key-value store: key → value, absent keys read as `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KvStore {
+    data: BTreeMap<u64, i64>,
+}
+
+impl StateMachine for KvStore {
+    type Command = KvCommand;
+    type Response = RegisterOutput;
+
+    fn apply(&mut self, cmd: &KvCommand) -> RegisterOutput {
+        match cmd.op {
+            KvOp::Get(k) => RegisterOutput::Read(self.data.get(&k).copied()),
+            KvOp::Put(k, v) => {
+                self.data.insert(k, v);
+                RegisterOutput::Written
+            }
+            KvOp::Cas(k, from, to) => {
+                let swap = self.data.get(&k) == Some(&from);
+                if swap {
+                    self.data.insert(k, to);
+                }
+                RegisterOutput::Cas(swap)
+            }
+        }
+    }
+
+    /// `count` operations over [`KV_KEYS`] keys, open loop, 3 ms apart on average: 40 % get,
+    /// 40 % put (value = the op's index), 20 % cas from a recent value.
+    fn workload(rng: &mut ChaCha8Rng, n: usize, count: usize) -> Workload<KvCommand> {
+        Workload::open_loop(rng, n, 1_000, 3_000, count, |i, rng| {
+            let key = rng.random_range(0..KV_KEYS);
+            let roll = rng.random_range(0..10);
+            let op = match roll {
+                0..=3 => KvOp::Get(key),
+                4..=7 => KvOp::Put(key, i as i64),
+                _ => KvOp::Cas(key, rng.random_range(0..(i as i64).max(1)), i as i64),
+            };
+            KvCommand { id: i as u64, op }
+        })
+    }
+
+    /// Linearizability of the client history (Wing–Gong/Lowe, per key).
+    fn check(history: &History<KvCommand, SmrOutputOf<Self>>) -> Vec<Verdict> {
+        vec![check_linearizable(history)]
+    }
+}
+
+/// Search steps per key the linearizability checker may spend before answering "unknown".
+pub const LINCHECK_BUDGET: u64 = 2_000_000;
+
+/// The `linearizability` verdict of a KV run: calls are submissions to live replicas, returns
+/// are the origin's `Response`s; an unanswered call is pending (may or may not take effect).
+/// "Unknown" (budget exhausted) is reported as a violation naming the budget, never as a pass.
+pub fn check_linearizable(history: &History<KvCommand, SmrOutputOf<KvStore>>) -> Verdict {
+    let mut ops: BTreeMap<u64, Operation<RegisterInput, RegisterOutput>> = BTreeMap::new();
+    for event in &history.events {
+        match event {
+            HistoryEvent::Request { time, node, request, accepted: true } => {
+                ops.insert(
+                    request.id,
+                    Operation {
+                        client: *node as u64,
+                        input: request.register_input(),
+                        output: RegisterOutput::Unknown,
+                        call: *time,
+                        ret: None,
+                    },
+                );
+            }
+            HistoryEvent::Output { time, output: SmrOutput::Response { cmd, result }, .. } => {
+                if let Some(op) = ops.get_mut(&cmd.id) {
+                    op.output = *result;
+                    op.ret = Some(*time);
+                }
+            }
+            _ => {}
+        }
+    }
+    let ops: Vec<_> = ops.into_values().collect();
+    let violation = match linearizability::check(&RegisterModel, &ops, LINCHECK_BUDGET) {
+        Linearizability::Linearizable => None,
+        Linearizability::NotLinearizable { key } => {
+            Some(format!("the client history of key {key} has no linearization"))
+        }
+        Linearizability::Unknown => {
+            Some(format!("unknown: search budget of {LINCHECK_BUDGET} steps exhausted"))
+        }
+    };
+    Verdict::safety("linearizability", violation)
+}
+
+/// Commands per run in the SMR experiments.
+pub const SMR_COMMANDS: usize = 40;
+
+/// Simulate a total-order broadcast protocol replicating `S` under `config` with `S`'s
+/// workload of [`SMR_COMMANDS`] commands, and check it: the SMR log properties
+/// ([`smr_log`]), total order broadcast (CGR Module 6.1: validity, no duplication, no
+/// creation, uniform agreement, total order — over each replica's last incarnation) and `S`'s
+/// own checkers. `decisions` counts distinct commands committed; outcomes include per-command
+/// latency (submission → response; median and p99) and throughput (commands per simulated
+/// second from the first submission to the last commit).
+pub fn run_smr<S, P>(config: &RunConfig, factory: impl Fn(NodeId, usize) -> P + 'static) -> RunReport
+where
+    S: StateMachine,
+    P: Protocol<Request = S::Command, Output = SmrOutputOf<S>> + 'static,
+{
+    let mut rng = Streams::new(config.seed).workload;
+    let workload = S::workload(&mut rng, config.n, SMR_COMMANDS);
+    let run = simulate(config, factory, workload);
+    let correct = config.correct(&run.history);
+    let mut log = LogHistory { events: Vec::new(), submitted: Vec::new(), correct: correct.clone() };
+    let mut bcast: BTreeMap<NodeId, Vec<BroadcastEvent<S::Command>>> = BTreeMap::new();
+    let mut tob_seen: BTreeMap<NodeId, BTreeSet<Proposal<S::Command>>> = BTreeMap::new();
+    let mut submitted_at: BTreeMap<S::Command, Time> = BTreeMap::new();
+    let (mut latencies, mut committed, mut last_commit) = (Vec::new(), BTreeSet::new(), 0);
+    let mut broadcasts = Vec::new();
+    for event in &run.history.events {
+        match event {
+            HistoryEvent::Request { time, node, request, accepted: true } => {
+                log.submitted.push((*node, Proposal { origin: *node, cmd: request.clone() }));
+                broadcasts.push(BroadcastEvent::Broadcast { node: *node, msg: request.clone() });
+                submitted_at.insert(request.clone(), *time);
+            }
+            HistoryEvent::Recover { node, .. } => {
+                log.events.push(LogEvent::Restart { node: *node });
+                bcast.remove(node);
+                tob_seen.remove(node);
+            }
+            HistoryEvent::Output { time, node, output } => match output {
+                SmrOutput::Decided { slot, entry, .. } => {
+                    let cmd = match entry {
+                        Entry::Noop => None,
+                        Entry::Cmd(p) => Some(p.clone()),
+                    };
+                    log.events.push(LogEvent::Append { node: *node, slot: *slot, entry: cmd });
+                    if let Entry::Cmd(p) = entry {
+                        if committed.insert(p.clone()) {
+                            last_commit = last_commit.max(*time);
+                        }
+                        if tob_seen.entry(*node).or_default().insert(p.clone()) {
+                            bcast.entry(*node).or_default().push(BroadcastEvent::Deliver {
+                                node: *node,
+                                sender: p.origin,
+                                msg: p.cmd.clone(),
+                            });
+                        }
+                    }
+                }
+                SmrOutput::Response { cmd, .. } => {
+                    if let Some(at) = submitted_at.get(cmd) {
+                        latencies.push(time - at);
+                    }
+                }
+            },
+            _ => {}
+        }
+    }
+    let mut events = broadcasts;
+    events.extend(bcast.into_values().flatten());
+    let tob = broadcast::check(&BroadcastHistory { events, correct });
+    let tob = tob.into_iter().filter(|v| {
+        ["no duplication", "no creation", "uniform agreement", "total order"].contains(&v.property)
+    });
+    let mut verdicts = smr_log::check(&log);
+    verdicts.extend(tob);
+    verdicts.extend(S::check(&run.history));
+    let start = submitted_at.values().copied().min().unwrap_or(0);
+    let mut outcomes = summary_lines(&mut latencies, committed.len(), start, last_commit);
+    outcomes.extend(
+        run.history
+            .outputs()
+            .filter_map(|(t, node, o)| match o {
+                SmrOutput::Response { cmd, result } => {
+                    Some(format!("node {node} answered {cmd:?} with {result:?} at {}", ms(t)))
+                }
+                SmrOutput::Decided { .. } => None,
+            })
+            .take(20),
+    );
+    let latency = if latencies.is_empty() {
+        Latency::default()
+    } else {
+        Latency {
+            first: latencies[0],
+            mean: latencies.iter().sum::<Time>() / latencies.len() as Time,
+            max: latencies[latencies.len() - 1],
+        }
+    };
+    RunReport {
+        seed: config.seed,
+        outcomes,
+        decisions: committed.len() as u64,
+        latency,
+        metrics: run.metrics,
+        end_time: run.end_time,
+        verdicts,
+        trace: run.trace,
+    }
+}
+
+/// Sorts `latencies` and renders the throughput and latency lines of an SMR report.
+fn summary_lines(latencies: &mut [Time], committed: usize, start: Time, end: Time) -> Vec<String> {
+    latencies.sort_unstable();
+    let pct = |p: usize| latencies.get((latencies.len() * p / 100).min(latencies.len().max(1) - 1));
+    let span = end.saturating_sub(start).max(1);
+    vec![
+        format!(
+            "throughput: {committed} commands committed in {} = {:.0} commands/s",
+            ms(span),
+            committed as f64 / (span as f64 / 1e6)
+        ),
+        format!(
+            "client latency (submit → response, {} answered): median {}, p99 {}",
+            latencies.len(),
+            pct(50).map_or("-".into(), |t| ms(*t)),
+            pct(99).map_or("-".into(), |t| ms(*t)),
+        ),
+    ]
+}
