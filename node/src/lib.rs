@@ -9,3 +9,4 @@
 //! miner, p2p and RPC come with the node issues.
 
 pub mod consensus;
+pub mod mempool;
