@@ -228,8 +228,8 @@ impl Mempool {
         // Evict from the tail of a sender's queue (highest nonce) so no gap is created.
         let cheapest = self
             .senders
-            .iter()
-            .filter_map(|(_, queue)| queue.values().next_back())
+            .values()
+            .filter_map(|queue| queue.values().next_back())
             .min_by_key(|t| (t.tx.max_priority_fee_per_gas(), std::cmp::Reverse(t.arrival)))
             .cloned();
         match cheapest {
@@ -268,16 +268,13 @@ impl Mempool {
     /// the account nonce (geth's `pending`).
     pub fn pending(&self, sender: Address, state: &impl AccountState) -> Vec<&PoolTransaction> {
         let Some(queue) = self.senders.get(&sender) else { return vec![] };
-        let mut expected = state.nonce(sender);
-        let mut run = Vec::new();
-        for (&nonce, tx) in queue.range(expected..) {
-            if nonce != expected {
-                break;
-            }
-            run.push(tx.as_ref());
-            expected += 1;
-        }
-        run
+        let first = state.nonce(sender);
+        queue
+            .range(first..)
+            .zip(first..)
+            .take_while(|((&nonce, _), expected)| nonce == *expected)
+            .map(|((_, tx), _)| tx.as_ref())
+            .collect()
     }
 
     /// The sender's transactions behind a nonce gap (geth's `queued`).
