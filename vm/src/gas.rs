@@ -189,3 +189,72 @@ impl Gas {
         self.limit - self.remaining
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Replays SSTOREs of `values` on a warm slot holding `original`; returns the gas of the
+    /// code (4 pushes of 3 gas per SSTORE… as in EIP-3529's table: 2 PUSH1 per SSTORE) and the
+    /// refund.
+    fn replay(original: u64, values: &[u64]) -> (u64, i64) {
+        let original = U256::from(original);
+        let mut present = original;
+        let (mut gas, mut refund) = (0, 0);
+        for &v in values {
+            let new = U256::from(v);
+            let (g, r) = sstore_cost(original, present, new, false);
+            gas += g + 2 * VERYLOW;
+            refund += r;
+            present = new;
+        }
+        (gas, refund)
+    }
+
+    #[test]
+    fn sstore_costs_match_the_eip_3529_table() {
+        // (original, writes, used gas, refund) from EIP-3529 §"Test Cases".
+        let table: [(u64, &[u64], u64, i64); 17] = [
+            (0, &[0, 0], 212, 0),
+            (0, &[0, 1], 20_112, 0),
+            (0, &[1, 0], 20_112, 19_900),
+            (0, &[1, 2], 20_112, 0),
+            (0, &[1, 1], 20_112, 0),
+            (1, &[0, 0], 3_012, 4_800),
+            (1, &[0, 1], 3_012, 2_800),
+            (1, &[0, 2], 3_012, 0),
+            (1, &[2, 0], 3_012, 4_800),
+            (1, &[2, 3], 3_012, 0),
+            (1, &[2, 1], 3_012, 2_800),
+            (1, &[2, 2], 3_012, 0),
+            (1, &[1, 0], 3_012, 4_800),
+            (1, &[1, 2], 3_012, 0),
+            (1, &[1, 1], 212, 0),
+            (0, &[1, 0, 1], 40_118, 19_900),
+            (1, &[0, 1, 0], 5_918, 7_600),
+        ];
+        for (original, writes, gas, refund) in table {
+            assert_eq!(replay(original, writes), (gas, refund), "{original} {writes:?}");
+        }
+    }
+
+    #[test]
+    fn memory_cost_is_quadratic() {
+        assert_eq!(memory_cost(0), 0);
+        assert_eq!(memory_cost(1), 3);
+        assert_eq!(memory_cost(1024), 3 * 1024 + 2048);
+    }
+
+    #[test]
+    fn blob_base_fee_is_one_without_excess_and_grows_exponentially() {
+        assert_eq!(blob_base_fee(0), U256::from(1));
+        // e^(3338477/3338477) ≈ 2.718 → floor 2.
+        assert_eq!(blob_base_fee(BLOB_BASE_FEE_UPDATE_FRACTION), U256::from(2));
+    }
+
+    #[test]
+    fn calls_keep_one_64th() {
+        assert_eq!(all_but_one_64th(6400), 6300);
+        assert_eq!(all_but_one_64th(63), 63);
+    }
+}
