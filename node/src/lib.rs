@@ -10,3 +10,4 @@
 
 pub mod consensus;
 pub mod mempool;
+pub mod miner;
