@@ -444,3 +444,6 @@ impl<P: Protocol> Simulation<P> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,80 @@
+//! The `quarry-lab` binary as a user meets it: exit codes, error messages, JSON sweep output,
+//! and replaying the failing seed a sweep reports.
+
+use std::process::{Command, Output};
+
+fn lab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_quarry-lab")).args(args).output().expect("run quarry-lab")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn list_names_every_registered_protocol_with_its_fault_model() {
+    let out = lab(&["list"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for name in ["beb", "paxos", "paxos-broken-quorum", "paxos-broken-forgetful"] {
+        assert!(text.lines().any(|l| l.starts_with(name)), "{name} missing from:\n{text}");
+    }
+    assert!(text.contains("faults:"));
+}
+
+#[test]
+fn bad_values_are_rejected_with_a_message_naming_them_and_exit_3() {
+    let cases: [(&[&str], &str); 5] = [
+        (&["run", "paxos", "--loss", "1.5"], "--loss must be a probability in [0, 1], got 1.5"),
+        (&["run", "nosuch"], "unknown protocol \"nosuch\""),
+        (
+            &["run", "paxos", "--partition", "0|9@1-2"],
+            "node 9 in partition spec does not exist (n = 5)",
+        ),
+        (&["run", "paxos", "--latency", "gauss:3"], "bad latency \"gauss:3\""),
+        (&["sweep", "paxos", "--crash", "6"], "--crash 6 exceeds --n 5"),
+    ];
+    for (args, message) in cases {
+        let out = lab(args);
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_sweep_of_broken_paxos_reports_json_exits_1_and_its_seed_replays() {
+    let out = lab(&["sweep", "paxos-broken-quorum", "--seeds", "200", "--loss", "0.3", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(summary["runs"], 200);
+    assert!(summary["violations"]["uniform agreement"].as_u64().unwrap() > 0);
+    assert!(summary["liveness_failures"].is_u64());
+    let seed = summary["first_failing_seed"].as_u64().expect("a failing seed").to_string();
+    let replay = lab(&["run", "paxos-broken-quorum", "--seed", &seed, "--loss", "0.3"]);
+    assert_eq!(replay.status.code(), Some(1), "seed {seed} replays the violation");
+    assert!(String::from_utf8_lossy(&replay.stdout).contains("VIOLATED"));
+}
+
+#[test]
+fn a_sweep_of_correct_paxos_with_a_minority_crashed_exits_0() {
+    let out = lab(&["sweep", "paxos", "--seeds", "100", "--crash", "2", "--loss", "0.1", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["liveness_failures"], 0);
+    assert!(summary["first_failing_seed"].is_null());
+}
+
+#[test]
+fn run_writes_a_jsonl_trace_whose_outputs_match_the_printed_decisions() {
+    let path = std::env::temp_dir().join(format!("quarry-lab-trace-{}.jsonl", std::process::id()));
+    let out = lab(&["run", "paxos", "--seed", "4", "--trace", path.to_str().unwrap()]);
+    assert!(out.status.success());
+    let trace = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    let lines: Vec<serde_json::Value> =
+        trace.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let decisions = lines.iter().filter(|l| l["kind"] == "output").count();
+    let printed = String::from_utf8_lossy(&out.stdout).matches(" decided ").count();
+    assert_eq!(decisions, 5);
+    assert_eq!(printed, decisions);
+}
