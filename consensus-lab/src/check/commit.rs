@@ -23,7 +23,9 @@ use super::Verdict;
 use crate::protocol::{NodeId, Time};
 
 /// The two outcomes of a transaction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Outcome {
     /// Make the transaction's effects durable everywhere.
     Commit,
@@ -32,7 +34,9 @@ pub enum Outcome {
 }
 
 /// A participant's vote (BHG §7.3: "Yes" means "I can commit and will until told otherwise").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Vote {
     /// Prepared: the participant can commit.
     Yes,
@@ -74,7 +78,9 @@ pub fn check(h: &CommitHistory) -> Vec<Verdict> {
         .iter()
         .find(|(_, o)| **o == Outcome::Commit)
         .zip(first.iter().find(|(_, o)| **o == Outcome::Abort))
-        .map(|((c, _), (a, _))| format!("process {c} decided Commit but process {a} decided Abort"));
+        .map(|((c, _), (a, _))| {
+            format!("process {c} decided Commit but process {a} decided Abort")
+        });
     let yes: BTreeSet<NodeId> =
         h.votes.iter().filter(|(_, v)| *v == Vote::Yes).map(|(p, _)| *p).collect();
     let no: Option<NodeId> = h.votes.iter().find(|(_, v)| *v == Vote::No).map(|(p, _)| *p);
@@ -92,8 +98,12 @@ pub fn check(h: &CommitHistory) -> Vec<Verdict> {
     let non_triviality = (h.failure_free && all_yes)
         .then(|| first.iter().find(|(_, o)| **o != Outcome::Commit))
         .flatten()
-        .map(|(p, o)| format!("failure-free run, every participant voted Yes, but {p} decided {o:?}"));
-    let termination = h.correct.iter().find(|p| !first.contains_key(p)).map(|p| {
+        .map(|(p, o)| {
+            format!("failure-free run, every participant voted Yes, but {p} decided {o:?}")
+        });
+    let mut undecided: Vec<&NodeId> = h.correct.iter().filter(|p| !first.contains_key(p)).collect();
+    undecided.sort_by_key(|p| !yes.contains(p)); // name an uncertain (Yes-voting) one first
+    let termination = undecided.first().map(|p| {
         let uncertain = if yes.contains(p) { " (voted Yes: uncertain, blocked)" } else { "" };
         format!("correct process {p} never decided{uncertain}")
     });
@@ -155,7 +165,10 @@ mod tests {
         let verdicts = check(&h);
         let termination = find(&verdicts, "termination");
         assert!(termination.violation.as_ref().unwrap().contains("uncertain"));
-        assert!(verdicts.iter().filter(|v| !v.holds()).all(|v| v.kind != super::super::PropertyKind::Safety));
+        assert!(verdicts
+            .iter()
+            .filter(|v| !v.holds())
+            .all(|v| v.kind != super::super::PropertyKind::Safety));
     }
 
     #[test]

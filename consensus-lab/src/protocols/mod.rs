@@ -8,17 +8,23 @@
 use crate::experiment::Experiment;
 
 pub mod beb;
+pub mod fast_paxos;
 pub mod links;
 pub mod paxos;
+pub mod two_phase_commit;
 
 /// Every experiment `quarry-lab list` shows, one line each.
 pub static REGISTRY: &[&dyn Experiment] = &[
     &beb::BestEffortBroadcast,
+    &fast_paxos::FastPaxosExperiment,
+    &fast_paxos::BrokenFastPaxosSmallFastQuorum,
     &links::PerfectLinksExperiment,
     &links::BrokenLinksNoDedup,
     &paxos::SingleDecreePaxos,
     &paxos::BrokenPaxosMinorityQuorum,
     &paxos::BrokenPaxosForgetfulAcceptor,
+    &two_phase_commit::TwoPhaseCommitExperiment,
+    &two_phase_commit::BrokenTwoPhaseCommitMissingVote,
 ];
 
 /// The experiment called `name`, if registered.

@@ -10,7 +10,8 @@
 //!     if v = No then decide Abort
 //!     else if every participant voted Yes then decide Commit
 //! upon ⟨Timeout⟩ while undecided do
-//!     if the vote deadline passed then decide Abort (§7.3: "the coordinator can decide Abort")
+//!     if ⟨Begin⟩ never came (lost in a crash) then decide Abort
+//!     else if the vote deadline passed then decide Abort (§7.3: "the coordinator can decide Abort")
 //!     else re-send ⟨VOTE-REQ⟩ to the participants that have not voted
 //! decide o: write the decision record (store); send ⟨o⟩ to all participants
 //! Participant p:
@@ -96,7 +97,8 @@ const TIMER: TimerId = 1;
 const RESEND: Time = 20_000;
 /// Coordinator: abort when not every vote arrived this long after ⟨Begin⟩, µs.
 const VOTE_DEADLINE: Time = 150_000;
-/// Participant: abort unilaterally if no ⟨VOTE-REQ⟩ came this long after start, µs.
+/// Participant: abort unilaterally if no ⟨VOTE-REQ⟩ came this long after start, µs; the
+/// coordinator likewise aborts if no ⟨Begin⟩ came.
 const UNVOTED_TIMEOUT: Time = 300_000;
 /// Participant: first wait before asking for the decision, µs (doubles up to 16×).
 const ASK: Time = 30_000;
@@ -161,8 +163,9 @@ impl TwoPhaseCommit {
         if self.begun_at.is_some() || self.decided.is_some() {
             return;
         }
-        self.begun_at = Some(ctx.now);
-        ctx.store("begun", &ctx.now);
+        let now = ctx.now;
+        self.begun_at = Some(now);
+        ctx.store("begun", &now);
         ctx.broadcast_excluding_self(Msg::VoteReq);
         ctx.set_timer(TIMER, RESEND);
     }
@@ -181,7 +184,12 @@ impl TwoPhaseCommit {
     }
 
     fn coordinator_timeout(&mut self, ctx: &mut Context<'_, Self>) {
-        let Some(begun) = self.begun_at else { return };
+        let Some(begun) = self.begun_at else {
+            // Never asked to commit (⟨Begin⟩ was lost in a crash): nobody can have voted on our
+            // request, so abort, like a participant that was never asked for its vote.
+            self.decide(ctx, Outcome::Abort);
+            return;
+        };
         if ctx.now.saturating_sub(begun) >= VOTE_DEADLINE {
             let outcome = match self.flaw {
                 Flaw::CommitOnMissingVote if !self.votes.values().any(|v| *v == Vote::No) => {
@@ -243,7 +251,7 @@ impl Protocol for TwoPhaseCommit {
             match (self.decided, self.begun_at) {
                 (Some(o), _) => ctx.broadcast_excluding_self(Msg::Decision(o)),
                 (None, Some(_)) => self.decide(ctx, Outcome::Abort), // no record: presumed abort
-                (None, None) => {}
+                (None, None) => ctx.set_timer(TIMER, UNVOTED_TIMEOUT),
             }
             return;
         }
