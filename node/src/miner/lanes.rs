@@ -3,6 +3,8 @@
 //! AVX-512 (16 lanes). Everything here is `#[inline(always)]` so that, inlined into a
 //! `#[target_feature]` function, the intrinsics compile to straight vector code.
 
+use seq_macro::seq;
+
 use super::sha256::{PowTemplate, FIRST_VARIABLE, IV, K};
 
 /// N lanes of 32-bit words with the operations SHA-256 needs.
@@ -97,58 +99,64 @@ const SECOND_TAIL: [u32; 8] = [0x8000_0000, 0, 0, 0, 0, 0, 0, 256];
 /// whose top hash word is at most the target's top word: candidates to confirm with
 /// [`PowTemplate::check`]. Lanes past the end of the nonce space wrap; callers bound batches.
 #[inline(always)]
+// `seq!` pastes literal indices, so `t - 16` may read `16 - 16`, `t >= 8` `8 >= 8`, …
+#[allow(clippy::eq_op, clippy::identity_op, clippy::erasing_op, clippy::nonminimal_bool)]
+#[allow(clippy::absurd_extreme_comparisons, clippy::overly_complex_bool_expr)]
 pub fn search<L: Lanes>(tpl: &PowTemplate, lo_start: u32) -> u32 {
+    // Every loop below is unrolled with a literal index (`seq!`), so the tests on
+    // FIRST_VARIABLE and the constant second-block words fold away at compile time.
     // First compression, from the state after round 8; only W9 and what follows it vary.
     let mut w = [L::splat(0); 64];
     w[9] = L::counting_from(lo_start);
-    for t in 16..64 {
-        if !FIRST_VARIABLE[t] {
-            continue;
+    seq!(t in 16..64 {
+        if FIRST_VARIABLE[t] {
+            let mut acc = L::splat(tpl.w_const[t]);
+            if FIRST_VARIABLE[t - 2] {
+                acc = acc.add(small_sigma1(w[t - 2]));
+            }
+            if FIRST_VARIABLE[t - 7] {
+                acc = acc.add(w[t - 7]);
+            }
+            if FIRST_VARIABLE[t - 15] {
+                acc = acc.add(small_sigma0(w[t - 15]));
+            }
+            if FIRST_VARIABLE[t - 16] {
+                acc = acc.add(w[t - 16]);
+            }
+            w[t] = acc;
         }
-        let mut acc = L::splat(tpl.w_const[t]);
-        if FIRST_VARIABLE[t - 2] {
-            acc = acc.add(small_sigma1(w[t - 2]));
-        }
-        if FIRST_VARIABLE[t - 7] {
-            acc = acc.add(w[t - 7]);
-        }
-        if FIRST_VARIABLE[t - 15] {
-            acc = acc.add(small_sigma0(w[t - 15]));
-        }
-        if FIRST_VARIABLE[t - 16] {
-            acc = acc.add(w[t - 16]);
-        }
-        w[t] = acc;
-    }
+    });
     let mut s = tpl.state9.map(L::splat);
-    for t in 9..64 {
+    seq!(t in 9..64 {
         let kw = if FIRST_VARIABLE[t] {
             L::splat(K[t]).add(w[t])
         } else {
             L::splat(K[t].wrapping_add(tpl.w_const[t]))
         };
         round(&mut s, kw);
-    }
+    });
     // Second compression over the inner digest.
     let mut w2 = [L::splat(0); 64];
-    for i in 0..8 {
+    seq!(i in 0..8 {
         w2[i] = L::splat(IV[i]).add(s[i]);
-    }
-    for i in 8..16 {
+    });
+    seq!(i in 8..16 {
         w2[i] = L::splat(SECOND_TAIL[i - 8]);
-    }
-    for t in 16..64 {
-        w2[t] =
-            small_sigma1(w2[t - 2]).add(w2[t - 7]).add(small_sigma0(w2[t - 15])).add(w2[t - 16]);
-    }
+    });
+    seq!(t in 16..64 {
+        w2[t] = small_sigma1(w2[t - 2])
+            .add(w2[t - 7])
+            .add(small_sigma0(w2[t - 15]))
+            .add(w2[t - 16]);
+    });
     let mut s = IV.map(L::splat);
-    for t in 0..64 {
-        let kw = if (8..16).contains(&t) {
+    seq!(t in 0..64 {
+        let kw = if t >= 8 && t < 16 {
             L::splat(K[t].wrapping_add(SECOND_TAIL[t - 8]))
         } else {
             L::splat(K[t]).add(w2[t])
         };
         round(&mut s, kw);
-    }
+    });
     L::splat(IV[0]).add(s[0]).le_mask(tpl.target[0])
 }
