@@ -207,3 +207,21 @@ fn call_passes_all_but_one_64th_of_the_gas() {
     assert_eq!(word(&out.output), U256::from(callee_seen));
     let _ = Address::ZERO;
 }
+
+#[test]
+fn json_tracer_writes_one_eip_3155_line_per_step() {
+    let mut tracer = quarry_vm::JsonTracer::new(Vec::new());
+    // PUSH1 2 PUSH1 3 ADD STOP
+    let out = run_code(&hex("600260030100"), &[], 1000, Some(&mut tracer));
+    assert_eq!(out.status, Status::Success);
+    let text = String::from_utf8(tracer.into_inner()).expect("utf-8");
+    let lines: Vec<serde_json::Value> =
+        text.lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[2]["opName"], "ADD");
+    assert_eq!(lines[2]["pc"], 4);
+    assert_eq!(lines[2]["gas"], "0x3e2");
+    assert_eq!(lines[2]["gasCost"], "0x3");
+    assert_eq!(lines[2]["stack"], serde_json::json!(["0x2", "0x3"]));
+    assert_eq!(lines[2]["depth"], 1);
+}

@@ -250,8 +250,10 @@ impl Interpreter {
 
     fn run_plain<H: Host>(&mut self, host: &mut H) {
         let table = &table::Table::<H>::TABLE;
+        let code = Arc::clone(&self.code);
+        let bytes = code.padded();
         while self.result == InstructionResult::Continue {
-            let op = self.code.padded()[self.pc];
+            let op = bytes[self.pc];
             self.pc += 1;
             if !self.gas.charge(table::STATIC_GAS[op as usize] as u64) {
                 self.halt(HaltReason::OutOfGas);
