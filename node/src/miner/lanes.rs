@@ -100,8 +100,7 @@ const SECOND_TAIL: [u32; 8] = [0x8000_0000, 0, 0, 0, 0, 0, 0, 256];
 /// [`PowTemplate::check`]. Lanes past the end of the nonce space wrap; callers bound batches.
 #[inline(always)]
 // `seq!` pastes literal indices, so `t - 16` may read `16 - 16`, `t >= 8` `8 >= 8`, …
-#[allow(clippy::eq_op, clippy::identity_op, clippy::erasing_op, clippy::nonminimal_bool)]
-#[allow(clippy::absurd_extreme_comparisons, clippy::overly_complex_bool_expr)]
+#[allow(clippy::eq_op, clippy::identity_op, clippy::erasing_op)]
 pub fn search<L: Lanes>(tpl: &PowTemplate, lo_start: u32) -> u32 {
     // Every loop below is unrolled with a literal index (`seq!`), so the tests on
     // FIRST_VARIABLE and the constant second-block words fold away at compile time.
@@ -150,13 +149,14 @@ pub fn search<L: Lanes>(tpl: &PowTemplate, lo_start: u32) -> u32 {
             .add(w2[t - 16]);
     });
     let mut s = IV.map(L::splat);
-    seq!(t in 0..64 {
-        let kw = if t >= 8 && t < 16 {
-            L::splat(K[t].wrapping_add(SECOND_TAIL[t - 8]))
-        } else {
-            L::splat(K[t]).add(w2[t])
-        };
-        round(&mut s, kw);
+    seq!(t in 0..8 {
+        round(&mut s, L::splat(K[t]).add(w2[t]));
+    });
+    seq!(t in 8..16 {
+        round(&mut s, L::splat(K[t].wrapping_add(SECOND_TAIL[t - 8])));
+    });
+    seq!(t in 16..64 {
+        round(&mut s, L::splat(K[t]).add(w2[t]));
     });
     L::splat(IV[0]).add(s[0]).le_mask(tpl.target[0])
 }
