@@ -88,6 +88,7 @@ pub fn sweep(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocols::beb::BestEffortBroadcast;
     use crate::protocols::paxos::{BrokenPaxosMinorityQuorum, SingleDecreePaxos};
 
     /// Seeds per sweep: 1,000 in release builds (`cargo test --release`), 50 in debug builds to
@@ -128,5 +129,17 @@ mod tests {
         assert!(summary.violations.contains_key("uniform agreement"), "{summary:?}");
         let replay = BrokenPaxosMinorityQuorum.run(&RunConfig { seed, ..base });
         assert!(replay.safety_violations().count() > 0);
+    }
+
+    /// Runs `SEEDS` seeds (1,000 in release, 50 in debug) of best-effort broadcast under its
+    /// fault model (crash-stop of any number of processes, perfect links).
+    #[test]
+    fn best_effort_broadcast_keeps_its_properties_on_every_seed_with_crashes() {
+        let mut base = RunConfig::new(4, 0);
+        base.crash = 2;
+        let summary = sweep(&BestEffortBroadcast, &base, 0..SEEDS, || {});
+        assert!(summary.violations.is_empty(), "{summary:?}");
+        assert_eq!(summary.liveness_failures, 0, "{summary:?}");
+        assert!(summary.decisions > 0);
     }
 }
