@@ -27,22 +27,58 @@ pub struct Context<'a, DB: Database> {
     /// First database error met; execution stops when set.
     pub error: Option<DB::Error>,
     /// Jump-destination analysis per code hash.
-    analyses: HashMap<B256, Arc<AnalyzedCode>>,
+    analyses: &'a mut CodeCache,
+}
+
+/// Analysed code (padded bytes and JUMPDEST bitmap) by code hash. Code never changes for a
+/// given hash, so one cache can serve many transactions; it forgets everything once it holds
+/// [`CodeCache::CAPACITY`] entries, to bound memory.
+#[derive(Clone, Debug, Default)]
+pub struct CodeCache {
+    map: HashMap<B256, Arc<AnalyzedCode>>,
+}
+
+impl CodeCache {
+    /// Most entries kept before the cache is cleared.
+    pub const CAPACITY: usize = 4096;
+
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of cached analyses.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// `true` when nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    fn get(&self, hash: &B256) -> Option<Arc<AnalyzedCode>> {
+        self.map.get(hash).cloned()
+    }
+
+    fn insert(&mut self, hash: B256, code: Arc<AnalyzedCode>) {
+        if self.map.len() >= Self::CAPACITY {
+            self.map.clear();
+        }
+        self.map.insert(hash, code);
+    }
 }
 
 impl<'a, DB: Database> Context<'a, DB> {
-    /// A context for executing `tx` in `block` over `db`.
-    pub fn new(db: &'a mut DB, block: &'a BlockEnv, tx: &'a TxEnv) -> Self {
+    /// A context for executing `tx` in `block` over `db`, reusing analyses from `cache`.
+    pub fn new(
+        db: &'a mut DB,
+        block: &'a BlockEnv,
+        tx: &'a TxEnv,
+        cache: &'a mut CodeCache,
+    ) -> Self {
         let gas_price = tx.effective_gas_price(block.base_fee);
-        Self {
-            db,
-            journal: Journal::new(),
-            block,
-            tx,
-            gas_price,
-            error: None,
-            analyses: HashMap::new(),
-        }
+        Self { db, journal: Journal::new(), block, tx, gas_price, error: None, analyses: cache }
     }
 
     /// Turns a database result into an `Option`, keeping the first error.
@@ -63,7 +99,7 @@ impl<'a, DB: Database> Context<'a, DB> {
         let r = self.journal.account(self.db, address).map(|a| a.info.code_hash);
         let hash = self.ok(r)?;
         if let Some(a) = self.analyses.get(&hash) {
-            return Some(a.clone());
+            return Some(a);
         }
         let r = self.journal.code(self.db, address);
         let code = self.ok(r)?;

@@ -24,6 +24,7 @@ pub mod transact;
 pub mod trie;
 pub mod txtest;
 
+pub use context::CodeCache;
 pub use database::{AccountInfo, Database, KECCAK_EMPTY};
 pub use env::{AccessListItem, BlockEnv, TxEnv};
 pub use interpreter::{Step, Tracer};
@@ -32,4 +33,4 @@ pub use result::{
     TransactError,
 };
 pub use run::{run_code, JsonTracer, RunOutcome};
-pub use transact::{transact, transact_with_tracer};
+pub use transact::{transact, transact_with, transact_with_tracer};

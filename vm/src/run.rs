@@ -6,7 +6,7 @@ use std::io::Write;
 
 use alloy_primitives::{address, Address, Bytes, B256, U256};
 
-use crate::context::Context;
+use crate::context::{CodeCache, Context};
 use crate::database::{AccountInfo, Database};
 use crate::env::{BlockEnv, TxEnv};
 use crate::frame::{execute, FirstFrame};
@@ -90,7 +90,8 @@ pub fn run_code(
         data: Bytes::copy_from_slice(input),
         ..TxEnv::default()
     };
-    let mut ctx = Context::new(&mut db, &block, &tx);
+    let mut cache = CodeCache::new();
+    let mut ctx = Context::new(&mut db, &block, &tx, &mut cache);
     let mut warm = vec![RUN_CALLER, RUN_CONTRACT];
     warm.extend((1u8..=0x0a).map(Address::with_last_byte));
     for address in warm {

@@ -5,7 +5,7 @@
 use alloy_primitives::{Address, Bytes, U256};
 use quarry_primitives::transaction::intrinsic_gas;
 
-use crate::context::{is_empty_code_hash, Context};
+use crate::context::{is_empty_code_hash, CodeCache, Context};
 use crate::database::Database;
 use crate::env::{BlockEnv, TxEnv};
 use crate::frame::{execute, FirstFrame};
@@ -32,7 +32,7 @@ pub fn transact<DB: Database>(
     block: &BlockEnv,
     tx: &TxEnv,
 ) -> Result<ExecutionOutcome, TransactError<DB::Error>> {
-    transact_with_tracer(db, block, tx, None)
+    transact_with(db, block, tx, &mut CodeCache::new(), None)
 }
 
 /// [`transact`] with a [`Tracer`] called after every executed instruction.
@@ -45,8 +45,23 @@ pub fn transact_with_tracer<DB: Database>(
     tx: &TxEnv,
     tracer: Option<&mut dyn Tracer>,
 ) -> Result<ExecutionOutcome, TransactError<DB::Error>> {
+    transact_with(db, block, tx, &mut CodeCache::new(), tracer)
+}
+
+/// [`transact`] reusing jump-destination analyses from `cache` (keep one per block or per
+/// node to skip re-analysing hot contracts) and with an optional [`Tracer`].
+///
+/// # Errors
+/// As [`transact`].
+pub fn transact_with<DB: Database>(
+    db: &mut DB,
+    block: &BlockEnv,
+    tx: &TxEnv,
+    cache: &mut CodeCache,
+    tracer: Option<&mut dyn Tracer>,
+) -> Result<ExecutionOutcome, TransactError<DB::Error>> {
     check_type(tx, block)?;
-    let mut ctx = Context::new(db, block, tx);
+    let mut ctx = Context::new(db, block, tx, cache);
     let intrinsic = validate(&mut ctx, tx, block)?;
     let gas_price = ctx.gas_price;
 
