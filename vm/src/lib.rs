@@ -20,6 +20,7 @@ pub mod journal;
 pub mod precompiles;
 pub mod result;
 pub mod run;
+pub mod statetest;
 pub mod transact;
 pub mod trie;
 pub mod txtest;
