@@ -25,12 +25,26 @@ enum Command {
         #[arg(long, short)]
         verbose: bool,
     },
+    /// Run GeneralStateTests files or folders (`post.Cancun` entries): execute each
+    /// transaction and compare the state root and logs hash.
+    Statetest {
+        /// Files or folders (searched recursively for `.json`).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Print a pass/fail table per category.
+        #[arg(long)]
+        summary: bool,
+        /// Write every result as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Txtest { paths, verbose } => txtest(&paths, verbose),
+        Command::Statetest { paths, summary, json } => statetest(&paths, summary, json),
     };
     match result {
         Ok(code) => code,
@@ -56,4 +70,28 @@ fn txtest(paths: &[PathBuf], verbose: bool) -> anyhow::Result<ExitCode> {
     }
     println!("{} passed, {} failed", report.passed, report.failures.len());
     Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn statetest(paths: &[PathBuf], summary: bool, json: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let report = quarry_vm::statetest::run(paths)?;
+    for case in report.failures() {
+        println!("{}: {}", case.id(), case.failure.as_deref().unwrap_or_default());
+    }
+    if summary {
+        println!("{:<48} {:>7} {:>7}", "category", "passed", "failed");
+        for (category, counts) in report.by_category() {
+            println!("{category:<48} {:>7} {:>7}", counts.passed, counts.failed);
+        }
+        println!(
+            "{} tests skipped (no {} entry)",
+            report.skipped_tests,
+            quarry_vm::statetest::FORK
+        );
+    }
+    if let Some(path) = json {
+        std::fs::write(&path, serde_json::to_vec_pretty(&report)?)?;
+    }
+    let failed = report.results.len() - report.passed();
+    println!("{} passed, {failed} failed", report.passed());
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
