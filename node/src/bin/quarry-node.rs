@@ -47,6 +47,7 @@ enum Bench {
 #[derive(Clone, Copy, ValueEnum)]
 enum KernelArg {
     Portable,
+    ShaNi,
     Avx2,
     Avx512,
 }
@@ -55,6 +56,7 @@ impl From<KernelArg> for Kernel {
     fn from(k: KernelArg) -> Kernel {
         match k {
             KernelArg::Portable => Kernel::Portable,
+            KernelArg::ShaNi => Kernel::ShaNi,
             KernelArg::Avx2 => Kernel::Avx2,
             KernelArg::Avx512 => Kernel::Avx512,
         }

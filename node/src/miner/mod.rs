@@ -9,6 +9,8 @@ pub mod bench;
 pub mod lanes;
 pub mod sha256;
 #[cfg(target_arch = "x86_64")]
+mod shani;
+#[cfg(target_arch = "x86_64")]
 mod x86;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,6 +22,8 @@ pub use sha256::PowTemplate;
 pub enum Kernel {
     /// Plain Rust, one nonce at a time (runs everywhere).
     Portable,
+    /// SHA extensions (SHA-NI): two interleaved streams.
+    ShaNi,
     /// AVX2: eight nonces per step.
     Avx2,
     /// AVX-512F: sixteen nonces per step, rotates and ternary logic in one instruction each.
@@ -28,12 +32,13 @@ pub enum Kernel {
 
 impl Kernel {
     /// Every kernel, slowest first.
-    pub const ALL: [Kernel; 3] = [Kernel::Portable, Kernel::Avx2, Kernel::Avx512];
+    pub const ALL: [Kernel; 4] = [Kernel::Portable, Kernel::ShaNi, Kernel::Avx2, Kernel::Avx512];
 
     /// Its name as `bench mine` prints it.
     pub fn name(self) -> &'static str {
         match self {
             Kernel::Portable => "portable",
+            Kernel::ShaNi => "sha-ni",
             Kernel::Avx2 => "avx2",
             Kernel::Avx512 => "avx512",
         }
@@ -43,6 +48,7 @@ impl Kernel {
     pub fn lanes(self) -> u32 {
         match self {
             Kernel::Portable => 1,
+            Kernel::ShaNi => 2,
             Kernel::Avx2 => 8,
             Kernel::Avx512 => 16,
         }
@@ -53,6 +59,12 @@ impl Kernel {
         match self {
             Kernel::Portable => true,
             #[cfg(target_arch = "x86_64")]
+            Kernel::ShaNi => {
+                std::arch::is_x86_feature_detected!("sha")
+                    && std::arch::is_x86_feature_detected!("sse4.1")
+                    && std::arch::is_x86_feature_detected!("ssse3")
+            }
+            #[cfg(target_arch = "x86_64")]
             Kernel::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx512 => std::arch::is_x86_feature_detected!("avx512f"),
@@ -61,7 +73,8 @@ impl Kernel {
         }
     }
 
-    /// The fastest kernel this CPU can run.
+    /// The fastest kernel this CPU can run (by the order of [`Kernel::ALL`]; `bench mine`
+    /// measures them all).
     pub fn best() -> Kernel {
         Kernel::ALL.into_iter().rev().find(|k| k.available()).unwrap_or(Kernel::Portable)
     }
@@ -72,6 +85,9 @@ impl Kernel {
         match self {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `available()` was checked when the kernel was chosen (see `search`).
+            Kernel::ShaNi => unsafe { shani::search_shani(tpl, lo_start) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above.
             Kernel::Avx2 => unsafe { x86::search_avx2(tpl, lo_start) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above.
