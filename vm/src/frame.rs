@@ -160,7 +160,8 @@ fn finish_frame<DB: Database>(
                         result.gas.refunded = 0;
                     }
                     None => {
-                        ctx.journal.set_code(address, code);
+                        ctx.journal.set_code(address, code.clone());
+                        result.output = code;
                         result.result = InstructionResult::Return;
                     }
                 }

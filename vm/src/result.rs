@@ -115,7 +115,8 @@ pub struct ExecutionOutcome {
     pub gas_used: u64,
     /// Refund applied, already capped at gas used / 5 (EIP-3529).
     pub gas_refunded: u64,
-    /// Return data on success, revert data on revert, empty on halt.
+    /// Return data on success (the deployed code for a creation), revert data on revert,
+    /// empty on halt.
     pub output: Bytes,
     /// Logs emitted, in order; empty unless `status` is `Success`.
     pub logs: Vec<Log>,

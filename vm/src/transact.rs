@@ -2,7 +2,7 @@
 //! settle gas and fees (Yellow Paper §6; EIP-1559, EIP-2929/2930, EIP-3529, EIP-3607,
 //! EIP-3651, EIP-3860). Block rewards are the node's business, not the VM's.
 
-use alloy_primitives::{Address, Bytes, U256};
+use alloy_primitives::{Address, U256};
 use quarry_primitives::transaction::intrinsic_gas;
 
 use crate::context::{is_empty_code_hash, CodeCache, Context};
@@ -124,11 +124,7 @@ pub fn transact_with<DB: Database>(
         status,
         gas_used,
         gas_refunded,
-        output: if status == Status::Halt(crate::result::HaltReason::OutOfGas) {
-            Bytes::new()
-        } else {
-            result.output
-        },
+        output: result.output,
         logs: if status == Status::Success { logs } else { Vec::new() },
         contract_address: if tx.to.is_none() && status == Status::Success { address } else { None },
         state,
