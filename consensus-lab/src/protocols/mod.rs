@@ -10,7 +10,9 @@ use crate::experiment::Experiment;
 pub mod beb;
 pub mod fast_paxos;
 pub mod links;
+pub mod multipaxos;
 pub mod paxos;
+pub mod smr_kv;
 pub mod two_phase_commit;
 
 /// Every experiment `quarry-lab list` shows, one line each.
@@ -20,6 +22,10 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &fast_paxos::BrokenFastPaxosSmallFastQuorum,
     &links::PerfectLinksExperiment,
     &links::BrokenLinksNoDedup,
+    &multipaxos::MultiPaxosTob,
+    &multipaxos::BrokenMultiPaxosNoPhase1,
+    &multipaxos::BrokenMultiPaxosQuorum,
+    &multipaxos::MultiPaxosKv,
     &paxos::SingleDecreePaxos,
     &paxos::BrokenPaxosMinorityQuorum,
     &paxos::BrokenPaxosForgetfulAcceptor,
