@@ -8,27 +8,44 @@
 use crate::experiment::Experiment;
 
 pub mod beb;
+pub mod broadcast;
+pub mod broadcast_ordered;
 pub mod fast_paxos;
+pub mod fd;
 pub mod links;
-pub mod multipaxos;
 pub mod paxos;
-pub mod smr_kv;
+pub mod register;
+pub mod register_atomic;
 pub mod two_phase_commit;
 
 /// Every experiment `quarry-lab list` shows, one line each.
 pub static REGISTRY: &[&dyn Experiment] = &[
     &beb::BestEffortBroadcast,
+    &broadcast::EagerRbExperiment,
+    &broadcast::MajorityAckUrbExperiment,
+    &broadcast::BrokenUrbEarlyDeliver,
+    &broadcast_ordered::CausalExperiment,
+    &broadcast_ordered::BrokenCausalNoWait,
+    &broadcast_ordered::FifoExperiment,
     &fast_paxos::FastPaxosExperiment,
     &fast_paxos::BrokenFastPaxosSmallFastQuorum,
+    &fd::EventuallyPerfectFd,
+    &fd::PerfectFd,
+    &fd::BrokenFdShortTimeout,
+    &fd::LeaderElection,
+    &fd::BrokenLeaderShortTimeout,
+    &fd::EventualLeader,
     &links::PerfectLinksExperiment,
     &links::BrokenLinksNoDedup,
-    &multipaxos::MultiPaxosTob,
-    &multipaxos::BrokenMultiPaxosNoPhase1,
-    &multipaxos::BrokenMultiPaxosQuorum,
-    &multipaxos::MultiPaxosKv,
     &paxos::SingleDecreePaxos,
     &paxos::BrokenPaxosMinorityQuorum,
     &paxos::BrokenPaxosForgetfulAcceptor,
+    &register::MajorityVotingRegister,
+    &register::ReadOneWriteAll,
+    &register_atomic::Abd,
+    &register_atomic::BrokenAbdHalfQuorum,
+    &register_atomic::ReadImposeWriteMajority,
+    &register_atomic::BrokenReadImposeNoWriteBack,
     &two_phase_commit::TwoPhaseCommitExperiment,
     &two_phase_commit::BrokenTwoPhaseCommitMissingVote,
 ];
