@@ -2,7 +2,8 @@
 //! message is identified by its sender and its payload, which the workloads keep unique):
 //!
 //! - **Reliable delivery**: if a correct process p sends m to a correct process q, then q
-//!   eventually delivers m. (liveness)
+//!   eventually delivers m (liveness). For crash-recovery (Module 2.5, logged perfect links)
+//!   the sender must never have crashed and the recipient must be up at the end.
 //! - **No duplication**: no message is delivered by a process more than once. (safety)
 //! - **No creation**: if some process q delivers m with sender p, then m was previously sent to
 //!   q by p. (safety)
@@ -43,8 +44,10 @@ pub enum LinkEvent<M> {
 pub struct LinkHistory<M> {
     /// Events in run order.
     pub events: Vec<LinkEvent<M>>,
-    /// The correct processes.
+    /// The correct processes (up at the end, in crash-recovery).
     pub correct: BTreeSet<NodeId>,
+    /// The processes that never crashed (equal to `correct` in crash-stop).
+    pub never_crashed: BTreeSet<NodeId>,
 }
 
 /// Check the three properties; one verdict each, in the order of the module doc.
@@ -76,7 +79,7 @@ pub fn check<M: Ord + Clone + Debug>(h: &LinkHistory<M>) -> Vec<Verdict> {
     }
     let reliable = sent
         .iter()
-        .filter(|(from, to, _)| h.correct.contains(from) && h.correct.contains(to))
+        .filter(|(from, to, _)| h.never_crashed.contains(from) && h.correct.contains(to))
         .find(|(from, to, msg)| !delivered.contains_key(&(*to, *from, msg.clone())))
         .map(|(from, to, msg)| {
             format!("correct process {to} never delivered {msg:?} sent by correct process {from}")
@@ -95,7 +98,8 @@ mod tests {
     use LinkEvent::{Deliver as D, Send as S};
 
     fn history(events: Vec<LinkEvent<u32>>, correct: &[NodeId]) -> LinkHistory<u32> {
-        LinkHistory { events, correct: correct.iter().copied().collect() }
+        let correct: BTreeSet<NodeId> = correct.iter().copied().collect();
+        LinkHistory { events, never_crashed: correct.clone(), correct }
     }
 
     #[test]

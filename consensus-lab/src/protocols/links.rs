@@ -32,8 +32,14 @@
 //! **Timer ids ≥ 2⁶³ are reserved for layers** (this one, the failure detectors of
 //! [`super::fd`]); an upper protocol must use smaller ids.
 //!
+//! For crash-recovery, [`PerfectLinks::logged`] is Algorithm 2.3 "Log Delivered" (logged
+//! perfect links, §2.4.5): `delivered` is kept in stable storage (store(delivered) before the
+//! message goes up) and retrieved on recovery, so a recovered process never delivers a message
+//! twice; without the log it would deliver again every copy retransmitted to it.
+//!
 //! The `perfect-links` experiment stacks a trivial client ([`LinkUser`]) on the layer and checks
-//! reliable delivery, no duplication and no creation (CGR Module 2.3). The broken variant
+//! reliable delivery, no duplication and no creation (CGR Module 2.3); `perfect-links-logged`
+//! does the same under crash-recovery (Module 2.5). The broken variant
 //! `perfect-links-broken-no-dedup` skips Algorithm 2.2: it is a stubborn link sold as perfect.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -167,6 +173,8 @@ pub struct PerfectLinks<U: Protocol> {
     /// The protocol stacked on the links.
     pub upper: Upper<U>,
     flaw: LinkFlaw,
+    /// Algorithm 2.3: keep `delivered` in stable storage.
+    log_delivered: bool,
     incarnation: u32,
     next_seq: u64,
     /// `sent` of Alg. 2.1, minus what was acknowledged.
@@ -189,6 +197,7 @@ impl<U: Protocol> PerfectLinks<U> {
         PerfectLinks {
             upper: Upper::new(upper, "pl.upper"),
             flaw,
+            log_delivered: false,
             incarnation: 0,
             next_seq: 0,
             sent: BTreeMap::new(),
@@ -196,6 +205,11 @@ impl<U: Protocol> PerfectLinks<U> {
             idle: 0,
             timer_armed: false,
         }
+    }
+
+    /// `upper` stacked on logged perfect links (Alg. 2.3 "Log Delivered", crash-recovery).
+    pub fn logged(upper: U) -> Self {
+        PerfectLinks { log_delivered: true, ..Self::new(upper) }
     }
 
     /// Run an upper handler and carry out its actions.
@@ -234,6 +248,9 @@ impl<U: Protocol> Protocol for PerfectLinks<U> {
     fn on_start(&mut self, ctx: &mut Context<'_, Self>) {
         self.incarnation = ctx.retrieve::<u32>("pl.incarnation").map_or(0, |i| i + 1);
         ctx.store("pl.incarnation", &self.incarnation);
+        if self.log_delivered {
+            self.delivered = ctx.retrieve("pl.delivered").unwrap_or_default();
+        }
         self.upper.restore(ctx);
         self.call_upper(ctx, |u, c| u.on_start(c));
     }
@@ -246,6 +263,9 @@ impl<U: Protocol> Protocol for PerfectLinks<U> {
                     ctx.send(from, PlWire::Ack { id });
                 }
                 let fresh = self.delivered.insert((from, id));
+                if fresh && self.log_delivered {
+                    ctx.store("pl.delivered", &self.delivered);
+                }
                 if fresh || self.flaw == LinkFlaw::NoDedup {
                     self.call_upper(ctx, |u, c| u.on_message(c, from, msg));
                 }
@@ -326,7 +346,7 @@ impl Protocol for LinkUser {
 
 /// Run the link experiment with `flaw`: 20 sends between random pairs of distinct processes,
 /// open loop, 5 ms apart on average; checks Module 2.3's three properties.
-pub fn run_links(flaw: LinkFlaw, config: &RunConfig) -> RunReport {
+pub fn run_links(flaw: LinkFlaw, logged: bool, config: &RunConfig) -> RunReport {
     let mut rng = Streams::new(config.seed).workload;
     let n = config.n;
     let mut workload = Workload::open_loop(&mut rng, n, 0, 5_000, 20, |i, rng| {
@@ -337,7 +357,14 @@ pub fn run_links(flaw: LinkFlaw, config: &RunConfig) -> RunReport {
             r.request.0 = (r.node + 1) % n;
         }
     }
-    let run = simulate(config, move |_, _| PerfectLinks::with_flaw(LinkUser, flaw), workload);
+    let run = simulate(
+        config,
+        move |_, _| PerfectLinks {
+            log_delivered: logged,
+            ..PerfectLinks::with_flaw(LinkUser, flaw)
+        },
+        workload,
+    );
     let mut events = Vec::new();
     let mut outcomes = Vec::new();
     let mut times = Vec::new();
@@ -363,7 +390,9 @@ pub fn run_links(flaw: LinkFlaw, config: &RunConfig) -> RunReport {
             _ => {}
         }
     }
-    let verdicts = check::check(&LinkHistory { events, correct: config.correct(&run.history) });
+    let never_crashed = run.history.never_crashed.iter().copied().collect();
+    let correct = config.correct(&run.history);
+    let verdicts = check::check(&LinkHistory { events, correct, never_crashed });
     let start = run.history.requests().map(|r| r.0).min().unwrap_or(0);
     RunReport {
         seed: config.seed,
@@ -382,6 +411,8 @@ const LINK_FAULTS: &str = "crash-stop of any number; fair-loss links (loss < 1),
 
 /// `perfect-links`: Alg. 2.1 + 2.2 over the simulator's fair-loss links.
 pub struct PerfectLinksExperiment;
+/// `perfect-links-logged`: Alg. 2.1 + 2.3 under crash-recovery.
+pub struct LoggedPerfectLinksExperiment;
 /// `perfect-links-broken-no-dedup`: the stubborn link without Alg. 2.2's duplicate filter.
 pub struct BrokenLinksNoDedup;
 
@@ -396,7 +427,23 @@ impl Experiment for PerfectLinksExperiment {
         LINK_FAULTS
     }
     fn run(&self, config: &RunConfig) -> RunReport {
-        run_links(LinkFlaw::None, config)
+        run_links(LinkFlaw::None, false, config)
+    }
+}
+
+impl Experiment for LoggedPerfectLinksExperiment {
+    fn name(&self) -> &'static str {
+        "perfect-links-logged"
+    }
+    fn description(&self) -> &'static str {
+        "logged perfect links for crash-recovery (CGR 2011 Alg. 2.1 + Alg. 2.3 Log Delivered)"
+    }
+    fn fault_model(&self) -> &'static str {
+        "crash-recovery of any number (use --recover-after); fair-loss links, duplication, \
+         reordering; partitions that heal"
+    }
+    fn run(&self, config: &RunConfig) -> RunReport {
+        run_links(LinkFlaw::None, true, config)
     }
 }
 
@@ -411,7 +458,7 @@ impl Experiment for BrokenLinksNoDedup {
         LINK_FAULTS
     }
     fn run(&self, config: &RunConfig) -> RunReport {
-        run_links(LinkFlaw::NoDedup, config)
+        run_links(LinkFlaw::NoDedup, false, config)
     }
 }
 

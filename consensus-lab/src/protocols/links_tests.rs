@@ -107,3 +107,44 @@ fn the_sweep_catches_links_without_duplicate_elimination_with_a_seed_that_replay
     let correct = PerfectLinksExperiment.run(&RunConfig { seed, ..base });
     assert!(correct.verdicts.iter().all(Verdict::holds), "{:?}", correct.verdicts);
 }
+
+/// 0 sends to 1 at 0 ms; 1's acknowledgements are cut until 200 ms, so 0 keeps retransmitting;
+/// 1 crashes at 30 ms and recovers at 50 ms.
+fn deliveries_at_a_recovering_receiver(logged: bool) -> Vec<(NodeId, NodeId, u64)> {
+    let plan = FaultPlan {
+        crashes: vec![(30_000, 1)],
+        recoveries: vec![(50_000, 1)],
+        partitions: parse_partitions("1>0@0-200", 2).unwrap(),
+        ..FaultPlan::default()
+    };
+    let mut sim = Simulation::new(SimConfig::new(2, 8), move |_, _| {
+        if logged {
+            PerfectLinks::logged(LinkUser)
+        } else {
+            PerfectLinks::new(LinkUser)
+        }
+    })
+    .with_workload(Workload::scripted([(0, 0, (1, Payload(3)))]))
+    .with_faults(plan);
+    sim.run();
+    deliveries(&sim)
+}
+
+#[test]
+fn logged_links_do_not_deliver_again_after_a_recovery_but_unlogged_ones_do() {
+    assert_eq!(deliveries_at_a_recovering_receiver(true), vec![(1, 0, 3)]);
+    assert_eq!(deliveries_at_a_recovering_receiver(false), vec![(1, 0, 3), (1, 0, 3)]);
+}
+
+#[test]
+fn logged_links_hold_on_every_seed_under_crash_recovery() {
+    let mut base = RunConfig::new(4, 0);
+    base.crash = 2;
+    base.recover_after = Some(30_000);
+    base.network.loss = 0.3;
+    base.network.duplication = 0.2;
+    base.network.reorder = 0.2;
+    let summary = sweep(&LoggedPerfectLinksExperiment, &base, 0..SEEDS, || {});
+    assert!(summary.violations.is_empty(), "{summary:?}");
+    assert_eq!(summary.liveness_failures, 0, "{summary:?}");
+}

@@ -36,6 +36,7 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &fd::BrokenLeaderShortTimeout,
     &fd::EventualLeader,
     &links::PerfectLinksExperiment,
+    &links::LoggedPerfectLinksExperiment,
     &links::BrokenLinksNoDedup,
     &paxos::SingleDecreePaxos,
     &paxos::BrokenPaxosMinorityQuorum,
