@@ -143,4 +143,18 @@ mod tests {
         let err = trie_root([(b"do".to_vec(), b"verb".to_vec()), (b"dog".to_vec(), b"x".to_vec())]);
         assert!(matches!(err, Err(TrieError::KeyIsPrefix { .. })));
     }
+
+    #[test]
+    fn ordered_root_equals_the_trie_keyed_by_rlp_index() {
+        // 130 items cross the 0x7f/0x80 boundary where RLP(index) changes length.
+        let items: Vec<Bytes> =
+            (0..130u32).map(|i| Bytes::from(i.to_be_bytes().repeat(9))).collect();
+        let by_hand = trie_root(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| (alloy_rlp::encode(i), alloy_rlp::encode(item))),
+        );
+        assert_eq!(Ok(ordered_trie_root(&items)), by_hand);
+    }
 }

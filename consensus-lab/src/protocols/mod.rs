@@ -13,9 +13,11 @@ pub mod broadcast_ordered;
 pub mod fast_paxos;
 pub mod fd;
 pub mod links;
+pub mod multipaxos;
 pub mod paxos;
 pub mod register;
 pub mod register_atomic;
+pub mod smr_kv;
 pub mod two_phase_commit;
 
 /// Every experiment `quarry-lab list` shows, one line each.
@@ -38,6 +40,10 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &links::PerfectLinksExperiment,
     &links::LoggedPerfectLinksExperiment,
     &links::BrokenLinksNoDedup,
+    &multipaxos::MultiPaxosTob,
+    &multipaxos::BrokenMultiPaxosNoPhase1,
+    &multipaxos::BrokenMultiPaxosQuorum,
+    &multipaxos::MultiPaxosKv,
     &paxos::SingleDecreePaxos,
     &paxos::BrokenPaxosMinorityQuorum,
     &paxos::BrokenPaxosForgetfulAcceptor,

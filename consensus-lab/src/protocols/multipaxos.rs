@@ -39,102 +39,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::smr_kv::{Entry, Proposal, Replica, Slot, SmrOutputOf, StateMachine};
-use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
+use crate::protocol::{Context, NodeId, Protocol, Time, TimerId};
 
 /// A ballot (§3 of van Renesse: "ballot number" = (round, leader id)), ordered
 /// lexicographically; `(0, 0)` is below every ballot a leader uses.
 pub type Ballot = (u64, NodeId);
 
-/// Multi-Paxos messages (van Renesse & Altinbuken §3 names).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Msg<C> {
-    /// Phase 1a, for every slot from `first` on.
-    P1a {
-        /// The scout's ballot.
-        ballot: Ballot,
-        /// The leader's first undecided slot.
-        first: Slot,
-    },
-    /// Phase 1b: the promise, with the acceptor's pvalues `(slot, ballot, entry)` from `first`.
-    P1b {
-        /// The promised ballot.
-        ballot: Ballot,
-        /// Accepted pvalues.
-        accepted: Vec<(Slot, Ballot, Entry<C>)>,
-    },
-    /// Phase 2a: accept `entry` in `slot`.
-    P2a {
-        /// The commander's ballot.
-        ballot: Ballot,
-        /// The slot.
-        slot: Slot,
-        /// The proposed entry.
-        entry: Entry<C>,
-    },
-    /// Phase 2b: accepted; `slot_out` piggybacks how far the acceptor's replica has applied.
-    P2b {
-        /// The accepted ballot.
-        ballot: Ballot,
-        /// The slot.
-        slot: Slot,
-        /// The sender's replica's next slot to apply.
-        slot_out: Slot,
-    },
-    /// The acceptor has promised a higher ballot.
-    Preempted {
-        /// The ballot that was refused.
-        ballot: Ballot,
-        /// The acceptor's promise.
-        promised: Ballot,
-    },
-    /// `slot` is decided.
-    Decision {
-        /// The slot.
-        slot: Slot,
-        /// The chosen entry.
-        entry: Entry<C>,
-    },
-    /// A replica hands a client command to the leader it trusts.
-    Forward(super::smr_kv::Proposal<C>),
-    /// From the leader to a replica that is behind: everything below `commit` is decided.
-    Heartbeat {
-        /// The leader's ballot.
-        ballot: Ballot,
-        /// The leader's first undecided slot.
-        commit: Slot,
-    },
-    /// "I have applied every slot below `slot_out`; send me what follows."
-    CatchUp {
-        /// The asker's next slot to apply.
-        slot_out: Slot,
-    },
-    /// Decided entries from `first` on, in order (answer to [`Msg::CatchUp`]).
-    Decisions {
-        /// Slot of the first entry.
-        first: Slot,
-        /// The entries.
-        entries: Vec<Entry<C>>,
-    },
-}
+/// A pvalue (van Renesse §3): `(slot, ballot, entry)`, "entry was accepted in slot at ballot".
+pub type PValue<C> = (Slot, Ballot, Entry<C>);
 
-impl<C: WireSize> WireSize for Msg<C> {
-    fn size_bytes(&self) -> usize {
-        1 + match self {
-            Msg::P1a { .. } | Msg::Heartbeat { .. } => 24,
-            Msg::P1b { accepted, .. } => {
-                16 + accepted.iter().map(|(_, _, e)| 24 + e.size_bytes()).sum::<usize>()
-            }
-            Msg::P2a { entry, .. } | Msg::Decision { entry, .. } => 24 + entry.size_bytes(),
-            Msg::P2b { .. } => 32,
-            Msg::Preempted { .. } => 32,
-            Msg::Forward(p) => 8 + p.cmd.size_bytes(),
-            Msg::CatchUp { .. } => 8,
-            Msg::Decisions { entries, .. } => {
-                8 + entries.iter().map(Entry::size_bytes).sum::<usize>()
-            }
-        }
-    }
-}
+#[path = "multipaxos_msg.rs"]
+mod msg;
+pub use msg::Msg;
 
 /// A deliberate bug, for testing the checkers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -165,12 +81,7 @@ const CATCHUP_BATCH: usize = 64;
 #[derive(Debug, Clone)]
 enum Role<C> {
     Follower,
-    Scout {
-        ballot: Ballot,
-        first: Slot,
-        promises: BTreeMap<NodeId, Vec<(Slot, Ballot, Entry<C>)>>,
-        since: Time,
-    },
+    Scout { ballot: Ballot, first: Slot, promises: BTreeMap<NodeId, Vec<PValue<C>>>, since: Time },
     Active(Box<Leadership<C>>),
 }
 
@@ -201,6 +112,8 @@ pub struct MultiPaxos<S: StateMachine> {
     leader: NodeId,
     last_progress: Time,
     forwarded_at: Time,
+    /// Commands forwarded to this process while its scout runs; proposed once adopted.
+    backlog: Vec<Proposal<S::Command>>,
     // replica / learner
     decided: BTreeMap<Slot, Entry<S::Command>>,
     replica: Replica<S>,
@@ -220,6 +133,7 @@ impl<S: StateMachine> MultiPaxos<S> {
             leader: 0,
             last_progress: 0,
             forwarded_at: 0,
+            backlog: Vec::new(),
             decided: BTreeMap::new(),
             replica: Replica::default(),
             ticking: false,
@@ -285,7 +199,7 @@ impl<S: StateMachine> MultiPaxos<S> {
     fn adopt(
         &mut self,
         ctx: &mut Context<'_, Self>,
-        promises: BTreeMap<NodeId, Vec<(Slot, Ballot, Entry<S::Command>)>>,
+        promises: BTreeMap<NodeId, Vec<PValue<S::Command>>>,
     ) {
         let Role::Scout { ballot, first, .. } = self.role else { return };
         let mut pvalues: BTreeMap<Slot, (Ballot, Entry<S::Command>)> = BTreeMap::new();
@@ -319,6 +233,9 @@ impl<S: StateMachine> MultiPaxos<S> {
         for cmd in own {
             self.propose(ctx, Proposal { origin: ctx.me, cmd });
         }
+        for p in std::mem::take(&mut self.backlog) {
+            self.propose(ctx, p);
+        }
         self.arm_tick(ctx);
     }
 
@@ -337,20 +254,28 @@ impl<S: StateMachine> MultiPaxos<S> {
         ctx.broadcast_including_self(Msg::P2a { ballot, slot, entry: Entry::Cmd(p) });
     }
 
-    /// A higher ballot exists: stop leading and let Ω point at its owner.
+    /// A ballot at least as high as any promised exists: Ω now outputs its owner; a scout or
+    /// leader with a lower ballot stops (van Renesse §3, "Preempted").
     fn follow(&mut self, ctx: &mut Context<'_, Self>, ballot: Ballot) {
         let own = match &self.role {
             Role::Follower => None,
             Role::Scout { ballot, .. } => Some(*ballot),
             Role::Active(l) => Some(l.ballot),
         };
-        if own.is_some_and(|b| ballot > b) || (own.is_none() && ballot.1 != self.leader) {
-            if own.is_some() {
+        match own {
+            Some(mine) if ballot > mine => {
                 self.attempts += 1;
+                self.role = Role::Follower;
+                self.backlog.clear();
+                self.leader = ballot.1;
+                self.last_progress = ctx.now;
             }
-            self.role = Role::Follower;
-            self.leader = ballot.1;
-            self.last_progress = ctx.now;
+            Some(_) => {}
+            None if ballot >= self.promised && ballot.1 != self.leader => {
+                self.leader = ballot.1;
+                self.last_progress = ctx.now;
+            }
+            None => {}
         }
     }
 
@@ -372,7 +297,7 @@ impl<S: StateMachine> MultiPaxos<S> {
         ctx: &mut Context<'_, Self>,
         from: NodeId,
         ballot: Ballot,
-        accepted: Vec<(Slot, Ballot, Entry<S::Command>)>,
+        accepted: Vec<PValue<S::Command>>,
     ) {
         let quorum = self.quorum(ctx.n);
         let Role::Scout { ballot: mine, promises, .. } = &mut self.role else { return };
@@ -434,11 +359,21 @@ impl<S: StateMachine> MultiPaxos<S> {
         self.decided.insert(slot, entry);
         self.last_progress = ctx.now;
         self.attempts = 0;
+        let pending = self.replica.pending.len();
         while let Some(entry) = self.decided.get(&self.replica.slot_out).cloned() {
             for out in self.replica.apply(ctx.me, None, entry) {
                 ctx.output(out);
             }
         }
+        if self.replica.pending.len() != pending {
+            self.store_pending(ctx);
+        }
+    }
+
+    /// store(pending): a client's command survives its replica's crash (it is re-forwarded
+    /// after recovery and answered when the replayed log reaches it).
+    fn store_pending(&self, ctx: &mut Context<'_, Self>) {
+        ctx.store("pending", &self.replica.pending.keys().collect::<Vec<_>>());
     }
 
     fn note_replica(&mut self, from: NodeId, slot_out: Slot, now: Time) {
@@ -464,16 +399,16 @@ impl<S: StateMachine> MultiPaxos<S> {
     fn leader_tick(&mut self, ctx: &mut Context<'_, Self>) {
         let commit = self.replica.slot_out;
         let timeout = self.suspect_timeout(ctx.me);
+        let mut retry_scout = false;
         match &mut self.role {
             Role::Follower => {}
             Role::Scout { ballot, first, promises, since } => {
                 if ctx.now.saturating_sub(*since) > timeout {
-                    self.attempts += 1;
-                    self.start_scout(ctx);
-                    return;
-                }
-                for q in (0..ctx.n).filter(|q| !promises.contains_key(q)) {
-                    ctx.send(q, Msg::P1a { ballot: *ballot, first: *first });
+                    retry_scout = true;
+                } else {
+                    for q in (0..ctx.n).filter(|q| !promises.contains_key(q)) {
+                        ctx.send(q, Msg::P1a { ballot: *ballot, first: *first });
+                    }
                 }
             }
             Role::Active(l) => {
@@ -481,8 +416,8 @@ impl<S: StateMachine> MultiPaxos<S> {
                     if ctx.now.saturating_sub(*sent) >= RESEND_AFTER {
                         *sent = ctx.now;
                         for q in (0..ctx.n).filter(|q| !voters.contains(q)) {
-                            let msg = Msg::P2a { ballot: l.ballot, slot: *slot, entry: entry.clone() };
-                            ctx.send(q, msg);
+                            let entry = entry.clone();
+                            ctx.send(q, Msg::P2a { ballot: l.ballot, slot: *slot, entry });
                         }
                     }
                 }
@@ -494,6 +429,10 @@ impl<S: StateMachine> MultiPaxos<S> {
                     }
                 }
             }
+        }
+        if retry_scout {
+            self.attempts += 1;
+            self.start_scout(ctx);
         }
     }
 
@@ -519,14 +458,15 @@ impl<S: StateMachine> MultiPaxos<S> {
         }
     }
 
-    fn busy(&self) -> bool {
+    fn busy(&self, me: NodeId) -> bool {
+        let commit = self.replica.slot_out;
         match &self.role {
             Role::Follower => !self.replica.pending.is_empty(),
             Role::Scout { .. } => true,
             Role::Active(l) => {
                 !l.in_flight.is_empty()
                     || !self.replica.pending.is_empty()
-                    || l.replicas.iter().any(|r| r.0 < self.replica.slot_out)
+                    || l.replicas.iter().enumerate().any(|(q, r)| q != me && r.0 < commit)
             }
         }
     }
@@ -550,6 +490,13 @@ impl<S: StateMachine> Protocol for MultiPaxos<S> {
             }
         }
         self.leader = self.promised.1;
+        for cmd in ctx.retrieve::<Vec<S::Command>>("pending").unwrap_or_default() {
+            self.replica.pending.insert(cmd, ctx.now);
+        }
+        self.last_progress = ctx.now;
+        if !self.replica.pending.is_empty() {
+            self.arm_tick(ctx);
+        }
         if ctx.retrieve::<bool>("started").is_some() {
             ctx.broadcast_excluding_self(Msg::CatchUp { slot_out: 0 });
         }
@@ -558,16 +505,17 @@ impl<S: StateMachine> Protocol for MultiPaxos<S> {
 
     /// upon ⟨Request | c⟩ from a client: remember it, propose it if leading, else forward it.
     fn on_request(&mut self, ctx: &mut Context<'_, Self>, cmd: S::Command) {
+        if self.replica.pending.is_empty() {
+            self.last_progress = ctx.now;
+        }
         self.replica.pending.insert(cmd.clone(), ctx.now);
+        self.store_pending(ctx);
         let p = Proposal { origin: ctx.me, cmd };
         match &self.role {
             Role::Active(_) => self.propose(ctx, p),
             Role::Scout { .. } => {}
             Role::Follower if self.leader == ctx.me => self.start_scout(ctx),
             Role::Follower => {
-                if self.last_progress == 0 || self.replica.pending.len() == 1 {
-                    self.last_progress = ctx.now;
-                }
                 self.forwarded_at = ctx.now;
                 ctx.send(self.leader, Msg::Forward(p));
             }
@@ -591,30 +539,35 @@ impl<S: StateMachine> Protocol for MultiPaxos<S> {
             Msg::Decision { slot, entry } => self.learn(ctx, slot, entry),
             Msg::Forward(p) => match &self.role {
                 Role::Active(_) => self.propose(ctx, p),
-                Role::Follower if self.leader == ctx.me => self.start_scout(ctx),
-                _ => {}
+                Role::Scout { .. } => self.backlog.push(p),
+                Role::Follower if self.leader == ctx.me => {
+                    self.backlog.push(p);
+                    self.start_scout(ctx);
+                }
+                Role::Follower => {}
             },
             Msg::Heartbeat { ballot, commit } => {
                 if ballot >= self.promised {
                     self.follow(ctx, ballot);
                 }
-                if commit > self.replica.slot_out {
-                    ctx.send(from, Msg::CatchUp { slot_out: self.replica.slot_out });
-                } else {
-                    ctx.send(from, Msg::CatchUp { slot_out: commit });
-                }
+                let _ = commit;
+                ctx.send(from, Msg::CatchUp { slot_out: self.replica.slot_out });
             }
             Msg::CatchUp { slot_out } => {
                 self.note_replica(from, slot_out, ctx.now);
                 self.send_decisions(ctx, from, slot_out);
             }
             Msg::Decisions { first, entries } => {
+                let more = entries.len() == CATCHUP_BATCH;
                 for (i, entry) in entries.into_iter().enumerate() {
                     self.learn(ctx, first + i as Slot, entry);
                 }
+                if more {
+                    ctx.send(from, Msg::CatchUp { slot_out: self.replica.slot_out });
+                }
             }
         }
-        if self.busy() {
+        if self.busy(ctx.me) {
             self.arm_tick(ctx);
         }
     }
@@ -624,7 +577,7 @@ impl<S: StateMachine> Protocol for MultiPaxos<S> {
         self.ticking = false;
         self.leader_tick(ctx);
         self.replica_tick(ctx);
-        if self.busy() {
+        if self.busy(ctx.me) {
             self.arm_tick(ctx);
         }
     }

@@ -31,18 +31,15 @@ use rand_chacha::ChaCha8Rng;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-#[path = "../check/smr_log.rs"]
-pub mod smr_log;
-
 use crate::check::broadcast::{self, BroadcastEvent, BroadcastHistory};
 use crate::check::linearizability::{
     self, Linearizability, Operation, RegisterInput, RegisterModel, RegisterOp, RegisterOutput,
 };
+use crate::check::smr::{self, SmrHistory};
 use crate::check::Verdict;
 use crate::experiment::{ms, simulate, Latency, RunConfig, RunReport};
 use crate::protocol::{NodeId, Protocol, Time, WireSize};
 use crate::sim::{History, HistoryEvent, Streams, Workload};
-use smr_log::{LogEvent, LogHistory};
 
 /// A log position, 0-based.
 pub type Slot = u64;
@@ -118,11 +115,10 @@ pub enum SmrOutput<C, R> {
 }
 
 /// The output type of a replica of `S`.
-pub type SmrOutputOf<S> =
-    SmrOutput<<S as StateMachine>::Command, <S as StateMachine>::Response>;
+pub type SmrOutputOf<S> = SmrOutput<<S as StateMachine>::Command, <S as StateMachine>::Response>;
 
 /// The replica half of a process: applies decided entries in slot order, once per command.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Replica<S: StateMachine> {
     /// The replicated state.
     pub state: S,
@@ -131,6 +127,17 @@ pub struct Replica<S: StateMachine> {
     applied: BTreeSet<Proposal<S::Command>>,
     /// Commands submitted here and not applied yet (volatile: lost on a crash).
     pub pending: BTreeMap<S::Command, Time>,
+}
+
+impl<S: StateMachine> Default for Replica<S> {
+    fn default() -> Self {
+        Replica {
+            state: S::default(),
+            slot_out: 0,
+            applied: BTreeSet::new(),
+            pending: BTreeMap::new(),
+        }
+    }
 }
 
 impl<S: StateMachine> Replica<S> {
@@ -163,17 +170,27 @@ impl<S: StateMachine> Replica<S> {
     }
 }
 
-/// The empty state machine: replicating it is plain total-order broadcast of `u64` payloads.
+/// A total-order-broadcast payload: an opaque number chosen by the client (8 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TobPayload(pub u64);
+
+impl WireSize for TobPayload {
+    fn size_bytes(&self) -> usize {
+        8
+    }
+}
+
+/// The empty state machine: replicating it is plain total-order broadcast of [`TobPayload`]s.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TobLog;
 
 impl StateMachine for TobLog {
-    type Command = u64;
+    type Command = TobPayload;
     type Response = ();
-    fn apply(&mut self, _cmd: &u64) {}
+    fn apply(&mut self, _cmd: &TobPayload) {}
     /// `count` payloads `0..count`, open loop, 3 ms apart on average, to random replicas.
-    fn workload(rng: &mut ChaCha8Rng, n: usize, count: usize) -> Workload<u64> {
-        Workload::open_loop(rng, n, 1_000, 3_000, count, |i, _| i as u64)
+    fn workload(rng: &mut ChaCha8Rng, n: usize, count: usize) -> Workload<TobPayload> {
+        Workload::open_loop(rng, n, 1_000, 3_000, count, |i, _| TobPayload(i as u64))
     }
 }
 
@@ -272,7 +289,7 @@ impl StateMachine for KvStore {
 }
 
 /// Search steps per key the linearizability checker may spend before answering "unknown".
-pub const LINCHECK_BUDGET: u64 = 2_000_000;
+pub const LINCHECK_BUDGET: u64 = 20_000_000;
 
 /// The `linearizability` verdict of a KV run: calls are submissions to live replicas, returns
 /// are the origin's `Response`s; an unanswered call is pending (may or may not take effect).
@@ -320,12 +337,15 @@ pub const SMR_COMMANDS: usize = 40;
 
 /// Simulate a total-order broadcast protocol replicating `S` under `config` with `S`'s
 /// workload of [`SMR_COMMANDS`] commands, and check it: the SMR log properties
-/// ([`smr_log`]), total order broadcast (CGR Module 6.1: validity, no duplication, no
+/// ([`crate::check::smr`], plus log validity and command completeness), total order broadcast (CGR Module 6.1: validity, no duplication, no
 /// creation, uniform agreement, total order — over each replica's last incarnation) and `S`'s
 /// own checkers. `decisions` counts distinct commands committed; outcomes include per-command
 /// latency (submission → response; median and p99) and throughput (commands per simulated
 /// second from the first submission to the last commit).
-pub fn run_smr<S, P>(config: &RunConfig, factory: impl Fn(NodeId, usize) -> P + 'static) -> RunReport
+pub fn run_smr<S, P>(
+    config: &RunConfig,
+    factory: impl Fn(NodeId, usize) -> P + 'static,
+) -> RunReport
 where
     S: StateMachine,
     P: Protocol<Request = S::Command, Output = SmrOutputOf<S>> + 'static,
@@ -334,7 +354,9 @@ where
     let workload = S::workload(&mut rng, config.n, SMR_COMMANDS);
     let run = simulate(config, factory, workload);
     let correct = config.correct(&run.history);
-    let mut log = LogHistory { events: Vec::new(), submitted: Vec::new(), correct: correct.clone() };
+    let mut log = SmrHistory { commits: Vec::new(), correct: correct.clone() };
+    let mut submitted: Vec<Proposal<S::Command>> = Vec::new();
+    let mut applied: BTreeMap<NodeId, BTreeSet<Proposal<S::Command>>> = BTreeMap::new();
     let mut bcast: BTreeMap<NodeId, Vec<BroadcastEvent<S::Command>>> = BTreeMap::new();
     let mut tob_seen: BTreeMap<NodeId, BTreeSet<Proposal<S::Command>>> = BTreeMap::new();
     let mut submitted_at: BTreeMap<S::Command, Time> = BTreeMap::new();
@@ -343,23 +365,19 @@ where
     for event in &run.history.events {
         match event {
             HistoryEvent::Request { time, node, request, accepted: true } => {
-                log.submitted.push((*node, Proposal { origin: *node, cmd: request.clone() }));
+                submitted.push(Proposal { origin: *node, cmd: request.clone() });
                 broadcasts.push(BroadcastEvent::Broadcast { node: *node, msg: request.clone() });
                 submitted_at.insert(request.clone(), *time);
             }
             HistoryEvent::Recover { node, .. } => {
-                log.events.push(LogEvent::Restart { node: *node });
                 bcast.remove(node);
                 tob_seen.remove(node);
             }
             HistoryEvent::Output { time, node, output } => match output {
                 SmrOutput::Decided { slot, entry, .. } => {
-                    let cmd = match entry {
-                        Entry::Noop => None,
-                        Entry::Cmd(p) => Some(p.clone()),
-                    };
-                    log.events.push(LogEvent::Append { node: *node, slot: *slot, entry: cmd });
+                    log.commits.push((*time, *node, *slot, entry.clone()));
                     if let Entry::Cmd(p) = entry {
+                        applied.entry(*node).or_default().insert(p.clone());
                         if committed.insert(p.clone()) {
                             last_commit = last_commit.max(*time);
                         }
@@ -387,7 +405,8 @@ where
     let tob = tob.into_iter().filter(|v| {
         ["no duplication", "no creation", "uniform agreement", "total order"].contains(&v.property)
     });
-    let mut verdicts = smr_log::check(&log);
+    let mut verdicts = smr::check(&log);
+    verdicts.extend(command_verdicts(&submitted, &applied, &log.correct));
     verdicts.extend(tob);
     verdicts.extend(S::check(&run.history));
     let start = submitted_at.values().copied().min().unwrap_or(0);
@@ -422,6 +441,32 @@ where
         verdicts,
         trace: run.trace,
     }
+}
+
+/// The two command-level SMR properties `check::smr` (slot-level) does not cover:
+/// **log validity** (safety: every command in a log was submitted by a client) and **command
+/// completeness** (liveness: every command submitted at a correct replica is applied by every
+/// correct replica).
+fn command_verdicts<C: Ord + Debug>(
+    submitted: &[Proposal<C>],
+    applied: &BTreeMap<NodeId, BTreeSet<Proposal<C>>>,
+    correct: &BTreeSet<NodeId>,
+) -> [Verdict; 2] {
+    let known: BTreeSet<&Proposal<C>> = submitted.iter().collect();
+    let validity = applied.iter().find_map(|(node, cmds)| {
+        cmds.iter()
+            .find(|p| !known.contains(p))
+            .map(|p| format!("replica {node} applied {p:?}, which no client submitted"))
+    });
+    let completeness = submitted.iter().filter(|p| correct.contains(&p.origin)).find_map(|p| {
+        correct.iter().find(|q| !applied.get(q).is_some_and(|a| a.contains(p))).map(|q| {
+            format!("{p:?} submitted at correct replica {} never applied by replica {q}", p.origin)
+        })
+    });
+    [
+        Verdict::safety("log validity", validity),
+        Verdict::liveness("command completeness", completeness),
+    ]
 }
 
 /// Sorts `latencies` and renders the throughput and latency lines of an SMR report.

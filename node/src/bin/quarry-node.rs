@@ -49,7 +49,9 @@ enum KernelArg {
     Portable,
     ShaNi,
     Avx2,
+    Avx2x2,
     Avx512,
+    Avx512x2,
 }
 
 impl From<KernelArg> for Kernel {
@@ -58,7 +60,9 @@ impl From<KernelArg> for Kernel {
             KernelArg::Portable => Kernel::Portable,
             KernelArg::ShaNi => Kernel::ShaNi,
             KernelArg::Avx2 => Kernel::Avx2,
+            KernelArg::Avx2x2 => Kernel::Avx2x2,
             KernelArg::Avx512 => Kernel::Avx512,
+            KernelArg::Avx512x2 => Kernel::Avx512x2,
         }
     }
 }

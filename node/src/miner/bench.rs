@@ -31,6 +31,9 @@ pub struct BenchReport {
 
 /// Runs `kernel` on `threads` threads for `duration` against an unreachable target (every
 /// nonce is hashed, none is found), calling `progress(hashes_so_far)` about ten times a second.
+///
+/// # Panics
+/// If the operating system refuses to spawn the threads.
 pub fn bench_mine(
     kernel: Kernel,
     threads: usize,
@@ -44,7 +47,7 @@ pub fn bench_mine(
     let workers: Vec<_> = (0..threads)
         .map(|t| {
             let (stop, hashes) = (stop.clone(), hashes.clone());
-            std::thread::spawn(move || {
+            std::thread::Builder::new().stack_size(super::KERNEL_STACK_SIZE).spawn(move || {
                 // Each thread owns its own high nonce word, so ranges never overlap.
                 let tpl = PowTemplate::new(&B256::repeat_byte(0x51), t as u32, U256::ZERO);
                 let mut lo = 0u32;
@@ -55,7 +58,8 @@ pub fn bench_mine(
                 }
             })
         })
-        .collect();
+        .collect::<Result<Vec<_>, _>>()
+        .expect("spawn benchmark threads");
     while start.elapsed() < duration {
         std::thread::sleep(Duration::from_millis(100).min(duration));
         progress(hashes.load(Ordering::Relaxed));

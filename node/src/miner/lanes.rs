@@ -160,3 +160,48 @@ pub fn search<L: Lanes>(tpl: &PowTemplate, lo_start: u32) -> u32 {
     });
     L::splat(IV[0]).add(s[0]).le_mask(tpl.target[0])
 }
+
+/// Two independent sets of lanes advanced together: the same instruction stream on twice the
+/// nonces, so one set's dependency chain (a round's `a` and `e`) hides the other's latency.
+#[derive(Clone, Copy)]
+pub struct Pair<L>(L, L);
+
+impl<L: Lanes> Lanes for Pair<L> {
+    const N: usize = 2 * L::N;
+    #[inline(always)]
+    fn splat(x: u32) -> Self {
+        Pair(L::splat(x), L::splat(x))
+    }
+    #[inline(always)]
+    fn counting_from(start: u32) -> Self {
+        Pair(L::counting_from(start), L::counting_from(start.wrapping_add(L::N as u32)))
+    }
+    #[inline(always)]
+    fn add(self, other: Self) -> Self {
+        Pair(self.0.add(other.0), self.1.add(other.1))
+    }
+    #[inline(always)]
+    fn xor3(a: Self, b: Self, c: Self) -> Self {
+        Pair(L::xor3(a.0, b.0, c.0), L::xor3(a.1, b.1, c.1))
+    }
+    #[inline(always)]
+    fn rotr<const R: u32>(self) -> Self {
+        Pair(self.0.rotr::<R>(), self.1.rotr::<R>())
+    }
+    #[inline(always)]
+    fn shr<const R: u32>(self) -> Self {
+        Pair(self.0.shr::<R>(), self.1.shr::<R>())
+    }
+    #[inline(always)]
+    fn ch(e: Self, f: Self, g: Self) -> Self {
+        Pair(L::ch(e.0, f.0, g.0), L::ch(e.1, f.1, g.1))
+    }
+    #[inline(always)]
+    fn maj(a: Self, b: Self, c: Self) -> Self {
+        Pair(L::maj(a.0, b.0, c.0), L::maj(a.1, b.1, c.1))
+    }
+    #[inline(always)]
+    fn le_mask(self, bound: u32) -> u32 {
+        self.0.le_mask(bound) | (self.1.le_mask(bound) << L::N)
+    }
+}

@@ -17,6 +17,25 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use sha256::PowTemplate;
 
+/// Stack size for threads that run kernels. The unrolled kernels need a few kilobytes when
+/// optimised but megabytes of frame in unoptimised (debug) builds, beyond a default 2 MiB
+/// thread stack.
+pub const KERNEL_STACK_SIZE: usize = 256 << 20;
+
+/// Runs `f` on a thread with [`KERNEL_STACK_SIZE`] of stack and returns its result.
+///
+/// # Panics
+/// If the thread cannot be spawned or `f` panics (the panic is propagated).
+pub fn on_kernel_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .name("quarry-kernel".into())
+        .stack_size(KERNEL_STACK_SIZE)
+        .spawn(f)
+        .expect("spawn a kernel thread")
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
 /// A nonce-search implementation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {
@@ -26,13 +45,24 @@ pub enum Kernel {
     ShaNi,
     /// AVX2: eight nonces per step.
     Avx2,
+    /// AVX2, two interleaved vectors: sixteen nonces per step.
+    Avx2x2,
     /// AVX-512F: sixteen nonces per step, rotates and ternary logic in one instruction each.
     Avx512,
+    /// AVX-512F, two interleaved vectors: thirty-two nonces per step.
+    Avx512x2,
 }
 
 impl Kernel {
     /// Every kernel, slowest first.
-    pub const ALL: [Kernel; 4] = [Kernel::Portable, Kernel::ShaNi, Kernel::Avx2, Kernel::Avx512];
+    pub const ALL: [Kernel; 6] = [
+        Kernel::Portable,
+        Kernel::ShaNi,
+        Kernel::Avx2,
+        Kernel::Avx2x2,
+        Kernel::Avx512,
+        Kernel::Avx512x2,
+    ];
 
     /// Its name as `bench mine` prints it.
     pub fn name(self) -> &'static str {
@@ -40,7 +70,9 @@ impl Kernel {
             Kernel::Portable => "portable",
             Kernel::ShaNi => "sha-ni",
             Kernel::Avx2 => "avx2",
+            Kernel::Avx2x2 => "avx2x2",
             Kernel::Avx512 => "avx512",
+            Kernel::Avx512x2 => "avx512x2",
         }
     }
 
@@ -50,7 +82,9 @@ impl Kernel {
             Kernel::Portable => 1,
             Kernel::ShaNi => 2,
             Kernel::Avx2 => 8,
+            Kernel::Avx2x2 => 16,
             Kernel::Avx512 => 16,
+            Kernel::Avx512x2 => 32,
         }
     }
 
@@ -65,9 +99,9 @@ impl Kernel {
                     && std::arch::is_x86_feature_detected!("ssse3")
             }
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            Kernel::Avx2 | Kernel::Avx2x2 => std::arch::is_x86_feature_detected!("avx2"),
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 => std::arch::is_x86_feature_detected!("avx512f"),
+            Kernel::Avx512 | Kernel::Avx512x2 => std::arch::is_x86_feature_detected!("avx512f"),
             #[cfg(not(target_arch = "x86_64"))]
             _ => false,
         }
@@ -92,6 +126,12 @@ impl Kernel {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: as above.
             Kernel::Avx512 => unsafe { x86::search_avx512(tpl, lo_start) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above.
+            Kernel::Avx2x2 => unsafe { x86::search_avx2x2(tpl, lo_start) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above.
+            Kernel::Avx512x2 => unsafe { x86::search_avx512x2(tpl, lo_start) },
             _ => lanes::search::<u32>(tpl, lo_start),
         }
     }
@@ -153,6 +193,10 @@ mod tests {
 
     #[test]
     fn every_kernel_agrees_with_the_scalar_reference_on_random_templates() {
+        on_kernel_stack(every_kernel_agrees);
+    }
+
+    fn every_kernel_agrees() {
         let mut rng = pseudo_random(0x9e3779b97f4a7c15);
         for _ in 0..64 {
             let mut seal = [0u8; 32];
@@ -163,8 +207,8 @@ mod tests {
             // A target whose top word is random, so about half the lanes are candidates.
             let target = U256::from(rng() as u32) << 224 | U256::MAX >> 32;
             let tpl = PowTemplate::new(&seal, rng() as u32, target);
-            let lo = rng() as u32 & !15;
-            let expected: u32 = (0..16)
+            let lo = rng() as u32 & !31;
+            let expected: u32 = (0..32)
                 .map(|i| {
                     let nonce = (u64::from(tpl.nonce_hi) << 32) | u64::from(lo.wrapping_add(i));
                     let words = sha256::pow_hash_words(&tpl.seal, nonce);
@@ -173,7 +217,7 @@ mod tests {
                 .fold(0, |a, b| a | b);
             for kernel in Kernel::ALL.into_iter().filter(|k| k.available()) {
                 let mut mask = 0;
-                for base in (0..16).step_by(kernel.lanes() as usize) {
+                for base in (0..32).step_by(kernel.lanes() as usize) {
                     mask |= kernel.step(&tpl, lo + base) << base;
                 }
                 assert_eq!(mask, expected, "{} disagrees with the reference", kernel.name());
@@ -183,6 +227,10 @@ mod tests {
 
     #[test]
     fn the_search_finds_the_first_nonce_that_meets_the_target() {
+        on_kernel_stack(search_finds_first);
+    }
+
+    fn search_finds_first() {
         let seal = B256::repeat_byte(3);
         // About one hash in 256 meets this target.
         let target = U256::MAX >> 8;
@@ -197,6 +245,10 @@ mod tests {
 
     #[test]
     fn a_raised_stop_flag_ends_the_search_at_once() {
+        on_kernel_stack(stop_flag);
+    }
+
+    fn stop_flag() {
         let tpl = PowTemplate::new(&B256::ZERO, 0, U256::ZERO);
         let stop = AtomicBool::new(true);
         let (found, tried) = Kernel::best().search(&tpl, 0, u32::MAX, &stop);

@@ -6,7 +6,7 @@
 
 use std::arch::x86_64::*;
 
-use super::lanes::{search, Lanes};
+use super::lanes::{search, Lanes, Pair};
 use super::sha256::PowTemplate;
 
 #[derive(Clone, Copy)]
@@ -143,4 +143,23 @@ pub unsafe fn search_avx2(tpl: &PowTemplate, lo_start: u32) -> u32 {
 #[target_feature(enable = "avx512f")]
 pub unsafe fn search_avx512(tpl: &PowTemplate, lo_start: u32) -> u32 {
     search::<Avx512>(tpl, lo_start)
+}
+
+/// AVX-512 search of 32 nonces from `lo_start` as two interleaved vectors; returns the
+/// candidate mask.
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[target_feature(enable = "avx512f")]
+pub unsafe fn search_avx512x2(tpl: &PowTemplate, lo_start: u32) -> u32 {
+    search::<Pair<Avx512>>(tpl, lo_start)
+}
+
+/// AVX2 search of 16 nonces from `lo_start` as two interleaved vectors.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+pub unsafe fn search_avx2x2(tpl: &PowTemplate, lo_start: u32) -> u32 {
+    search::<Pair<Avx2>>(tpl, lo_start)
 }

@@ -38,6 +38,21 @@ enum Command {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Run bytecode in an empty world and print status, gas used and output.
+    Run {
+        /// The code, hex (with or without 0x).
+        #[arg(long)]
+        code: String,
+        /// Calldata, hex.
+        #[arg(long, default_value = "")]
+        input: String,
+        /// Gas available to the code.
+        #[arg(long, default_value_t = 10_000_000)]
+        gas: u64,
+        /// Print an EIP-3155 JSON line per step to stdout before the result.
+        #[arg(long)]
+        trace: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -45,6 +60,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Txtest { paths, verbose } => txtest(&paths, verbose),
         Command::Statetest { paths, summary, json } => statetest(&paths, summary, json),
+        Command::Run { code, input, gas, trace } => run(&code, &input, gas, trace),
     };
     match result {
         Ok(code) => code,
@@ -94,4 +110,29 @@ fn statetest(paths: &[PathBuf], summary: bool, json: Option<PathBuf>) -> anyhow:
     let failed = report.results.len() - report.passed();
     println!("{} passed, {failed} failed", report.passed());
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn parse_hex(flag: &str, value: &str) -> anyhow::Result<Vec<u8>> {
+    alloy_primitives::hex::decode(value.trim())
+        .map_err(|e| anyhow::anyhow!("--{flag} is not hex ({e}): {value:?}"))
+}
+
+fn run(code: &str, input: &str, gas: u64, trace: bool) -> anyhow::Result<ExitCode> {
+    let code = parse_hex("code", code)?;
+    let input = parse_hex("input", input)?;
+    let stdout = std::io::stdout();
+    let mut tracer = quarry_vm::JsonTracer::new(stdout.lock());
+    let tracer = trace.then_some(&mut tracer as &mut dyn quarry_vm::Tracer);
+    let out = quarry_vm::run_code(&code, &input, gas, tracer);
+    println!(
+        "{}",
+        serde_json::json!({
+            "status": format!("{:?}", out.status),
+            "gasUsed": out.gas_used,
+            "output": out.output,
+            "logs": out.logs.len(),
+        })
+    );
+    let success = matches!(out.status, quarry_vm::Status::Success);
+    Ok(if success { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

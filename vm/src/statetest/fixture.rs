@@ -77,35 +77,45 @@ pub struct StateTest {
 /// The `env` object (fields as in the fixtures, all hex strings).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[allow(missing_docs)]
 pub struct Env {
+    /// `currentCoinbase`: the block beneficiary.
     pub current_coinbase: String,
+    /// `currentGasLimit`: the block gas limit.
     pub current_gas_limit: String,
+    /// `currentNumber`: the block number.
     pub current_number: String,
+    /// `currentTimestamp`: seconds since the epoch.
     pub current_timestamp: String,
+    /// `currentBaseFee`: EIP-1559 base fee in wei (absent before London).
     pub current_base_fee: Option<String>,
     /// PREVRANDAO (EIP-4399); absent in pre-Merge fixtures, where `currentDifficulty` stands in.
     pub current_random: Option<String>,
+    /// `currentDifficulty`: pre-Merge difficulty, PREVRANDAO's stand-in.
     pub current_difficulty: Option<String>,
+    /// `currentExcessBlobGas`: EIP-4844 excess blob gas.
     pub current_excess_blob_gas: Option<String>,
 }
 
 /// One account of `pre`.
 #[derive(Clone, Debug, Deserialize)]
-#[allow(missing_docs)]
 pub struct PreAccount {
+    /// Balance in wei.
     pub balance: String,
+    /// Nonce (of the account, or carried by the transaction).
     pub nonce: String,
+    /// Code as `0x`-hex (`0x` for none).
     pub code: String,
+    /// Storage slot → value, both hex numbers.
     pub storage: BTreeMap<String, String>,
 }
 
 /// One entry of an access list in the fixtures.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[allow(missing_docs)]
 pub struct AccessListEntry {
+    /// The account to warm.
     pub address: String,
+    /// Its storage keys to warm.
     pub storage_keys: Vec<String>,
 }
 
@@ -113,17 +123,24 @@ pub struct AccessListEntry {
 /// `post[..].indexes` select from.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[allow(missing_docs)]
 pub struct Transaction {
+    /// Call data (or initcode) choices.
     pub data: Vec<String>,
+    /// Gas limit choices.
     pub gas_limit: Vec<String>,
+    /// Value choices in wei (one may exceed 2^256 on purpose).
     pub value: Vec<String>,
+    /// Nonce (of the account, or carried by the transaction).
     pub nonce: String,
     /// Empty for a contract creation.
     pub to: String,
+    /// The sender's secp256k1 secret key.
     pub secret_key: String,
+    /// Gas price in wei (types 0 and 1).
     pub gas_price: Option<String>,
+    /// EIP-1559 `maxFeePerGas` in wei (type 2).
     pub max_fee_per_gas: Option<String>,
+    /// EIP-1559 `maxPriorityFeePerGas` in wei (type 2).
     pub max_priority_fee_per_gas: Option<String>,
     /// One access list per `data` index (an entry may be `null`); present for types 1 and 2.
     pub access_lists: Option<Vec<Option<Vec<AccessListEntry>>>>,
