@@ -1,4 +1,5 @@
 //! `quarry-evm run`: runs bytecode, traces steps in EIP-3155 form, and refuses bad hex by name.
+//! `quarry-evm statetest --known-failures`: a listed entry that passes fails the run.
 
 use std::process::Command;
 
@@ -42,4 +43,27 @@ fn a_reverting_program_exits_non_zero_and_bad_hex_is_named() {
     let out = quarry_evm(&["run", "--code", "0xzz"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--code is not hex"));
+}
+
+#[test]
+fn a_known_failure_that_passes_fails_the_run() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/ethtests/GeneralStateTests/stExample/add11.json");
+    if !fixture.exists() {
+        assert!(std::env::var_os("CI").is_none(), "{} is missing under CI", fixture.display());
+        eprintln!("SKIPPED: {} is absent", fixture.display());
+        return;
+    }
+    let list = std::env::temp_dir().join(format!("quarry-known-{}.txt", std::process::id()));
+    std::fs::write(&list, "# passes, so listing it is wrong\nadd11.json::add11[0,0,0]  bogus\n")
+        .unwrap();
+    let fixture = fixture.to_str().unwrap();
+    let out = quarry_evm(&["statetest", fixture, "--known-failures", list.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("passes but is listed as a known failure"), "{text}");
+    assert!(text.trim_end().ends_with("passed, 1 failed, 0 skipped"), "{text}");
+    let out = quarry_evm(&["statetest", fixture]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    std::fs::remove_file(list).ok();
 }

@@ -113,6 +113,14 @@ impl Database for MemDb {
     fn block_hash(&mut self, number: u64) -> Result<B256, Infallible> {
         Ok(keccak256(number.to_string().as_bytes()))
     }
+
+    /// State tests do hold accounts with storage but no code and nonce 0 (EIP-7610 fixtures).
+    fn has_storage(&mut self, address: Address) -> Result<bool, Infallible> {
+        Ok(self
+            .accounts
+            .get(&address)
+            .is_some_and(|account| account.storage.values().any(|value| !value.is_zero())))
+    }
 }
 
 #[cfg(test)]
