@@ -6,6 +6,7 @@
 
 pub mod broadcast;
 pub mod commit;
+pub mod conflict_order;
 pub mod consensus;
 pub mod jepsen;
 pub mod linearizability;

@@ -10,6 +10,7 @@ use crate::experiment::Experiment;
 pub mod beb;
 pub mod broadcast;
 pub mod broadcast_ordered;
+pub mod epaxos;
 pub mod fast_paxos;
 pub mod fd;
 pub mod links;
@@ -19,6 +20,7 @@ pub mod register;
 pub mod register_atomic;
 pub mod smr_kv;
 pub mod two_phase_commit;
+pub mod vertical_paxos;
 
 /// Every experiment `quarry-lab list` shows, one line each.
 pub static REGISTRY: &[&dyn Experiment] = &[
@@ -29,6 +31,8 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &broadcast_ordered::CausalExperiment,
     &broadcast_ordered::BrokenCausalNoWait,
     &broadcast_ordered::FifoExperiment,
+    &epaxos::EPaxosExperiment,
+    &epaxos::BrokenEPaxosIgnoreDeps,
     &fast_paxos::FastPaxosExperiment,
     &fast_paxos::BrokenFastPaxosSmallFastQuorum,
     &fd::EventuallyPerfectFd,
@@ -55,6 +59,8 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &register_atomic::BrokenReadImposeNoWriteBack,
     &two_phase_commit::TwoPhaseCommitExperiment,
     &two_phase_commit::BrokenTwoPhaseCommitMissingVote,
+    &vertical_paxos::VerticalPaxosExperiment,
+    &vertical_paxos::BrokenVerticalPaxosSkipOldConfig,
 ];
 
 /// The experiment called `name`, if registered.
