@@ -7,19 +7,9 @@ use alloy_primitives::{Address, Bytes, B256, U256};
 
 use crate::database::AccountInfo;
 
-/// A log record emitted by LOG0–LOG4 (Yellow Paper §4.3.1). RLP-encodes as
-/// `[address, [topics…], data]`, the form receipts and the `logs` hash of state tests use.
-#[derive(
-    Clone, Debug, Default, PartialEq, Eq, alloy_rlp::RlpEncodable, alloy_rlp::RlpDecodable,
-)]
-pub struct Log {
-    /// The account whose code emitted the log.
-    pub address: Address,
-    /// Zero to four 32-byte topics.
-    pub topics: Vec<B256>,
-    /// Unindexed payload.
-    pub data: Bytes,
-}
+/// A log record emitted by LOG0–LOG4 (Yellow Paper §4.3.1): the one `Log` type of
+/// `quarry-primitives`, so receipts, the state-test `logs` hash and the RPC all share it.
+pub use quarry_primitives::Log;
 
 /// Why a frame stopped exceptionally (Yellow Paper §9.4.2). An exceptional halt consumes all
 /// gas of the frame and reverts its state changes.
