@@ -8,8 +8,10 @@ pub mod broadcast;
 pub mod commit;
 pub mod conflict_order;
 pub mod consensus;
+pub mod failure_detection;
 pub mod jepsen;
 pub mod linearizability;
+pub mod links;
 pub mod register;
 pub mod smr;
 

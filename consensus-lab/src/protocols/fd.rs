@@ -46,8 +46,8 @@
 
 use std::collections::BTreeSet;
 
-#[path = "../check/failure_detection.rs"]
-pub mod check;
+/// The checkers of this module's properties.
+pub use crate::check::failure_detection as check;
 
 use crate::experiment::{ms, simulate, Experiment, Latency, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};

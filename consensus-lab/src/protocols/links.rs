@@ -46,8 +46,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-#[path = "../check/links.rs"]
-pub mod check;
+/// The checkers of this module's properties.
+pub use crate::check::links as check;
 
 use crate::experiment::{ms, simulate, Experiment, Latency, RunConfig, RunReport};
 use crate::protocol::{
