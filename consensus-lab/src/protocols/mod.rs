@@ -21,6 +21,7 @@ pub mod register_atomic;
 pub mod smr_kv;
 pub mod two_phase_commit;
 pub mod vertical_paxos;
+pub mod zab;
 
 /// Every experiment `quarry-lab list` shows, one line each.
 pub static REGISTRY: &[&dyn Experiment] = &[
@@ -61,6 +62,9 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &two_phase_commit::BrokenTwoPhaseCommitMissingVote,
     &vertical_paxos::VerticalPaxosExperiment,
     &vertical_paxos::BrokenVerticalPaxosSkipOldConfig,
+    &zab::ZabTob,
+    &zab::BrokenZabNoSync,
+    &zab::ZabKv,
 ];
 
 /// The experiment called `name`, if registered.
