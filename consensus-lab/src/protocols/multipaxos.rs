@@ -403,9 +403,11 @@ impl<S: StateMachine> MultiPaxos<S> {
         match &mut self.role {
             Role::Follower => {}
             Role::Scout { ballot, first, promises, since } => {
-                if ctx.now.saturating_sub(*since) > timeout {
+                let elapsed = ctx.now.saturating_sub(*since);
+                if elapsed > timeout {
                     retry_scout = true;
-                } else {
+                } else if elapsed >= RESEND_AFTER && elapsed % RESEND_AFTER < TICK_PERIOD {
+                    // About once per RESEND_AFTER: one tick falls in each such window.
                     for q in (0..ctx.n).filter(|q| !promises.contains_key(q)) {
                         ctx.send(q, Msg::P1a { ballot: *ballot, first: *first });
                     }
