@@ -197,6 +197,41 @@ pub struct Simulated<P: Protocol> {
     pub end_time: Time,
 }
 
+/// The report of a single-value consensus run (Paxos, Fast Paxos, Vertical Paxos …): one line
+/// per decision, latency from the first proposal to each process's first decision, and the
+/// five consensus properties of [`crate::check::consensus::check`] over the history.
+/// `proposal` and `decision` read the value out of the protocol's request and output.
+pub fn consensus_report<P: Protocol>(
+    config: &RunConfig,
+    run: Simulated<P>,
+    proposal: impl Fn(&P::Request) -> u64,
+    decision: impl Fn(&P::Output) -> u64,
+) -> RunReport {
+    use crate::check::consensus::{self, ConsensusHistory};
+    let history = ConsensusHistory {
+        proposals: run.history.requests().map(|(_, node, r)| (node, proposal(r))).collect(),
+        decisions: run.history.outputs().map(|(t, node, o)| (t, node, decision(o))).collect(),
+        correct: config.correct(&run.history),
+    };
+    let start = run.history.requests().map(|r| r.0).min().unwrap_or(0);
+    let firsts: std::collections::BTreeMap<NodeId, Time> =
+        history.decisions.iter().rev().map(|(t, node, _)| (*node, *t)).collect();
+    RunReport {
+        seed: config.seed,
+        outcomes: history
+            .decisions
+            .iter()
+            .map(|(t, node, v)| format!("node {node} decided {v} at {}", ms(*t)))
+            .collect(),
+        decisions: firsts.len() as u64,
+        latency: Latency::from_times(start, firsts.values().copied()),
+        metrics: run.metrics,
+        end_time: run.end_time,
+        verdicts: consensus::check(&history),
+        trace: run.trace,
+    }
+}
+
 /// Run `factory`'s protocol under `config` with `workload` and the config's fault plan.
 pub fn simulate<P: Protocol + 'static>(
     config: &RunConfig,

@@ -41,8 +41,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::check::consensus::{self, ConsensusHistory};
-use crate::experiment::{ms, simulate, Experiment, Latency, RunConfig, RunReport};
+use crate::experiment::{consensus_report, simulate, Experiment, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::sim::{Streams, Workload};
 
@@ -380,28 +379,7 @@ pub fn run_consensus(flaw: Flaw, config: &RunConfig) -> RunReport {
         r.node = i; // one proposal per process
     }
     let run = simulate(config, move |_, _| FastPaxos::new(flaw), workload);
-    let history = ConsensusHistory {
-        proposals: run.history.requests().map(|(_, node, v)| (node, *v)).collect(),
-        decisions: run.history.outputs().map(|(t, node, Decide(v))| (t, node, *v)).collect(),
-        correct: config.correct(&run.history),
-    };
-    let start = run.history.requests().map(|r| r.0).min().unwrap_or(0);
-    let firsts: BTreeMap<NodeId, Time> =
-        history.decisions.iter().rev().map(|(t, node, _)| (*node, *t)).collect();
-    RunReport {
-        seed: config.seed,
-        outcomes: history
-            .decisions
-            .iter()
-            .map(|(t, node, v)| format!("node {node} decided {v} at {}", ms(*t)))
-            .collect(),
-        decisions: firsts.len() as u64,
-        latency: Latency::from_times(start, firsts.values().copied()),
-        metrics: run.metrics,
-        end_time: run.end_time,
-        verdicts: consensus::check(&history),
-        trace: run.trace,
-    }
+    consensus_report(config, run, |v| *v, |Decide(v)| *v)
 }
 
 /// `fast-paxos`: correct Fast Paxos.

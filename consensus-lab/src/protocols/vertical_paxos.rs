@@ -37,8 +37,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::check::consensus::{self, ConsensusHistory};
-use crate::experiment::{ms, Experiment, Latency, RunConfig, RunReport};
+use crate::experiment::{consensus_report, Experiment, RunConfig, RunReport, Simulated};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::sim::{Simulation, Streams, Workload};
 
@@ -512,35 +511,20 @@ pub fn run_consensus(flaw: Flaw, config: &RunConfig) -> RunReport {
     .with_workload(Workload::scripted(requests))
     .with_faults(plan);
     sim.run();
-    let history = sim.history();
-    let consensus_history = ConsensusHistory {
-        proposals: history.requests().map(|(_, node, v)| (node, *v)).collect(),
-        decisions: history.outputs().map(|(t, node, Decide(v))| (t, node, *v)).collect(),
-        correct: config.correct(&history),
+    let run: Simulated<VerticalPaxos> = Simulated {
+        history: sim.history(),
+        metrics: sim.metrics(),
+        trace: sim.trace().to_vec(),
+        end_time: sim.now(),
     };
-    let firsts: BTreeMap<NodeId, Time> =
-        consensus_history.decisions.iter().rev().map(|(t, node, _)| (*node, *t)).collect();
-    let mut outcomes: Vec<String> = consensus_history
-        .decisions
-        .iter()
-        .map(|(t, node, v)| format!("node {node} decided {v} at {}", ms(*t)))
-        .collect();
+    let mut report = consensus_report(config, run, |v| *v, |Decide(v)| *v);
     if let Some(master) = sim.node(MASTER) {
         for (b, c) in master.configurations() {
-            outcomes.push(format!("ballot {b}: configuration {c:?}"));
+            report.outcomes.push(format!("ballot {b}: configuration {c:?}"));
         }
-        outcomes.push(format!("largest complete ballot: {}", master.complete_ballot()));
+        report.outcomes.push(format!("largest complete ballot: {}", master.complete_ballot()));
     }
-    RunReport {
-        seed: config.seed,
-        outcomes,
-        decisions: firsts.len() as u64,
-        latency: Latency::from_times(0, firsts.values().copied()),
-        metrics: sim.metrics(),
-        end_time: sim.now(),
-        verdicts: consensus::check(&consensus_history),
-        trace: sim.trace().to_vec(),
-    }
+    report
 }
 
 /// `vertical-paxos`: correct Vertical Paxos I with a master-driven reconfiguration.
