@@ -8,17 +8,11 @@ use crate::protocols::broadcast_ordered::{
     BrokenCausalNoWait, CausalExperiment, CausalFlaw, FifoBroadcast, FifoExperiment,
     WaitingCausalBroadcast,
 };
-use crate::sim::{parse_partitions, FaultPlan, LatencyModel, SimConfig, Simulation};
+use crate::protocols::test_support::{
+    assert_clean_sweep, one_ms_network as constant_latency, SEEDS,
+};
+use crate::sim::{parse_partitions, FaultPlan, SimConfig, Simulation};
 use crate::sweep::sweep;
-
-/// Seeds per sweep: 1,000 in release builds, 50 in debug builds (as in `sweep.rs`).
-const SEEDS: u64 = if cfg!(debug_assertions) { 50 } else { 1000 };
-
-fn constant_latency(n: usize, seed: u64) -> SimConfig {
-    let mut c = SimConfig::new(n, seed);
-    c.network.latency = LatencyModel::Constant(1_000);
-    c
-}
 
 /// `(time, node, sender, payload)` of every delivery.
 fn deliveries<P: Protocol<Output = Deliver>>(
@@ -155,13 +149,6 @@ fn fault_model(n: usize, crash: usize) -> RunConfig {
     c.network.reorder = 0.2;
     c.partitions = parse_partitions("0|1,2,3,4@0-200", n).unwrap();
     c
-}
-
-fn assert_clean_sweep(experiment: &dyn Experiment, base: &RunConfig) {
-    let summary = sweep(experiment, base, 0..SEEDS, || {});
-    assert_eq!(summary.runs, SEEDS);
-    assert!(summary.violations.is_empty(), "{summary:?}");
-    assert_eq!(summary.liveness_failures, 0, "{summary:?}");
 }
 
 #[test]

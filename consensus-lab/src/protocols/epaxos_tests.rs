@@ -3,26 +3,14 @@
 //! faults it must survive, and the broken fast path the checker must catch.
 
 use super::*;
-use crate::check::{find, Verdict};
-use crate::experiment::{Experiment, RunConfig, RunReport};
-use crate::sim::{parse_partitions, FaultPlan, LatencyModel, SimConfig, Simulation, Workload};
+use crate::check::find;
+use crate::experiment::{Experiment, RunConfig};
+use crate::protocols::test_support::{all_hold, one_ms_network, SEEDS};
+use crate::sim::{parse_partitions, FaultPlan, Simulation, Workload};
 use crate::sweep::sweep;
-
-/// Seeds per sweep: 1,000 in release builds, 50 in debug builds (as in `sweep.rs`).
-const SEEDS: u64 = if cfg!(debug_assertions) { 50 } else { 1000 };
-
-fn all_hold(report: &RunReport) -> bool {
-    report.verdicts.iter().all(Verdict::holds)
-}
 
 fn put(id: u64, key: u64) -> Command {
     Command::Put { id, key, value: 1_000 + id }
-}
-
-fn one_ms_network(n: usize, seed: u64) -> SimConfig {
-    let mut config = SimConfig::new(n, seed);
-    config.network.latency = LatencyModel::Constant(1_000);
-    config
 }
 
 #[test]

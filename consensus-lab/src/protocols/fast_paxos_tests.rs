@@ -2,22 +2,10 @@
 //! round, the O4 value-selection rule, the faults it must survive, and the broken fast quorum.
 
 use super::*;
-use crate::check::{find, Verdict};
-use crate::sim::{parse_partitions, FaultPlan, LatencyModel, SimConfig, Simulation};
+use crate::check::find;
+use crate::protocols::test_support::{all_hold, one_ms_network, SEEDS};
+use crate::sim::{parse_partitions, FaultPlan, SimConfig, Simulation};
 use crate::sweep::sweep;
-
-/// Seeds per sweep: 1,000 in release builds, 50 in debug builds (as in `sweep.rs`).
-const SEEDS: u64 = if cfg!(debug_assertions) { 50 } else { 1000 };
-
-fn all_hold(report: &RunReport) -> bool {
-    report.verdicts.iter().all(Verdict::holds)
-}
-
-fn one_ms_network(n: usize, seed: u64) -> SimConfig {
-    let mut config = SimConfig::new(n, seed);
-    config.network.latency = LatencyModel::Constant(1_000);
-    config
-}
 
 #[test]
 fn quorum_sizes_follow_the_paper_and_intersect_as_required() {

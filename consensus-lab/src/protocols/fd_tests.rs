@@ -3,11 +3,9 @@
 
 use super::*;
 use crate::check::{find, Verdict};
+use crate::protocols::test_support::{assert_clean_sweep, SEEDS};
 use crate::sim::{parse_partitions, FaultPlan, SimConfig, Simulation};
 use crate::sweep::sweep;
-
-/// Seeds per sweep: 1,000 in release builds, 50 in debug builds (as in `sweep.rs`).
-const SEEDS: u64 = if cfg!(debug_assertions) { 50 } else { 1000 };
 
 fn config(n: usize, seed: u64) -> RunConfig {
     let mut c = RunConfig::new(n, seed);
@@ -138,13 +136,6 @@ fn eventually_synchronous(n: usize) -> RunConfig {
     c.network.duplication = 0.2;
     c.partitions = parse_partitions("0,1|2,3,4@100-600", n).unwrap();
     c
-}
-
-fn assert_clean_sweep(experiment: &dyn Experiment, base: &RunConfig) {
-    let summary = sweep(experiment, base, 0..SEEDS, || {});
-    assert_eq!(summary.runs, SEEDS);
-    assert!(summary.violations.is_empty(), "{summary:?}");
-    assert_eq!(summary.liveness_failures, 0, "{summary:?}");
 }
 
 #[test]

@@ -3,11 +3,9 @@
 
 use super::*;
 use crate::check::{find, Verdict};
+use crate::protocols::test_support::SEEDS;
 use crate::sim::{parse_partitions, FaultPlan, SimConfig, Simulation};
 use crate::sweep::sweep;
-
-/// Seeds per sweep: 1,000 in release builds, 50 in debug builds (as in `sweep.rs`).
-const SEEDS: u64 = if cfg!(debug_assertions) { 50 } else { 1000 };
 
 fn deliveries(sim: &Simulation<PerfectLinks<LinkUser>>) -> Vec<(NodeId, NodeId, u64)> {
     let mut got: Vec<_> =

@@ -19,6 +19,8 @@ pub mod paxos;
 pub mod register;
 pub mod register_atomic;
 pub mod smr_kv;
+#[cfg(test)]
+pub mod test_support;
 pub mod two_phase_commit;
 pub mod vertical_paxos;
 pub mod zab;

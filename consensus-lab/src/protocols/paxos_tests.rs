@@ -2,12 +2,9 @@
 //! it must not cross, and the two broken variants the checkers must catch.
 
 use super::*;
-use crate::check::{find, Verdict};
+use crate::check::find;
+use crate::protocols::test_support::all_hold;
 use crate::sim::{parse_partitions, FaultPlan, SimConfig, Simulation};
-
-fn all_hold(report: &RunReport) -> bool {
-    report.verdicts.iter().all(Verdict::holds)
-}
 
 #[test]
 fn three_processes_without_faults_all_decide_one_of_the_proposals() {

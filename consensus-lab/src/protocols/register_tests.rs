@@ -4,18 +4,8 @@
 
 use super::*;
 use crate::check::find;
-use crate::sim::{parse_partitions, FaultPlan, LatencyModel, SimConfig, Simulation};
-use crate::sweep::sweep;
-
-/// Seeds per sweep: 1,000 in release builds, 50 in debug builds (as in `sweep.rs`).
-const SEEDS: u64 = if cfg!(debug_assertions) { 50 } else { 1000 };
-
-fn constant_latency(n: usize, seed: u64) -> SimConfig {
-    let mut c = SimConfig::new(n, seed);
-    c.network.latency = LatencyModel::Constant(1_000);
-    c.time_limit = 2_000_000;
-    c
-}
+use crate::protocols::test_support::{assert_clean_sweep, one_ms_network as constant_latency};
+use crate::sim::{parse_partitions, FaultPlan, Simulation};
 
 /// `(time, node, return)` of every operation that returned.
 fn returns<P: Protocol<Output = RegReturn>>(sim: &Simulation<P>) -> Vec<(Time, NodeId, RegReturn)> {
@@ -98,13 +88,6 @@ fn majority_voting_with_n_3_stays_live_with_1_crash_and_stalls_safely_with_2() {
         assert!(!find(&stalled.verdicts, "termination").holds(), "seed {seed}");
         assert!(find(&stalled.verdicts, "regularity").holds(), "seed {seed}");
     }
-}
-
-fn assert_clean_sweep(experiment: &dyn Experiment, base: &RunConfig) {
-    let summary = sweep(experiment, base, 0..SEEDS, || {});
-    assert_eq!(summary.runs, SEEDS);
-    assert!(summary.violations.is_empty(), "{summary:?}");
-    assert_eq!(summary.liveness_failures, 0, "{summary:?}");
 }
 
 #[test]

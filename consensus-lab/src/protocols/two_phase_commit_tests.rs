@@ -3,11 +3,9 @@
 
 use super::*;
 use crate::check::{find, PropertyKind, Verdict};
+use crate::protocols::test_support::SEEDS;
 use crate::sim::{parse_partitions, FaultPlan, LatencyModel, SimConfig, Simulation};
 use crate::sweep::sweep;
-
-/// Seeds per sweep: 1,000 in release builds, 50 in debug builds (as in `sweep.rs`).
-const SEEDS: u64 = if cfg!(debug_assertions) { 50 } else { 1000 };
 
 fn all_yes(n: usize) -> Workload<Request> {
     let mut requests = vec![(0, COORDINATOR, Request::Begin)];
@@ -15,6 +13,7 @@ fn all_yes(n: usize) -> Workload<Request> {
     Workload::scripted(requests)
 }
 
+/// Constant 1 ms latency and a 5 s budget: 2PC's blocking runs end by the budget.
 fn one_ms_network(n: usize, seed: u64) -> SimConfig {
     let mut config = SimConfig::new(n, seed);
     config.network.latency = LatencyModel::Constant(1_000);

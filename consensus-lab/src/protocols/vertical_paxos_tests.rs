@@ -3,23 +3,11 @@
 //! reconfiguration, the faults it must survive, and the broken variant that skips phase 1.
 
 use super::*;
-use crate::check::{find, Verdict};
+use crate::check::find;
 use crate::protocol::Action;
-use crate::sim::{parse_partitions, FaultPlan, LatencyModel, SimConfig};
+use crate::protocols::test_support::{all_hold, one_ms_network, SEEDS};
+use crate::sim::{parse_partitions, FaultPlan};
 use crate::sweep::sweep;
-
-/// Seeds per sweep: 1,000 in release builds, 50 in debug builds (as in `sweep.rs`).
-const SEEDS: u64 = if cfg!(debug_assertions) { 50 } else { 1000 };
-
-fn all_hold(report: &RunReport) -> bool {
-    report.verdicts.iter().all(Verdict::holds)
-}
-
-fn one_ms_network(n: usize, seed: u64) -> SimConfig {
-    let mut config = SimConfig::new(n, seed);
-    config.network.latency = LatencyModel::Constant(1_000);
-    config
-}
 
 fn proposals(n: usize) -> Workload<Value> {
     Workload::scripted((1..n).map(|p| (0, p, 100 + p as Value)))

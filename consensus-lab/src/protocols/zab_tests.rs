@@ -3,18 +3,12 @@
 //! variant that broadcasts before synchronization.
 
 use super::*;
-use crate::check::{find, Verdict};
-use crate::experiment::{Experiment, RunConfig, RunReport};
+use crate::check::find;
+use crate::experiment::{Experiment, RunConfig};
 use crate::protocols::smr_kv::{KvCommand, KvOp, KvStore, SmrOutput, TobLog, TobPayload};
+use crate::protocols::test_support::{all_hold, SEEDS};
 use crate::sim::{parse_partitions, FaultPlan, LatencyModel, SimConfig, Simulation, Workload};
 use crate::sweep::sweep;
-
-/// Seeds per sweep: 1,000 in release builds, 50 in debug builds (as in `sweep.rs`).
-const SEEDS: u64 = if cfg!(debug_assertions) { 50 } else { 1000 };
-
-fn all_hold(report: &RunReport) -> bool {
-    report.verdicts.iter().all(Verdict::holds)
-}
 
 fn kv(id: u64, op: KvOp) -> KvCommand {
     KvCommand { id, op }

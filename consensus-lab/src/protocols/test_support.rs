@@ -1,0 +1,33 @@
+//! Helpers the protocols' scripted tests share: the seed count of their sweeps, a clean-sweep
+//! assertion, a one-millisecond network and "every verdict holds".
+
+use crate::check::Verdict;
+use crate::experiment::{Experiment, RunConfig, RunReport};
+use crate::sim::{LatencyModel, SimConfig};
+use crate::sweep::sweep;
+
+/// Seeds per sweep in tests: 1,000 in release builds (what the issue asks of every protocol),
+/// 50 in debug builds so `cargo test` stays quick.
+pub const SEEDS: u64 = if cfg!(debug_assertions) { 50 } else { 1000 };
+
+/// Sweeps [`SEEDS`] seeds of `experiment` from `base` and asserts no safety violation and no
+/// liveness failure.
+pub fn assert_clean_sweep(experiment: &dyn Experiment, base: &RunConfig) {
+    let summary = sweep(experiment, base, 0..SEEDS, || {});
+    assert_eq!(summary.runs, SEEDS);
+    assert!(summary.violations.is_empty(), "{summary:?}");
+    assert_eq!(summary.liveness_failures, 0, "{summary:?}");
+}
+
+/// `true` when every checked property of the run held.
+pub fn all_hold(report: &RunReport) -> bool {
+    report.verdicts.iter().all(Verdict::holds)
+}
+
+/// `n` processes, `seed`, every message delayed exactly 1 ms: runs whose timing a test can
+/// reason about step by step.
+pub fn one_ms_network(n: usize, seed: u64) -> SimConfig {
+    let mut config = SimConfig::new(n, seed);
+    config.network.latency = LatencyModel::Constant(1_000);
+    config
+}
