@@ -177,6 +177,7 @@ fn experiment(name: &str) -> Result<&'static dyn Experiment> {
 }
 
 fn main() -> ExitCode {
+    restore_default_sigpipe();
     match run(Cli::parse()) {
         Ok(code) => code,
         Err(error) => {
@@ -333,5 +334,15 @@ fn print_report(experiment: &dyn Experiment, config: &RunConfig, report: &RunRep
             None => println!("  {:<20} {kind:<9} ok", v.property),
             Some(why) => println!("  {:<20} {kind:<9} VIOLATED: {why}", v.property),
         }
+    }
+}
+
+/// Rust ignores SIGPIPE, so `quarry-lab list | head` would end in a "Broken pipe" panic. A
+/// command-line tool should stop quietly when its reader goes away, as `ls` does.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to its default before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
