@@ -213,22 +213,39 @@ pub fn consensus_report<P: Protocol>(
         decisions: run.history.outputs().map(|(t, node, o)| (t, node, decision(o))).collect(),
         correct: config.correct(&run.history),
     };
-    let start = run.history.requests().map(|r| r.0).min().unwrap_or(0);
     let firsts: std::collections::BTreeMap<NodeId, Time> =
         history.decisions.iter().rev().map(|(t, node, _)| (*node, *t)).collect();
-    RunReport {
-        seed: config.seed,
-        outcomes: history
-            .decisions
-            .iter()
-            .map(|(t, node, v)| format!("node {node} decided {v} at {}", ms(*t)))
-            .collect(),
-        decisions: firsts.len() as u64,
-        latency: Latency::from_times(start, firsts.values().copied()),
-        metrics: run.metrics,
-        end_time: run.end_time,
-        verdicts: consensus::check(&history),
-        trace: run.trace,
+    let outcomes = history
+        .decisions
+        .iter()
+        .map(|(t, node, v)| format!("node {node} decided {v} at {}", ms(*t)))
+        .collect();
+    let verdicts = consensus::check(&history);
+    run.report(config, outcomes, firsts.into_values(), verdicts)
+}
+
+impl<P: Protocol> Simulated<P> {
+    /// The run's report: `outcomes` to print, one entry of `decision_times` per decision
+    /// (simulated µs; latency is measured from the first request) and the checkers' `verdicts`.
+    pub fn report(
+        self,
+        config: &RunConfig,
+        outcomes: Vec<String>,
+        decision_times: impl IntoIterator<Item = Time>,
+        verdicts: Vec<Verdict>,
+    ) -> RunReport {
+        let start = self.history.requests().map(|r| r.0).min().unwrap_or(0);
+        let times: Vec<Time> = decision_times.into_iter().collect();
+        RunReport {
+            seed: config.seed,
+            outcomes,
+            decisions: times.len() as u64,
+            latency: Latency::from_times(start, times),
+            metrics: self.metrics,
+            end_time: self.end_time,
+            verdicts,
+            trace: self.trace,
+        }
     }
 }
 

@@ -15,7 +15,7 @@
 use std::collections::BTreeSet;
 
 use crate::check::broadcast::{self, BroadcastEvent, BroadcastHistory};
-use crate::experiment::{ms, simulate, Experiment, Latency, RunConfig, RunReport};
+use crate::experiment::{ms, simulate, Experiment, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::sim::{HistoryEvent, Streams, Workload};
 
@@ -123,17 +123,7 @@ impl Experiment for BestEffortBroadcast {
             .into_iter()
             .filter(|v| ["validity", "no duplication", "no creation"].contains(&v.property))
             .collect();
-        let start = run.history.requests().map(|r| r.0).min().unwrap_or(0);
-        RunReport {
-            seed: config.seed,
-            decisions: times.len() as u64,
-            latency: Latency::from_times(start, times),
-            outcomes,
-            metrics: run.metrics,
-            end_time: run.end_time,
-            verdicts,
-            trace: run.trace,
-        }
+        run.report(config, outcomes, times, verdicts)
     }
 }
 

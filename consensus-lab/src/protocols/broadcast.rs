@@ -36,7 +36,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::check::broadcast::{self, BroadcastEvent, BroadcastHistory};
-use crate::experiment::{ms, simulate, Experiment, Latency, RunConfig, RunReport};
+use crate::experiment::{ms, simulate, Experiment, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::protocols::beb::Deliver;
 use crate::protocols::links::{Payload, PerfectLinks};
@@ -215,17 +215,7 @@ where
         .into_iter()
         .filter(|v| properties.contains(&v.property))
         .collect();
-    let start = run.history.requests().map(|r| r.0).min().unwrap_or(0);
-    RunReport {
-        seed: config.seed,
-        decisions: times.len() as u64,
-        latency: Latency::from_times(start, times),
-        outcomes,
-        metrics: run.metrics,
-        end_time: run.end_time,
-        verdicts,
-        trace: run.trace,
-    }
+    run.report(config, outcomes, times, verdicts)
 }
 
 /// Properties of reliable broadcast (Module 3.2).

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{Command, EPaxos, Flaw};
 use crate::check::conflict_order::{self, ExecutionHistory};
-use crate::experiment::{ms, simulate, Experiment, Latency, RunConfig, RunReport};
+use crate::experiment::{ms, simulate, Experiment, RunConfig, RunReport};
 use crate::protocol::{NodeId, Time};
 use crate::sim::{Streams, Workload};
 
@@ -36,7 +36,6 @@ pub fn run_kv(flaw: Flaw, config: &RunConfig) -> RunReport {
         executed: run.history.outputs().filter_map(|(_, node, e)| entry(node, &e.cmd)).collect(),
         correct: config.correct(&run.history),
     };
-    let start = run.history.requests().map(|r| r.0).min().unwrap_or(0);
     let mut outcomes = Vec::new();
     let mut first_execution: BTreeMap<u64, Time> = BTreeMap::new();
     for (t, node, e) in run.history.outputs() {
@@ -46,16 +45,12 @@ pub fn run_kv(flaw: Flaw, config: &RunConfig) -> RunReport {
             first_execution.entry(id).or_insert(t);
         }
     }
-    RunReport {
-        seed: config.seed,
+    run.report(
+        &config,
         outcomes,
-        decisions: first_execution.len() as u64,
-        latency: Latency::from_times(start, first_execution.values().copied()),
-        metrics: run.metrics,
-        end_time: run.end_time,
-        verdicts: conflict_order::check(&history),
-        trace: run.trace,
-    }
+        first_execution.values().copied(),
+        conflict_order::check(&history),
+    )
 }
 
 /// `epaxos`: correct EPaxos on a KV workload.

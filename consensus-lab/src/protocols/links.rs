@@ -49,7 +49,7 @@ use serde::{Deserialize, Serialize};
 /// The checkers of this module's properties.
 pub use crate::check::links as check;
 
-use crate::experiment::{ms, simulate, Experiment, Latency, RunConfig, RunReport};
+use crate::experiment::{ms, simulate, Experiment, RunConfig, RunReport};
 use crate::protocol::{
     Action, ActionOf, Context, NodeId, Protocol, Storage, Time, TimerId, WireSize,
 };
@@ -393,17 +393,7 @@ pub fn run_links(flaw: LinkFlaw, logged: bool, config: &RunConfig) -> RunReport 
     let never_crashed = run.history.never_crashed.iter().copied().collect();
     let correct = config.correct(&run.history);
     let verdicts = check::check(&LinkHistory { events, correct, never_crashed });
-    let start = run.history.requests().map(|r| r.0).min().unwrap_or(0);
-    RunReport {
-        seed: config.seed,
-        decisions: times.len() as u64,
-        latency: Latency::from_times(start, times),
-        outcomes,
-        metrics: run.metrics,
-        end_time: run.end_time,
-        verdicts,
-        trace: run.trace,
-    }
+    run.report(config, outcomes, times, verdicts)
 }
 
 const LINK_FAULTS: &str = "crash-stop of any number; fair-loss links (loss < 1), duplication, \

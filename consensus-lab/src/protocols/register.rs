@@ -43,7 +43,7 @@ use rand::Rng;
 
 use crate::check::register::{check_atomic, check_regular, Access, RegisterOperation, Value};
 use crate::check::Verdict;
-use crate::experiment::{ms, simulate, Experiment, Latency, RunConfig, RunReport};
+use crate::experiment::{ms, simulate, Experiment, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::protocols::fd::{ExcludeOnTimeout, FailStop, Guarded, PERFECT_DELTA};
 use crate::protocols::links::PerfectLinks;
@@ -408,17 +408,7 @@ where
     if atomic {
         verdicts.push(check_atomic(&ops, 2_000_000));
     }
-    let start = run.history.requests().map(|r| r.0).min().unwrap_or(0);
-    RunReport {
-        seed: config.seed,
-        decisions: times.len() as u64,
-        latency: Latency::from_times(start, times),
-        outcomes,
-        metrics: run.metrics,
-        end_time: run.end_time,
-        verdicts,
-        trace: run.trace,
-    }
+    run.report(config, outcomes, times, verdicts)
 }
 
 /// `register-rowa`: Algorithm 4.1 over P (Alg. 2.5) and perfect links.
