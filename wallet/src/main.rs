@@ -172,7 +172,7 @@ pub struct WaitArgs {
 pub struct SendArgs {
     /// [TO] [SIGNATURE [ARGS…]]: recipient (unless --to), then an optional function
     /// signature and its arguments.
-    #[arg(value_name = "TO|SIG|ARGS", allow_hyphen_values = true)]
+    #[arg(value_name = "TO|SIG|ARGS", allow_negative_numbers = true)]
     pub positional: Vec<String>,
     /// Recipient (instead of the first positional argument).
     #[arg(long, value_name = "ADDR")]
@@ -200,7 +200,7 @@ pub struct DeployArgs {
     /// Artifact JSON file ({abi, bytecode}), a file holding hex bytecode, or 0x… hex.
     pub code: String,
     /// Constructor arguments.
-    #[arg(allow_hyphen_values = true)]
+    #[arg(allow_negative_numbers = true)]
     pub args: Vec<String>,
     /// Constructor signature for hex bytecode, e.g. "constructor(string,uint256)".
     #[arg(long, value_name = "SIG")]
@@ -227,7 +227,7 @@ pub struct CallArgs {
     /// Function signature, with outputs to decode: "balanceOf(address)(uint256)".
     pub signature: String,
     /// Arguments.
-    #[arg(allow_hyphen_values = true)]
+    #[arg(allow_negative_numbers = true)]
     pub args: Vec<String>,
     /// Caller (msg.sender) for the call.
     #[arg(long, value_name = "ADDR")]

@@ -154,8 +154,9 @@ impl std::str::FromStr for BlockId {
     }
 }
 
-/// The transaction-call object of `eth_call` and `eth_estimateGas`. The calldata is sent as
-/// both `input` and `data` (geth accepts either when equal; older nodes know only `data`).
+/// The transaction-call object of `eth_call` and `eth_estimateGas`. The calldata travels as
+/// `data`: every node reads it (geth, Nethermind, anvil and hardhat also accept the newer
+/// `input`, but some refuse a request carrying both, and older nodes know only `data`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallRequest {
@@ -181,9 +182,6 @@ pub struct CallRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<U256>,
     /// Calldata or initcode.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub input: Option<Bytes>,
-    /// The same bytes as `input`, for nodes that read only `data`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Bytes>,
 }
@@ -499,15 +497,14 @@ mod tests {
             from: Some(Address::repeat_byte(1)),
             value: Some(U256::from(1000)),
             gas: Some(U64::from(21000)),
-            input: Some(Bytes::from(vec![0xab])),
             data: Some(Bytes::from(vec![0xab])),
             ..Default::default()
         };
         let value = serde_json::to_value(&call).unwrap();
         assert_eq!(value["value"], "0x3e8");
         assert_eq!(value["gas"], "0x5208");
-        assert_eq!(value["input"], "0xab");
         assert_eq!(value["data"], "0xab");
+        assert!(value.get("input").is_none(), "never both input and data");
         assert!(value.get("to").is_none());
     }
 

@@ -196,7 +196,6 @@ pub fn call_request(from: Option<Address>, request: &TxRequest) -> CallRequest {
         from,
         to: request.to.to().copied(),
         value: (!request.value.is_zero()).then_some(request.value),
-        input: Some(request.input.clone()),
         data: Some(request.input.clone()),
         ..Default::default()
     }

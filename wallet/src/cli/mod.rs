@@ -328,7 +328,6 @@ async fn call(cli: &Cli, args: &CallArgs) -> anyhow::Result<Report> {
         from,
         to: Some(to),
         value: parse_optional_amount(args.value.as_ref()).context("--value")?,
-        input: Some(input.clone()),
         data: Some(input),
         ..Default::default()
     };
@@ -380,6 +379,23 @@ mod tests {
         .unwrap();
         let Command::Send(args) = cli.command else { panic!() };
         assert_eq!(args.positional.len(), 4, "negative numbers are arguments, not flags");
+        let cli = parse(&[
+            "deploy",
+            "out/T.json",
+            "Quarry Token",
+            "QRY",
+            "1000ether",
+            "--dev-account",
+            "0",
+        ])
+        .unwrap();
+        let Command::Deploy(args) = cli.command else { panic!() };
+        assert_eq!(
+            args.args,
+            ["Quarry Token", "QRY", "1000ether"],
+            "flags after arguments are flags"
+        );
+        assert_eq!(args.signer.dev_account, Some(0));
     }
 
     #[test]
