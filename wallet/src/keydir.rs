@@ -35,6 +35,9 @@ pub enum KeyDirError {
         /// The directory searched.
         dir: PathBuf,
     },
+    /// The keystore names no address, so it cannot be filed under one.
+    #[error("cannot save a keystore that names no address")]
+    NoAddress,
     /// The directory already holds a key for this address.
     #[error("keystore {dir} already holds a key for {address} ({path})")]
     Exists {
@@ -133,9 +136,9 @@ impl KeyDir {
     /// Unix) and the file (mode 0600) if needed. Refuses a second file for the same address.
     ///
     /// # Errors
-    /// [`KeyDirError::Exists`] or [`KeyDirError::Io`].
+    /// [`KeyDirError::Exists`], [`KeyDirError::NoAddress`] or [`KeyDirError::Io`].
     pub fn save(&self, keystore: &Keystore) -> Result<PathBuf, KeyDirError> {
-        let address = keystore.address.expect("keystores Quarry writes name their address");
+        let address = keystore.address.ok_or(KeyDirError::NoAddress)?;
         if let Ok(existing) = self.find(address) {
             return Err(KeyDirError::Exists {
                 address,
@@ -208,6 +211,8 @@ mod tests {
         assert_eq!(bad.len(), 1, "the stray file is reported, not fatal");
         assert_eq!(dir.find(key.address()).unwrap().path, path);
         assert!(matches!(dir.save(&store), Err(KeyDirError::Exists { .. })));
+        let anonymous = Keystore { address: None, ..store.clone() };
+        assert!(matches!(dir.save(&anonymous), Err(KeyDirError::NoAddress)));
         assert!(matches!(dir.find(Address::ZERO), Err(KeyDirError::NotFound { .. })));
 
         #[cfg(unix)]

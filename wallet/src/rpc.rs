@@ -272,7 +272,8 @@ impl TransactionReceipt {
     }
 }
 
-/// A JSON-RPC client bound to one endpoint. Cheap to clone; safe to share between tasks.
+/// A JSON-RPC client bound to one endpoint; share it by reference or in an `Arc` (requests
+/// take `&self` and may run concurrently).
 #[derive(Debug)]
 pub struct RpcClient {
     url: String,

@@ -19,7 +19,7 @@ use quarry_primitives::crypto::SecretKey;
 use quarry_primitives::transaction::{Transaction, TxEip1559, TxLegacy};
 use quarry_primitives::SignedTransaction;
 
-use crate::rpc::{BlockId, CallRequest, RpcClient, RpcError, TransactionReceipt};
+use crate::rpc::{BlockId, CallRequest, RpcClient, RpcError, TransactionReceipt, METHOD_NOT_FOUND};
 
 /// What a sender asks for; `None` fields are filled from the node.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -201,6 +201,15 @@ pub fn call_request(from: Option<Address>, request: &TxRequest) -> CallRequest {
     }
 }
 
+/// `Ok(None)` for a node that does not know the method (code [`METHOD_NOT_FOUND`]).
+fn unless_unsupported<T>(result: Result<T, RpcError>) -> Result<Option<T>, RpcError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if e.code() == Some(METHOD_NOT_FOUND) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// A signing key bound to a node: prepares, signs and sends transactions.
 #[derive(Debug)]
 pub struct Sender<'a> {
@@ -238,8 +247,8 @@ impl Sender<'_> {
     /// Asks the node for what `overrides` leaves open.
     ///
     /// # Errors
-    /// [`RpcError`] from the node (a missing `eth_maxPriorityFeePerGas` is not an error: the
-    /// override or [`choose_fees`] decides).
+    /// [`RpcError`] from the node; a node that lacks `eth_feeHistory` or
+    /// `eth_maxPriorityFeePerGas` is not an error here: [`choose_fees`] then asks for the flag.
     pub async fn fee_data(&self, overrides: &FeeOverrides) -> Result<FeeData, TxError> {
         let mut data = FeeData { next_base_fee: None, priority_fee: None, gas_price: None };
         if overrides.legacy || overrides.gas_price.is_some() {
@@ -248,12 +257,15 @@ impl Sender<'_> {
             }
             return Ok(data);
         }
+        // A node without these methods (JSON-RPC "method not found") leaves the value unknown;
+        // `choose_fees` then names the flag that supplies it.
         if overrides.max_fee_per_gas.is_none() {
-            let history = self.client.fee_history(1, BlockId::Latest, &[]).await?;
-            data.next_base_fee = history.next_base_fee();
+            let history =
+                unless_unsupported(self.client.fee_history(1, BlockId::Latest, &[]).await)?;
+            data.next_base_fee = history.and_then(|h| h.next_base_fee());
         }
         if overrides.max_priority_fee_per_gas.is_none() {
-            data.priority_fee = Some(self.client.max_priority_fee_per_gas().await?);
+            data.priority_fee = unless_unsupported(self.client.max_priority_fee_per_gas().await)?;
         }
         Ok(data)
     }
