@@ -318,14 +318,17 @@ fn print_report(experiment: &dyn Experiment, config: &RunConfig, report: &RunRep
     println!("  messages per decision   {:.1}", report.messages_per_decision());
     println!("  bytes per decision      {:.1}", report.bytes_per_decision());
     println!(
-        "  latency to decision     first {}, mean {}, max {}",
+        "  latency to decision     first {}, median {}, mean {}, p99 {}, max {}",
         ms(report.latency.first),
+        ms(report.latency.median),
         ms(report.latency.mean),
+        ms(report.latency.p99),
         ms(report.latency.max)
     );
-    let busy = report.latency.max as f64 / 1e6;
-    let throughput = if busy > 0.0 { report.decisions as f64 / busy } else { 0.0 };
-    println!("  throughput              {throughput:.1} decisions per simulated second (first request to last decision)");
+    println!(
+        "  throughput              {:.1} decisions per simulated second (first request to last decision)",
+        report.throughput
+    );
     println!("  simulated time          {}, {} events", ms(report.end_time), m.events);
     println!("\ncheckers:");
     for v in &report.verdicts {

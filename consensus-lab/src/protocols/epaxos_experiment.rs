@@ -37,6 +37,8 @@ pub fn run_kv(flaw: Flaw, config: &RunConfig) -> RunReport {
         correct: config.correct(&run.history),
     };
     let mut outcomes = Vec::new();
+    let submitted_at: BTreeMap<u64, Time> =
+        run.history.requests().filter_map(|(t, _, c)| Some((c.id()?, t))).collect();
     let mut first_execution: BTreeMap<u64, Time> = BTreeMap::new();
     for (t, node, e) in run.history.outputs() {
         let result = e.result.map_or(String::new(), |v| format!(" → {v}"));
@@ -45,12 +47,10 @@ pub fn run_kv(flaw: Flaw, config: &RunConfig) -> RunReport {
             first_execution.entry(id).or_insert(t);
         }
     }
-    run.report(
-        &config,
-        outcomes,
-        first_execution.values().copied(),
-        conflict_order::check(&history),
-    )
+    // Latency per command: submission → its first execution at any replica.
+    let pairs: Vec<(Time, Time)> =
+        first_execution.iter().filter_map(|(id, t)| Some((*submitted_at.get(id)?, *t))).collect();
+    run.report_pairs(&config, outcomes, &pairs, conflict_order::check(&history))
 }
 
 /// `epaxos`: correct EPaxos on a KV workload.

@@ -37,7 +37,7 @@ use crate::check::linearizability::{
 };
 use crate::check::smr::{self, SmrHistory};
 use crate::check::Verdict;
-use crate::experiment::{ms, simulate, Latency, RunConfig, RunReport};
+use crate::experiment::{ms, per_second, simulate, Latency, RunConfig, RunReport};
 use crate::protocol::{NodeId, Protocol, Time, WireSize};
 use crate::sim::{History, HistoryEvent, Streams, Workload};
 
@@ -446,25 +446,21 @@ where
             })
             .take(20),
     );
-    let latency = if latencies.is_empty() {
-        Latency::default()
-    } else {
-        Latency {
-            first: latencies[0],
-            mean: latencies.iter().sum::<Time>() / latencies.len() as Time,
-            max: latencies[latencies.len() - 1],
-        }
-    };
-    RunReport {
-        seed: config.seed,
+    let mut report = RunReport::from_pairs(
+        config.seed,
         outcomes,
-        decisions: committed.len() as u64,
-        latency,
-        metrics: run.metrics,
-        end_time: run.end_time,
+        &[],
+        run.metrics,
+        run.end_time,
         verdicts,
-        trace: run.trace,
-    }
+        run.trace,
+    );
+    // Decisions are distinct commits; latency is each answered command's submit → response.
+    report.decisions = committed.len() as u64;
+    report.latency = Latency::from_sorted(&latencies);
+    report.latencies = latencies;
+    report.throughput = per_second(report.decisions, last_commit.saturating_sub(start));
+    report
 }
 
 /// The two command-level SMR properties `check::smr` (slot-level) does not cover:
