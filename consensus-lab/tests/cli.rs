@@ -78,3 +78,46 @@ fn run_writes_a_jsonl_trace_whose_outputs_match_the_printed_decisions() {
     assert_eq!(decisions, 5);
     assert_eq!(printed, decisions);
 }
+
+#[test]
+fn nakamoto_double_spend_prints_simulated_next_to_analytic_within_four_sigma() {
+    let out = lab(&[
+        "nakamoto",
+        "--attacker-share",
+        "0.25",
+        "--confirmations",
+        "4",
+        "--trials",
+        "100000",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    for model in ["paper_model", "exact_race"] {
+        let sim = v[model]["probability"].as_f64().unwrap();
+        let analytic = v[model]["analytic"].as_f64().unwrap();
+        let sigma = v[model]["std_error"].as_f64().unwrap();
+        assert!((sim - analytic).abs() < 4.0 * sigma, "{model}: {sim} vs {analytic} ± {sigma}");
+    }
+    assert_eq!(v["paper_model"]["analytic_paper"], v["paper_model"]["analytic"]);
+}
+
+#[test]
+fn nakamoto_stale_mode_prints_both_rates_and_bad_values_exit_3() {
+    let out =
+        lab(&["nakamoto", "--stale", "--interval", "1", "--delay", "0.05", "--blocks", "2000"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("simulated") && text.contains("analytic  0.04877"), "{text}");
+    let cases: [(&[&str], &str); 4] = [
+        (&["nakamoto", "--attacker-share", "1.5", "--confirmations", "2"], "got 1.5"),
+        (&["nakamoto", "--attacker-share", "0.1"], "--confirmations Z"),
+        (&["nakamoto", "--stale", "--interval", "0", "--delay", "1"], "--interval must be"),
+        (&["nakamoto", "--stale", "--interval", "1"], "--stale needs"),
+    ];
+    for (args, message) in cases {
+        let out = lab(args);
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+}
