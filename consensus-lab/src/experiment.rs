@@ -38,6 +38,11 @@ pub struct RunConfig {
     pub time_limit: Time,
     /// Record a trace.
     pub trace: bool,
+    /// Mean gap between client requests, µs, for experiments with an open-loop workload (SMR,
+    /// EPaxos, Nakamoto); `None`: the experiment's own default.
+    pub request_gap: Option<Time>,
+    /// Number of client requests for those experiments; `None`: the experiment's own default.
+    pub requests: Option<usize>,
 }
 
 impl RunConfig {
@@ -54,6 +59,8 @@ impl RunConfig {
             clock_drift: 0.0,
             time_limit: 60_000_000,
             trace: false,
+            request_gap: None,
+            requests: None,
         }
     }
 

@@ -71,6 +71,18 @@ enum Command {
     /// Nakamoto consensus against its closed forms: double-spend races (Nakamoto 2008 §11) or,
     /// with --stale, the stale-block rate against 1 − e^(−d/T).
     Nakamoto(NakamotoArgs),
+    /// Run every applicable protocol under one scenario; write report.md and SVG plots.
+    Compare {
+        /// Scenario: steady, crash-minority, partition-heal, byzantine-minority, beyond-bound.
+        #[arg(long)]
+        scenario: String,
+        /// Directory for report.md and the plots (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// First seed; the report is a function of it.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Measure simulator throughput in events per second (token ring, no faults, no trace).
     Bench {
         /// Events to simulate.
@@ -306,6 +318,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::from(code))
         }
         Command::Nakamoto(args) => nakamoto(&args),
+        Command::Compare { scenario, out, seed } => {
+            use quarry_lab::compare::{self, report};
+            let Some(chosen) = compare::scenario(&scenario) else {
+                let known: Vec<_> = compare::SCENARIOS.iter().map(|s| s.name).collect();
+                bail!("unknown scenario {scenario:?}; known: {}", known.join(", "));
+            };
+            let comparison = report::compare(chosen, seed);
+            report::write(&comparison, &out).map_err(anyhow::Error::msg)?;
+            println!("{}", report::markdown(&comparison));
+            println!("wrote {}", out.join("report.md").display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench { events, n, tokens } => {
             if n < 2 {
                 bail!("--n must be at least 2 for a ring, got {n}");

@@ -121,3 +121,28 @@ fn nakamoto_stale_mode_prints_both_rates_and_bad_values_exit_3() {
         assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn compare_rejects_an_unknown_scenario_naming_the_known_ones() {
+    let out = lab(&["compare", "--scenario", "nosuch", "--out", "/nonexistent/x"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("unknown scenario \"nosuch\"; known: steady, crash-minority"));
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "about a minute in debug; scripts/test runs it in release")]
+fn compare_writes_a_report_with_every_protocol_and_four_plots() {
+    let dir = std::env::temp_dir().join(format!("quarry-lab-compare-{}", std::process::id()));
+    let out = lab(&["compare", "--scenario", "crash-minority", "--out", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
+    for text in ["| Multi-Paxos |", "| Zab |", "| EPaxos |", "| Nakamoto (k = 6) |", "latency p99"]
+    {
+        assert!(report.contains(text), "{text} missing from\n{report}");
+    }
+    for plot in ["latency_vs_n", "messages_vs_n", "throughput_vs_load", "nakamoto_double_spend"] {
+        let svg = std::fs::read_to_string(dir.join(format!("{plot}.svg"))).expect(plot);
+        assert!(svg.starts_with("<svg") && svg.contains("<text"), "{plot}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

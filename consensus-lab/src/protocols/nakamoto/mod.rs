@@ -104,7 +104,8 @@ pub struct NakamotoRun {
     pub stats: NakamotoStats,
 }
 
-/// Simulate `setup` under `config` (process 0 is the attacker if there is one) and check:
+/// Simulate `setup` under `config` (process 0 is the attacker if there is one; the config's
+/// `requests` and `request_gap` override the setup's transactions) and check:
 /// **k-finality** (safety: no honest process reorgs below a height it declared final),
 /// **final agreement** (safety: honest processes never declare different blocks final at one
 /// height), **common prefix** (safety, at the end: the correct honest processes' chains without
@@ -122,8 +123,10 @@ pub fn run_nakamoto(config: &RunConfig, setup: &NakamotoSetup) -> NakamotoRun {
     let attacker = params.attacker.map(|(node, _)| node);
     let params = Arc::new(params);
     let mut rng = Streams::new(config.seed).workload;
+    let (gap, count) =
+        (config.request_gap.unwrap_or(setup.tx_gap), config.requests.unwrap_or(setup.txs));
     let workload: Workload<TxId> =
-        Workload::open_loop(&mut rng, n, 1_000, setup.tx_gap, setup.txs, |i, _| i as TxId);
+        Workload::open_loop(&mut rng, n, 1_000, gap, count, |i, _| i as TxId);
     let factory = {
         let params = params.clone();
         move |me: NodeId, _n: usize| Miner::new(params.clone(), me)
