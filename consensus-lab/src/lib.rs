@@ -9,6 +9,7 @@
 //! - [`check`]: checkers over recorded histories (consensus, broadcast, registers, SMR,
 //!   linearizability).
 //! - [`protocols`]: the protocols and their registry; [`experiment`]: what a registry entry is.
+//! - [`compare`]: every applicable protocol on one scenario → `report.md` and SVG plots.
 //!
 //! The lab never does real I/O in a run: no sockets, no wall clock, no threads inside a
 //! simulation. Only [`sweep`] (rayon, one run per task) and [`bench`] (wall-clock timing) look
@@ -18,6 +19,7 @@
 
 pub mod bench;
 pub mod check;
+pub mod compare;
 pub mod experiment;
 pub mod protocol;
 pub mod protocols;

@@ -15,6 +15,7 @@ pub mod fast_paxos;
 pub mod fd;
 pub mod links;
 pub mod multipaxos;
+pub mod nakamoto;
 pub mod paxos;
 pub mod register;
 pub mod register_atomic;
@@ -51,6 +52,9 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &multipaxos::BrokenMultiPaxosNoPhase1,
     &multipaxos::BrokenMultiPaxosQuorum,
     &multipaxos::MultiPaxosKv,
+    &nakamoto::NakamotoExperiment,
+    &nakamoto::NakamotoMajorityAttack,
+    &nakamoto::NakamotoSelfish,
     &paxos::SingleDecreePaxos,
     &paxos::BrokenPaxosMinorityQuorum,
     &paxos::BrokenPaxosForgetfulAcceptor,
