@@ -369,7 +369,12 @@ impl Chain {
     }
 
     fn reject(&mut self, hash: B256, error: BlockError) -> ChainError {
-        if error.is_consensus_failure() {
+        // The hash commits to the header only: a body that does not match the header's
+        // transactions root (or is oversized) is a bad message, not a bad block, and must not
+        // poison the real block with the same header.
+        let body_mismatch =
+            matches!(error, BlockError::TransactionsRoot { .. } | BlockError::TooLarge { .. });
+        if error.is_consensus_failure() && !body_mismatch {
             self.invalid.insert(hash, error.to_string());
         }
         ChainError::Block { hash, error }

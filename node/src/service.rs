@@ -246,8 +246,11 @@ impl Node {
     /// # Errors
     /// [`NodeError::Miner`] if threads cannot be spawned.
     pub fn set_mining(&self, threads: Option<usize>) -> Result<(), NodeError> {
+        // Stop the old miner outside the lock: its threads may be inside `import_block`, which
+        // takes the miner lock to refresh the template, and dropping the miner joins them.
+        let old = self.shared.miner.lock().expect("miner lock").take();
+        drop(old);
         let mut miner = self.shared.miner.lock().expect("miner lock");
-        *miner = None;
         if let Some(threads) = threads.filter(|&t| t > 0) {
             let weak: Weak<Shared> = Arc::downgrade(&self.shared);
             let found = Arc::new(move |block: Block| {

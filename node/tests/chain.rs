@@ -383,3 +383,43 @@ fn a_mining_node_seals_blocks_that_pass_its_own_validation() {
     node.set_mining(None).unwrap();
     node.with_chain(|c| assert_eq!(c.recompute_state_root().unwrap(), c.tip().header.state_root));
 }
+
+mod bad_input {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Random bytes never panic the block decoder.
+        #[test]
+        fn random_bytes_never_panic_the_block_decoder(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+            let _ = Block::decode_exact(&bytes);
+        }
+
+        /// A valid block with bytes flipped either fails to decode or is refused (or, if the
+        /// flip hit nothing that matters, accepted) with a typed error: never a panic, and the
+        /// chain keeps its valid tip.
+        #[test]
+        fn corrupted_blocks_get_typed_errors(flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6)) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut b = ChainBuilder::new();
+            let mut chain = open(&dir, &b);
+            let tx = transfer(0, Address::repeat_byte(5), ether(1), 0);
+            let block = b.block_with(&b.genesis_hash(), vec![tx], Address::repeat_byte(6));
+            let mut bytes = block.encoded();
+            for (index, value) in flips {
+                let i = index.index(bytes.len());
+                bytes[i] ^= value | 1;
+            }
+            if let Ok(mutated) = Block::decode_exact(&bytes) {
+                match import(&mut chain, &mutated) {
+                    Ok(_) => prop_assert_eq!(chain.recompute_state_root().unwrap(), chain.tip().header.state_root),
+                    Err(e) => prop_assert!(!e.to_string().is_empty()),
+                }
+            }
+            // The valid block still imports afterwards.
+            prop_assert!(import(&mut chain, &block).is_ok());
+        }
+    }
+}

@@ -138,8 +138,13 @@ impl Drop for Miner {
             current.stop.store(true, Ordering::Relaxed);
         }
         self.shared.changed.notify_all();
+        let me = std::thread::current().id();
         for handle in self.threads.drain(..) {
-            let _ = handle.join();
+            // A mining thread can hold the last handle to the node (inside `found`) and so
+            // drop the miner itself; it must not join itself.
+            if handle.thread().id() != me {
+                let _ = handle.join();
+            }
         }
     }
 }
