@@ -9,6 +9,8 @@
 //! - [`check`]: checkers over recorded histories (consensus, broadcast, registers, SMR,
 //!   linearizability).
 //! - [`protocols`]: the protocols and their registry; [`experiment`]: what a registry entry is.
+//! - [`byzantine`]: the adversary's strategies for corrupted processes; [`signature`]: the
+//!   idealised unforgeable signatures the Byzantine protocols use.
 //!
 //! The lab never does real I/O in a run: no sockets, no wall clock, no threads inside a
 //! simulation. Only [`sweep`] (rayon, one run per task) and [`bench`] (wall-clock timing) look
@@ -17,9 +19,11 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod byzantine;
 pub mod check;
 pub mod experiment;
 pub mod protocol;
 pub mod protocols;
+pub mod signature;
 pub mod sim;
 pub mod sweep;

@@ -78,3 +78,27 @@ fn run_writes_a_jsonl_trace_whose_outputs_match_the_printed_decisions() {
     assert_eq!(decisions, 5);
     assert_eq!(printed, decisions);
 }
+
+#[test]
+fn byzantine_options_are_checked_and_a_sweep_past_f_prints_its_failing_seed() {
+    let cases: [(&[&str], &str); 3] = [
+        (&["run", "pbft", "--byzantine", "1", "--strategy", "lie"], "unknown strategy \"lie\""),
+        (&["run", "paxos", "--byzantine", "1"], "protocol \"paxos\" does not model Byzantine"),
+        (&["run", "pbft", "--byzantine", "5"], "--byzantine 5 exceeds --n 4"),
+    ];
+    for (args, message) in cases {
+        let out = lab(args);
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+    let list = String::from_utf8_lossy(&lab(&["list"]).stdout).into_owned();
+    for strategy in ["silence", "equivocate", "delay", "forge", "replay", "random"] {
+        assert!(list.contains(strategy), "{strategy} missing from list");
+    }
+    let out = lab(&["sweep", "pbft", "--byzantine", "2", "--seeds", "100"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("byzantine = 2 (equivocate)") && text.contains("first failing seed"));
+    let ok = lab(&["sweep", "pbft", "--byzantine", "1", "--strategy", "random", "--seeds", "100"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
+}

@@ -16,6 +16,9 @@ pub mod fd;
 pub mod links;
 pub mod multipaxos;
 pub mod paxos;
+pub mod pbft;
+pub mod pbft_experiment;
+pub mod pbft_msg;
 pub mod register;
 pub mod register_atomic;
 pub mod smr_kv;
@@ -54,6 +57,8 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &paxos::SingleDecreePaxos,
     &paxos::BrokenPaxosMinorityQuorum,
     &paxos::BrokenPaxosForgetfulAcceptor,
+    &pbft_experiment::PbftExperiment,
+    &pbft_experiment::BrokenPbftSmallQuorum,
     &register::MajorityVotingRegister,
     &register::ReadOneWriteAll,
     &register_atomic::Abd,
