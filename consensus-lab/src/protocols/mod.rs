@@ -8,6 +8,7 @@
 use crate::experiment::Experiment;
 
 pub mod beb;
+pub mod bracha;
 pub mod broadcast;
 pub mod broadcast_ordered;
 pub mod epaxos;
@@ -31,6 +32,8 @@ pub mod zab;
 /// Every experiment `quarry-lab list` shows, one line each.
 pub static REGISTRY: &[&dyn Experiment] = &[
     &beb::BestEffortBroadcast,
+    &bracha::BrachaExperiment,
+    &bracha::BrokenBrachaSmallQuorum,
     &broadcast::EagerRbExperiment,
     &broadcast::MajorityAckUrbExperiment,
     &broadcast::BrokenUrbEarlyDeliver,
