@@ -13,7 +13,10 @@
 //!
 //! Equivocation uses two *sides*: every run splits the correct processes into a non-empty side A
 //! and side B (drawn from the seed's adversary stream); corrupted processes sit on side A, see
-//! the truth, and tell side B the [`Byzantine::equivocate`] version of each message. This is the
+//! the truth, and tell side B the [`Byzantine::equivocate`] version of each message. Messages
+//! between colluders (a corrupted process's notes to itself included) are never silenced or
+//! delayed, and under equivocation carry both versions, so a corrupted leader can gather votes
+//! for both stories. This is the
 //! split-brain attack of Castro & Liskov OSDI'99 §4.2 ("a faulty primary … sends different
 //! pre-prepares to different backups") and of Bracha 1987 §3's two-faced sender.
 
@@ -156,6 +159,7 @@ pub trait Byzantine: Clone + Debug + Sized {
 #[derive(Debug, Clone)]
 pub struct StrategyAdversary<M> {
     strategy: Strategy,
+    corrupted: BTreeSet<NodeId>,
     side_b: BTreeSet<NodeId>,
     n: usize,
     sent: Vec<(NodeId, M)>,
@@ -167,7 +171,13 @@ const REPLAY_MEMORY: usize = 256;
 impl<M> StrategyAdversary<M> {
     /// Play `strategy` against the sides of `plan` among `n` processes.
     pub fn new(strategy: Strategy, plan: &AdversaryPlan, n: usize) -> Self {
-        StrategyAdversary { strategy, side_b: plan.side_b.clone(), n, sent: Vec::new() }
+        StrategyAdversary {
+            strategy,
+            corrupted: plan.corrupted.clone(),
+            side_b: plan.side_b.clone(),
+            n,
+            sent: Vec::new(),
+        }
     }
 }
 
@@ -184,6 +194,16 @@ impl<M: Byzantine> Adversary<M> for StrategyAdversary<M> {
             Strategy::Random => Strategy::ALL[rng.random_range(0..5)],
             s => s,
         };
+        if self.corrupted.contains(&to) {
+            // Colluders (the sender itself included) are never lied to: they hear both stories.
+            return match strategy {
+                Strategy::Equivocate => {
+                    let twin = msg.equivocate(&SigningKey::of(from));
+                    vec![(0, msg), (0, twin)]
+                }
+                _ => vec![(0, msg)],
+            };
+        }
         let side_b = self.side_b.contains(&to);
         match strategy {
             Strategy::Silence => vec![],
@@ -272,6 +292,9 @@ mod tests {
         assert!(run(Strategy::Silence, 1).is_empty());
         assert_eq!(run(Strategy::Equivocate, 2), vec![(0, Vote(1001, true))]);
         assert_eq!(run(Strategy::Equivocate, 1), vec![(0, Vote(1, true))]);
+        // Colluders (here the sender itself) hear both stories and are never silenced.
+        assert_eq!(run(Strategy::Equivocate, 0), vec![(0, Vote(1, true)), (0, Vote(1001, true))]);
+        assert_eq!(run(Strategy::Silence, 0), vec![(0, Vote(1, true))]);
         let delayed = run(Strategy::Delay, 2);
         assert!((20_000..=200_000).contains(&delayed[0].0) && delayed[0].1 == Vote(1, true));
         assert_eq!(run(Strategy::Delay, 1), vec![(0, Vote(1, true))]);

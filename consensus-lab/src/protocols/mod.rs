@@ -14,6 +14,7 @@ pub mod broadcast_ordered;
 pub mod epaxos;
 pub mod fast_paxos;
 pub mod fd;
+pub mod hotstuff;
 pub mod links;
 pub mod multipaxos;
 pub mod paxos;
@@ -50,6 +51,8 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &fd::LeaderElection,
     &fd::BrokenLeaderShortTimeout,
     &fd::EventualLeader,
+    &hotstuff::HotStuffExperiment,
+    &hotstuff::BrokenHotStuffSmallQuorum,
     &links::PerfectLinksExperiment,
     &links::LoggedPerfectLinksExperiment,
     &links::BrokenLinksNoDedup,

@@ -119,6 +119,8 @@ pub struct Replica {
     view: View,
     status: Status,
     view_timeout: Time,
+    /// Whether the view-change timer is running (§4.4: started only if not already running).
+    view_timer: bool,
     next_seq: Seq,
     slots: BTreeMap<Seq, Slot>,
     /// h: the last stable checkpoint, and its proof.
@@ -222,6 +224,7 @@ impl Replica {
             view: 0,
             status: Status::Normal,
             view_timeout: VIEW_TIMEOUT,
+            view_timer: false,
             next_seq: 1,
             slots: BTreeMap::new(),
             low: 0,
@@ -291,7 +294,7 @@ impl Replica {
             if new {
                 ctx.send(primary(self.view, self.n), Msg::Request(req));
             }
-            ctx.set_timer(VIEW_TIMER, self.view_timeout);
+            self.start_view_timer(ctx, false);
         }
     }
 
@@ -341,7 +344,7 @@ impl Replica {
             let op = req.body;
             if self.last_timestamp.get(&op.client).is_none_or(|&t| t < op.timestamp) {
                 self.pending.insert((op.client, op.timestamp), req);
-                ctx.set_timer(VIEW_TIMER, self.view_timeout);
+                self.start_view_timer(ctx, false);
             }
         }
         self.advance(ctx, seq);
@@ -397,6 +400,7 @@ impl Replica {
     /// Execute committed requests in sequence-number order (§4.2 "executes … after all
     /// requests with lower sequence numbers").
     fn execute_ready(&mut self, ctx: Ctx) {
+        let before = self.last_executed();
         loop {
             let next = self.last_executed() + 1;
             let Some(batch) = self.slots.get(&next).and_then(|s| s.committed.clone()) else {
@@ -404,11 +408,26 @@ impl Replica {
             };
             self.execute(ctx, next, batch);
         }
+        let executed_any = self.last_executed() > before;
         if self.pending.is_empty() {
-            ctx.cancel_timer(VIEW_TIMER);
-        } else if !self.is_primary() && self.status == Status::Normal {
+            self.stop_view_timer(ctx);
+        } else if !self.is_primary() && self.status == Status::Normal && executed_any {
+            self.start_view_timer(ctx, true);
+        }
+    }
+
+    /// Start the view-change timer; if it already runs, only when `restart` (§4.4: "starts a
+    /// timer … if not already running … restarts it if … waiting to execute some other request").
+    fn start_view_timer(&mut self, ctx: Ctx, restart: bool) {
+        if restart || !self.view_timer {
+            self.view_timer = true;
             ctx.set_timer(VIEW_TIMER, self.view_timeout);
         }
+    }
+
+    fn stop_view_timer(&mut self, ctx: Ctx) {
+        self.view_timer = false;
+        ctx.cancel_timer(VIEW_TIMER);
     }
 
     fn execute(&mut self, ctx: Ctx, seq: Seq, batch: Batch) {
@@ -537,7 +556,7 @@ impl Replica {
             &self.key,
         );
         send_replicas(ctx, self.n, Msg::ViewChange(vc.clone()));
-        ctx.set_timer(VIEW_TIMER, self.view_timeout);
+        self.start_view_timer(ctx, true);
         self.on_view_change(ctx, self.me, vc);
     }
 
@@ -629,7 +648,7 @@ impl Replica {
         self.status = Status::Normal;
         self.ordered.clear();
         self.view_changes = self.view_changes.split_off(&(view + 1));
-        ctx.cancel_timer(VIEW_TIMER);
+        self.stop_view_timer(ctx);
         // The latest stable checkpoint in V: adopt it, fetching the state if behind.
         let best = nv.view_changes.iter().max_by_key(|vc| vc.body.stable);
         let mut max_s = self.low;
@@ -684,7 +703,7 @@ impl Replica {
             }
         }
         if !self.pending.is_empty() && !is_primary {
-            ctx.set_timer(VIEW_TIMER, self.view_timeout);
+            self.start_view_timer(ctx, true);
         }
     }
 
@@ -726,6 +745,7 @@ impl Replica {
     fn on_timer(&mut self, ctx: Ctx, timer: TimerId) {
         match timer {
             VIEW_TIMER => {
+                self.view_timer = false;
                 if self.status == Status::ViewChanging {
                     self.view_timeout = (self.view_timeout * 2).min(VIEW_TIMEOUT << 5);
                 }
