@@ -18,7 +18,7 @@
 //! delayed, and under equivocation carry both versions, so a corrupted leader can gather votes
 //! for both stories. This is the
 //! split-brain attack of Castro & Liskov OSDI'99 §4.2 ("a faulty primary … sends different
-//! pre-prepares to different backups") and of Bracha 1987 §3's two-faced sender.
+//! pre-prepares to different backups") and of Bracha 1987's two-faced sender.
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;

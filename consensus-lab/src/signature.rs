@@ -10,7 +10,7 @@
 //! "The Byzantine Generals Problem", TOPLAS 4(3) 1982, §4, assumption A4(a); Castro & Liskov
 //! OSDI'99 §2: "we assume the adversary cannot … produce a valid signature of a non-faulty node").
 //!
-//! Authenticated point-to-point channels (the MACs of Castro & Liskov TOCS 2002 §3, Bracha's and
+//! Authenticated point-to-point channels (the MAC authenticators of Castro & Liskov TOCS 2002, Bracha's and
 //! OM(m)'s "the receiver knows who sent it", LSP §3 A2) are the simulator's own: the `from` of
 //! every delivery is the true sender, and the adversary cannot change it.
 //!

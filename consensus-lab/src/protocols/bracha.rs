@@ -1,6 +1,7 @@
 //! Bracha's Byzantine reliable broadcast: G. Bracha, "Asynchronous Byzantine Agreement
-//! Protocols", Information and Computation 75(2), 1987, §2 (the broadcast primitive and its
-//! lemmas); the same algorithm as CGR 2011 Alg. 3.18 "Authenticated Double-Echo Broadcast".
+//! Protocols", Information and Computation 75(2), 1987 (its broadcast primitive; conference
+//! version PODC 1984); the same algorithm as CGR 2011 §3.11, Alg. 3.18 "Authenticated
+//! Double-Echo Broadcast".
 //! Authenticated links only, no signatures; n > 3f.
 //!
 //! ```text
@@ -232,7 +233,7 @@ impl Experiment for BrachaExperiment {
         "bracha"
     }
     fn description(&self) -> &'static str {
-        "Byzantine reliable broadcast, SEND/ECHO/READY (Bracha, Inf. Comput. 1987, §2; CGR 2011 Alg. 3.18)"
+        "Byzantine reliable broadcast, SEND/ECHO/READY (Bracha, Inf. Comput. 1987; CGR 2011 Alg. 3.18)"
     }
     fn fault_model(&self) -> &'static str {
         BRACHA_FAULTS

@@ -1,5 +1,5 @@
 //! Practical Byzantine Fault Tolerance: Castro & Liskov, "Practical Byzantine Fault Tolerance",
-//! OSDI'99, §4 (the signature version; TOCS 20(4) 2002 §4 replaces the signatures by MACs
+//! OSDI'99, §4 (the signature version; TOCS 20(4) 2002 replaces the signatures by MACs
 //! and keeps the protocol). n = 3f+1 replicas, primary p = v mod n.
 //!
 //! ```text

@@ -89,7 +89,7 @@ impl Experiment for PbftExperiment {
     }
     fn description(&self) -> &'static str {
         "PBFT: pre-prepare/prepare/commit, checkpoints, view change, f+1 client replies \
-         (Castro & Liskov OSDI'99 §4; TOCS 2002 §4)"
+         (Castro & Liskov OSDI'99 §4; TOCS 2002)"
     }
     fn fault_model(&self) -> &'static str {
         PBFT_FAULTS
