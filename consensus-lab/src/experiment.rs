@@ -44,6 +44,11 @@ pub struct RunConfig {
     pub byzantine: usize,
     /// What the Byzantine processes do with their messages.
     pub strategy: Strategy,
+    /// Mean gap between client requests, µs, for experiments with an open-loop workload (SMR,
+    /// EPaxos, Nakamoto); `None`: the experiment's own default.
+    pub request_gap: Option<Time>,
+    /// Number of client requests for those experiments; `None`: the experiment's own default.
+    pub requests: Option<usize>,
 }
 
 impl RunConfig {
@@ -62,6 +67,8 @@ impl RunConfig {
             trace: false,
             byzantine: 0,
             strategy: Strategy::default(),
+            request_gap: None,
+            requests: None,
         }
     }
 
@@ -108,29 +115,58 @@ impl RunConfig {
     }
 }
 
-/// Latency-to-decision statistics in simulated µs, measured from the first request.
+/// Latency-to-decision statistics in simulated µs: each decision's delay from its request (or,
+/// for single-shot protocols, from the first request of the run).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Latency {
-    /// Earliest decision/delivery.
+    /// Smallest delay.
     pub first: Time,
-    /// Mean over all decisions/deliveries.
+    /// Mean delay.
     pub mean: Time,
-    /// Latest decision/delivery.
+    /// Median delay (nearest rank).
+    pub median: Time,
+    /// 99th-percentile delay (nearest rank: the ⌈0.99·n⌉-th smallest).
+    pub p99: Time,
+    /// Largest delay.
     pub max: Time,
 }
 
 impl Latency {
     /// Statistics of `times - start` (all zero when `times` is empty).
     pub fn from_times(start: Time, times: impl IntoIterator<Item = Time>) -> Self {
-        let delays: Vec<Time> = times.into_iter().map(|t| t.saturating_sub(start)).collect();
+        let mut delays: Vec<Time> = times.into_iter().map(|t| t.saturating_sub(start)).collect();
+        delays.sort_unstable();
+        Latency::from_sorted(&delays)
+    }
+
+    /// Statistics of already sorted `delays` (all zero when empty).
+    pub fn from_sorted(delays: &[Time]) -> Self {
         if delays.is_empty() {
             return Latency::default();
         }
         Latency {
-            first: *delays.iter().min().expect("non-empty"),
+            first: delays[0],
             mean: delays.iter().sum::<Time>() / delays.len() as Time,
-            max: *delays.iter().max().expect("non-empty"),
+            median: percentile(delays, 50.0),
+            p99: percentile(delays, 99.0),
+            max: delays[delays.len() - 1],
         }
+    }
+}
+
+/// The nearest-rank `pct`-th percentile of sorted, non-empty `sorted`: the ⌈pct/100 · n⌉-th
+/// smallest value.
+pub fn percentile(sorted: &[Time], pct: f64) -> Time {
+    let rank = ((pct / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// `count` per simulated second over `span` µs (0 when the span is 0).
+pub fn per_second(count: u64, span: Time) -> f64 {
+    if span == 0 {
+        0.0
+    } else {
+        count as f64 / (span as f64 / 1e6)
     }
 }
 
@@ -143,8 +179,14 @@ pub struct RunReport {
     pub outcomes: Vec<String>,
     /// Number of decisions (consensus), deliveries (broadcast) or committed slots (SMR).
     pub decisions: u64,
-    /// Latency from the first request to each decision.
+    /// Latency to each decision (see [`Latency`]).
     pub latency: Latency,
+    /// Decisions per simulated second, from the first request to the last decision.
+    pub throughput: f64,
+    /// Every decision's delay, sorted (µs); what [`Latency`] summarises, kept so that reports
+    /// can pool several runs.
+    #[serde(skip)]
+    pub latencies: Vec<Time>,
     /// Raw counters.
     pub metrics: Metrics,
     /// Simulated time at which the run ended, µs.
@@ -157,6 +199,36 @@ pub struct RunReport {
 }
 
 impl RunReport {
+    /// A report whose decisions are `(request time, decision time)` pairs (µs): latency per
+    /// pair, throughput over first request → last decision.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_pairs(
+        seed: u64,
+        outcomes: Vec<String>,
+        pairs: &[(Time, Time)],
+        metrics: Metrics,
+        end_time: Time,
+        verdicts: Vec<Verdict>,
+        trace: Vec<TraceLine>,
+    ) -> Self {
+        let mut latencies: Vec<Time> = pairs.iter().map(|(r, d)| d.saturating_sub(*r)).collect();
+        latencies.sort_unstable();
+        let start = pairs.iter().map(|p| p.0).min().unwrap_or(0);
+        let end = pairs.iter().map(|p| p.1).max().unwrap_or(0);
+        RunReport {
+            seed,
+            outcomes,
+            decisions: pairs.len() as u64,
+            latency: Latency::from_sorted(&latencies),
+            throughput: per_second(pairs.len() as u64, end.saturating_sub(start)),
+            latencies,
+            metrics,
+            end_time,
+            verdicts,
+            trace,
+        }
+    }
+
     /// Messages sent per decision (`NaN`-free: 0 when nothing was decided).
     pub fn messages_per_decision(&self) -> f64 {
         per(self.metrics.messages_sent, self.decisions)
@@ -258,17 +330,28 @@ impl<P: Protocol> Simulated<P> {
         verdicts: Vec<Verdict>,
     ) -> RunReport {
         let start = self.history.requests().map(|r| r.0).min().unwrap_or(0);
-        let times: Vec<Time> = decision_times.into_iter().collect();
-        RunReport {
-            seed: config.seed,
+        let pairs: Vec<(Time, Time)> = decision_times.into_iter().map(|t| (start, t)).collect();
+        self.report_pairs(config, outcomes, &pairs, verdicts)
+    }
+
+    /// The run's report when each decision has its own request: `pairs` of (request time,
+    /// decision time), µs. Latency is per pair; see [`RunReport::from_pairs`].
+    pub fn report_pairs(
+        self,
+        config: &RunConfig,
+        outcomes: Vec<String>,
+        pairs: &[(Time, Time)],
+        verdicts: Vec<Verdict>,
+    ) -> RunReport {
+        RunReport::from_pairs(
+            config.seed,
             outcomes,
-            decisions: times.len() as u64,
-            latency: Latency::from_times(start, times),
-            metrics: self.metrics,
-            end_time: self.end_time,
+            pairs,
+            self.metrics,
+            self.end_time,
             verdicts,
-            trace: self.trace,
-        }
+            self.trace,
+        )
     }
 }
 

@@ -11,6 +11,7 @@
 //! - [`protocols`]: the protocols and their registry; [`experiment`]: what a registry entry is.
 //! - [`byzantine`]: the adversary's strategies for corrupted processes; [`signature`]: the
 //!   idealised unforgeable signatures the Byzantine protocols use.
+//! - [`compare`]: every applicable protocol on one scenario → `report.md` and SVG plots.
 //!
 //! The lab never does real I/O in a run: no sockets, no wall clock, no threads inside a
 //! simulation. Only [`sweep`] (rayon, one run per task) and [`bench`] (wall-clock timing) look
@@ -21,6 +22,7 @@
 pub mod bench;
 pub mod byzantine;
 pub mod check;
+pub mod compare;
 pub mod experiment;
 pub mod protocol;
 pub mod protocols;

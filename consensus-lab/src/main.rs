@@ -69,6 +69,21 @@ enum Command {
         #[arg(long, default_value_t = 20_000_000)]
         budget: u64,
     },
+    /// Nakamoto consensus against its closed forms: double-spend races (Nakamoto 2008 §11) or,
+    /// with --stale, the stale-block rate against 1 − e^(−d/T).
+    Nakamoto(NakamotoArgs),
+    /// Run every applicable protocol under one scenario; write report.md and SVG plots.
+    Compare {
+        /// Scenario: steady, crash-minority, partition-heal, byzantine-minority, beyond-bound.
+        #[arg(long)]
+        scenario: String,
+        /// Directory for report.md and the plots (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// First seed; the report is a function of it.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Measure simulator throughput in events per second (token ring, no faults, no trace).
     Bench {
         /// Events to simulate.
@@ -81,6 +96,44 @@ enum Command {
         #[arg(long, default_value_t = 1024)]
         tokens: u64,
     },
+}
+
+/// Options of `quarry-lab nakamoto`.
+#[derive(Args)]
+struct NakamotoArgs {
+    /// Attacker's share of the hash power q, in [0, 1) (double-spend mode).
+    #[arg(long)]
+    attacker_share: Option<f64>,
+    /// Confirmations z the merchant waits for (double-spend mode).
+    #[arg(long)]
+    confirmations: Option<u32>,
+    /// Races per model (double-spend mode).
+    #[arg(long, default_value_t = 100_000)]
+    trials: u64,
+    /// What counts as the attacker winning: `catch-up` (the paper's event) or `overtake`.
+    #[arg(long, default_value = "catch-up")]
+    success: String,
+    /// Measure the stale-block rate instead (needs --interval and --delay).
+    #[arg(long)]
+    stale: bool,
+    /// Mean block interval T, seconds (stale mode).
+    #[arg(long)]
+    interval: Option<f64>,
+    /// Block propagation delay d, seconds, the same for every message (stale mode).
+    #[arg(long)]
+    delay: Option<f64>,
+    /// Miners of equal hash power (stale mode).
+    #[arg(long, default_value_t = 20)]
+    miners: usize,
+    /// Blocks to simulate, about (stale mode).
+    #[arg(long, default_value_t = 4_000)]
+    blocks: u64,
+    /// Seed of the races or of the network run.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Fault options shared by `run` and `sweep`. Times in milliseconds of simulated time.
@@ -302,6 +355,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("{}: {} operations: {text}", file.display(), history.len());
             Ok(ExitCode::from(code))
         }
+        Command::Nakamoto(args) => nakamoto(&args),
+        Command::Compare { scenario, out, seed } => {
+            use quarry_lab::compare::{self, report};
+            let Some(chosen) = compare::scenario(&scenario) else {
+                let known: Vec<_> = compare::SCENARIOS.iter().map(|s| s.name).collect();
+                bail!("unknown scenario {scenario:?}; known: {}", known.join(", "));
+            };
+            let comparison = report::compare(chosen, seed);
+            report::write(&comparison, &out).map_err(anyhow::Error::msg)?;
+            println!("{}", report::markdown(&comparison));
+            println!("wrote {}", out.join("report.md").display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench { events, n, tokens } => {
             if n < 2 {
                 bail!("--n must be at least 2 for a ring, got {n}");
@@ -316,6 +382,112 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn nakamoto(args: &NakamotoArgs) -> Result<ExitCode> {
+    use quarry_lab::protocols::nakamoto::analytic::{stale_rate, SuccessRule};
+    use quarry_lab::protocols::nakamoto::race::{
+        simulate_double_spend, DoubleSpendConfig, RaceModel,
+    };
+    use quarry_lab::protocols::nakamoto::stale_run;
+    if args.stale {
+        let (Some(interval), Some(delay)) = (args.interval, args.delay) else {
+            bail!("--stale needs --interval SECONDS and --delay SECONDS");
+        };
+        if !interval.is_finite() || interval <= 0.0 {
+            bail!("--interval must be a positive number of seconds, got {interval}");
+        }
+        if !delay.is_finite() || delay < 0.0 {
+            bail!("--delay must be a non-negative number of seconds, got {delay}");
+        }
+        if args.miners < 2 {
+            bail!("--miners must be at least 2, got {}", args.miners);
+        }
+        if args.blocks == 0 {
+            bail!("--blocks must be at least 1, got 0");
+        }
+        let (t, d) = ((interval * 1e6) as u64, (delay * 1e6) as u64);
+        let stats = stale_run(args.miners, t.max(1), d, args.blocks, args.seed);
+        let analytic = stale_rate(delay, interval);
+        let sigma = (stats.stale_rate * (1.0 - stats.stale_rate)
+            / stats.mined_settled.max(1) as f64)
+            .sqrt();
+        if args.json {
+            let out = serde_json::json!({
+                "miners": args.miners, "interval_s": interval, "delay_s": delay,
+                "seed": args.seed, "simulated": stats.stale_rate, "std_error": sigma,
+                "analytic": analytic, "stale": stats.stale, "blocks": stats.mined_settled,
+                "reorg_depths": stats.reorg_depths,
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        } else {
+            println!(
+                "stale rate: {} equal miners, T = {interval} s, d = {delay} s (d/T = {:.4}), seed {}",
+                args.miners,
+                delay / interval,
+                args.seed
+            );
+            println!(
+                "  simulated {:.5} ± {sigma:.5} ({} stale of {} blocks at settled heights)",
+                stats.stale_rate, stats.stale, stats.mined_settled
+            );
+            println!("  analytic  {analytic:.5}  (1 − e^(−d/T), Decker & Wattenhofer 2013 §V)");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (Some(q), Some(z)) = (args.attacker_share, args.confirmations) else {
+        bail!("nakamoto needs --attacker-share Q and --confirmations Z (or --stale)");
+    };
+    let rule = match args.success.as_str() {
+        "catch-up" => SuccessRule::CatchUp,
+        "overtake" => SuccessRule::Overtake,
+        other => bail!("--success must be catch-up or overtake, got {other:?}"),
+    };
+    let run = |model| {
+        simulate_double_spend(&DoubleSpendConfig {
+            q,
+            z,
+            trials: args.trials,
+            seed: args.seed,
+            model,
+            rule,
+        })
+    };
+    let paper = run(RaceModel::Paper)?;
+    let exact = run(RaceModel::Exact)?;
+    if args.json {
+        let out = serde_json::json!({ "paper_model": paper, "exact_race": exact });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "double spend: q = {q}, z = {z}, {} trials per model, seed {}, success = {}",
+        args.trials, args.seed, args.success
+    );
+    println!(
+        "  paper model (honest blocks take their expected time):  simulated {:.6} ± {:.6}   \
+         Nakamoto 2008 §11: {:.7}   ({:.1} σ)",
+        paper.probability,
+        paper.std_error,
+        paper.analytic,
+        paper.sigmas()
+    );
+    println!(
+        "  exact race (merchant waits for the z-th honest block): simulated {:.6} ± {:.6}   \
+         exact (Rosenfeld 2014): {:.7}   ({:.1} σ)",
+        exact.probability,
+        exact.std_error,
+        exact.analytic,
+        exact.sigmas()
+    );
+    match paper.cutoff {
+        Some(c) => println!("  a race is scored lost {c} blocks behind ((q/p)^{c} ≤ 1e-12)"),
+        None => println!(
+            "  q ≥ 1/2: no cutoff; undecided after 10^6 blocks: {} + {}",
+            paper.undecided, exact.undecided
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn write_trace(path: &PathBuf, report: &RunReport) -> Result<()> {
@@ -362,14 +534,17 @@ fn print_report(experiment: &dyn Experiment, config: &RunConfig, report: &RunRep
     println!("  messages per decision   {:.1}", report.messages_per_decision());
     println!("  bytes per decision      {:.1}", report.bytes_per_decision());
     println!(
-        "  latency to decision     first {}, mean {}, max {}",
+        "  latency to decision     first {}, median {}, mean {}, p99 {}, max {}",
         ms(report.latency.first),
+        ms(report.latency.median),
         ms(report.latency.mean),
+        ms(report.latency.p99),
         ms(report.latency.max)
     );
-    let busy = report.latency.max as f64 / 1e6;
-    let throughput = if busy > 0.0 { report.decisions as f64 / busy } else { 0.0 };
-    println!("  throughput              {throughput:.1} decisions per simulated second (first request to last decision)");
+    println!(
+        "  throughput              {:.1} decisions per simulated second (first request to last decision)",
+        report.throughput
+    );
     println!("  simulated time          {}, {} events", ms(report.end_time), m.events);
     println!("\ncheckers:");
     for v in &report.verdicts {

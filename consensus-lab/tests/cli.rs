@@ -80,6 +80,74 @@ fn run_writes_a_jsonl_trace_whose_outputs_match_the_printed_decisions() {
 }
 
 #[test]
+fn nakamoto_double_spend_prints_simulated_next_to_analytic_within_four_sigma() {
+    let out = lab(&[
+        "nakamoto",
+        "--attacker-share",
+        "0.25",
+        "--confirmations",
+        "4",
+        "--trials",
+        "100000",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    for model in ["paper_model", "exact_race"] {
+        let sim = v[model]["probability"].as_f64().unwrap();
+        let analytic = v[model]["analytic"].as_f64().unwrap();
+        let sigma = v[model]["std_error"].as_f64().unwrap();
+        assert!((sim - analytic).abs() < 4.0 * sigma, "{model}: {sim} vs {analytic} ± {sigma}");
+    }
+    assert_eq!(v["paper_model"]["analytic_paper"], v["paper_model"]["analytic"]);
+}
+
+#[test]
+fn nakamoto_stale_mode_prints_both_rates_and_bad_values_exit_3() {
+    let out =
+        lab(&["nakamoto", "--stale", "--interval", "1", "--delay", "0.05", "--blocks", "2000"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("simulated") && text.contains("analytic  0.04877"), "{text}");
+    let cases: [(&[&str], &str); 4] = [
+        (&["nakamoto", "--attacker-share", "1.5", "--confirmations", "2"], "got 1.5"),
+        (&["nakamoto", "--attacker-share", "0.1"], "--confirmations Z"),
+        (&["nakamoto", "--stale", "--interval", "0", "--delay", "1"], "--interval must be"),
+        (&["nakamoto", "--stale", "--interval", "1"], "--stale needs"),
+    ];
+    for (args, message) in cases {
+        let out = lab(args);
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn compare_rejects_an_unknown_scenario_naming_the_known_ones() {
+    let out = lab(&["compare", "--scenario", "nosuch", "--out", "/nonexistent/x"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("unknown scenario \"nosuch\"; known: steady, crash-minority"));
+}
+
+#[test]
+#[cfg_attr(debug_assertions, ignore = "about a minute in debug; scripts/test runs it in release")]
+fn compare_writes_a_report_with_every_protocol_and_four_plots() {
+    let dir = std::env::temp_dir().join(format!("quarry-lab-compare-{}", std::process::id()));
+    let out = lab(&["compare", "--scenario", "crash-minority", "--out", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
+    for text in ["| Multi-Paxos |", "| Zab |", "| EPaxos |", "| Nakamoto (k = 6) |", "latency p99"]
+    {
+        assert!(report.contains(text), "{text} missing from\n{report}");
+    }
+    for plot in ["latency_vs_n", "messages_vs_n", "throughput_vs_load", "nakamoto_double_spend"] {
+        let svg = std::fs::read_to_string(dir.join(format!("{plot}.svg"))).expect(plot);
+        assert!(svg.starts_with("<svg") && svg.contains("<text"), "{plot}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn byzantine_options_are_checked_and_a_sweep_past_f_prints_its_failing_seed() {
     let cases: [(&[&str], &str); 3] = [
         (&["run", "pbft", "--byzantine", "1", "--strategy", "lie"], "unknown strategy \"lie\""),

@@ -5,9 +5,17 @@
 //! Ethereum JSON-RPC server. The consensus core stays sans-IO: pure functions that the lab and the
 //! tests can drive without a network or a disk.
 //!
-//! Status: the consensus core is being built (ASERT difficulty so far); chain, store, mempool,
-//! miner, p2p and RPC come with the node issues.
+//! Without the default `node` feature the crate is only the sans-IO part: [`consensus`],
+//! [`mempool`], [`miner`] kernels and [`state`] tries (what the lab links).
 
+#[cfg(feature = "node")]
+pub mod chain;
 pub mod consensus;
+pub mod dev;
 pub mod mempool;
 pub mod miner;
+#[cfg(feature = "node")]
+pub mod service;
+pub mod state;
+#[cfg(feature = "node")]
+pub mod store;

@@ -17,6 +17,8 @@ fn rules() -> ChainRules {
         chain_id: 1337,
         asert: AsertParams::from_bits(EASY_BITS, EASY_BITS, BLOCK_TIME, 120).unwrap(),
         genesis_timestamp: GENESIS_TIME,
+        block_subsidy: alloy_primitives::U256::ZERO,
+        allow_unprotected_txs: false,
     }
 }
 

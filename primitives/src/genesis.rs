@@ -68,7 +68,7 @@ pub struct PowParams {
     pub block_subsidy: U256,
     /// Easiest target the chain allows, compact (ASERT clamps to it); defaults to
     /// `initial_bits`, so difficulty never falls below the genesis difficulty.
-    #[serde(default, deserialize_with = "de_opt_u32")]
+    #[serde(default, deserialize_with = "de_opt_u32", skip_serializing_if = "Option::is_none")]
     pub pow_limit_bits: Option<u32>,
     /// Whether pre-EIP-155 (unprotected) legacy transactions are valid on this chain.
     #[serde(default)]

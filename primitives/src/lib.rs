@@ -9,6 +9,7 @@
 pub mod block;
 pub mod codec;
 pub mod crypto;
+pub mod dev;
 pub mod genesis;
 pub mod header;
 pub mod pow;

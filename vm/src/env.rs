@@ -95,6 +95,25 @@ impl Default for TxEnv {
 }
 
 impl TxEnv {
+    /// The environment for executing `tx` sent by `caller` (its recovered signer): the fields
+    /// are copied, `gas_price` is the legacy price or the EIP-1559 fee cap.
+    pub fn from_transaction(tx: &quarry_primitives::Transaction, caller: Address) -> Self {
+        let is_1559 = tx.tx_type() == quarry_primitives::TxType::Eip1559;
+        Self {
+            tx_type: tx.tx_type() as u8,
+            caller,
+            gas_limit: tx.gas_limit(),
+            gas_price: tx.max_fee_per_gas(),
+            max_priority_fee_per_gas: is_1559.then(|| tx.max_priority_fee_per_gas()),
+            to: tx.to().to().copied(),
+            value: tx.value(),
+            data: tx.input().clone(),
+            nonce: tx.nonce(),
+            chain_id: tx.chain_id(),
+            access_list: tx.access_list().to_vec(),
+        }
+    }
+
     /// The gas price actually paid per unit of gas (EIP-1559 §"Specification"):
     /// `min(max_fee, base_fee + max_priority_fee)` for type 2, `gas_price` otherwise.
     /// Only meaningful once the fee cap was checked against `base_fee`.

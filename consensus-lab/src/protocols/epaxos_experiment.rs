@@ -16,12 +16,13 @@ pub const COMMANDS: usize = 40;
 
 /// Run EPaxos with `flaw` under `config` (crash-stop only: `recover_after` is ignored):
 /// [`COMMANDS`] KV commands (Put/Get, 50/50, on [`KEYS`] keys) to random replicas at exponential
-/// gaps of mean 1 ms; checks execution consistency ([`conflict_order::check`]).
+/// gaps of mean 1 ms (or `config.requests`, `config.request_gap`); checks execution consistency ([`conflict_order::check`]).
 pub fn run_kv(flaw: Flaw, config: &RunConfig) -> RunReport {
     use rand::Rng;
     let config = RunConfig { recover_after: None, ..config.clone() };
     let mut rng = Streams::new(config.seed).workload;
-    let workload = Workload::open_loop(&mut rng, config.n, 0, 1_000, COMMANDS, |i, rng| {
+    let (gap, count) = (config.request_gap.unwrap_or(1_000), config.requests.unwrap_or(COMMANDS));
+    let workload = Workload::open_loop(&mut rng, config.n, 0, gap, count, |i, rng| {
         let (id, key) = (i as u64, rng.random_range(0..KEYS));
         if rng.random_bool(0.5) {
             Command::Put { id, key, value: 1_000 + id }
@@ -37,6 +38,8 @@ pub fn run_kv(flaw: Flaw, config: &RunConfig) -> RunReport {
         correct: config.correct(&run.history),
     };
     let mut outcomes = Vec::new();
+    let submitted_at: BTreeMap<u64, Time> =
+        run.history.requests().filter_map(|(t, _, c)| Some((c.id()?, t))).collect();
     let mut first_execution: BTreeMap<u64, Time> = BTreeMap::new();
     for (t, node, e) in run.history.outputs() {
         let result = e.result.map_or(String::new(), |v| format!(" → {v}"));
@@ -45,12 +48,10 @@ pub fn run_kv(flaw: Flaw, config: &RunConfig) -> RunReport {
             first_execution.entry(id).or_insert(t);
         }
     }
-    run.report(
-        &config,
-        outcomes,
-        first_execution.values().copied(),
-        conflict_order::check(&history),
-    )
+    // Latency per command: submission → its first execution at any replica.
+    let pairs: Vec<(Time, Time)> =
+        first_execution.iter().filter_map(|(id, t)| Some((*submitted_at.get(id)?, *t))).collect();
+    run.report_pairs(&config, outcomes, &pairs, conflict_order::check(&history))
 }
 
 /// `epaxos`: correct EPaxos on a KV workload.

@@ -49,7 +49,7 @@ use std::collections::BTreeSet;
 /// The checkers of this module's properties.
 pub use crate::check::failure_detection as check;
 
-use crate::experiment::{ms, simulate, Experiment, Latency, RunConfig, RunReport};
+use crate::experiment::{ms, simulate, Experiment, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::protocols::links::{forward, PerfectLinks, Upper};
 use crate::sim::{HistoryEvent, Workload};
@@ -460,16 +460,16 @@ where
         .iter()
         .map(|(t, node, ind)| format!("node {node}: {ind:?} at {}", ms(*t)))
         .collect();
-    RunReport {
-        seed: config.seed,
+    let pairs: Vec<(Time, Time)> = history.outputs.iter().map(|o| (0, o.0)).collect();
+    RunReport::from_pairs(
+        config.seed,
         outcomes,
-        decisions: history.outputs.len() as u64,
-        latency: Latency::from_times(0, history.outputs.iter().map(|o| o.0)),
-        metrics: run.metrics,
-        end_time: run.end_time,
-        verdicts: check(&history),
-        trace: run.trace,
-    }
+        &pairs,
+        run.metrics,
+        run.end_time,
+        check(&history),
+        run.trace,
+    )
 }
 
 const SYNCHRONOUS: &str = "crash-stop of any number; synchronous: every round trip < Δ = 50 ms \

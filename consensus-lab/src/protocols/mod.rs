@@ -17,6 +17,7 @@ pub mod fd;
 pub mod hotstuff;
 pub mod links;
 pub mod multipaxos;
+pub mod nakamoto;
 pub mod paxos;
 pub mod pbft;
 pub mod pbft_experiment;
@@ -60,6 +61,9 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &multipaxos::BrokenMultiPaxosNoPhase1,
     &multipaxos::BrokenMultiPaxosQuorum,
     &multipaxos::MultiPaxosKv,
+    &nakamoto::NakamotoExperiment,
+    &nakamoto::NakamotoMajorityAttack,
+    &nakamoto::NakamotoSelfish,
     &paxos::SingleDecreePaxos,
     &paxos::BrokenPaxosMinorityQuorum,
     &paxos::BrokenPaxosForgetfulAcceptor,

@@ -37,7 +37,7 @@ use crate::check::linearizability::{
 };
 use crate::check::smr::{self, SmrHistory};
 use crate::check::Verdict;
-use crate::experiment::{ms, simulate, Latency, RunConfig, RunReport};
+use crate::experiment::{ms, per_second, simulate, Latency, RunConfig, RunReport};
 use crate::protocol::{NodeId, Protocol, Time, WireSize};
 use crate::sim::{History, HistoryEvent, Streams, Workload};
 
@@ -52,8 +52,10 @@ pub trait StateMachine: Default + Clone + Debug + 'static {
     type Response: Clone + Debug + PartialEq + 'static;
     /// Apply `cmd`, deterministically.
     fn apply(&mut self, cmd: &Self::Command) -> Self::Response;
-    /// The client workload of one run: `count` commands from the workload stream.
-    fn workload(rng: &mut ChaCha8Rng, n: usize, count: usize) -> Workload<Self::Command>;
+    /// The client workload of one run: `count` commands from the workload stream, `gap` µs
+    /// apart on average.
+    fn workload(rng: &mut ChaCha8Rng, n: usize, count: usize, gap: Time)
+        -> Workload<Self::Command>;
     /// Checkers specific to this state machine (e.g. linearizability), over the run's history.
     fn check(_history: &History<Self::Command, SmrOutputOf<Self>>) -> Vec<Verdict> {
         Vec::new()
@@ -188,9 +190,9 @@ impl StateMachine for TobLog {
     type Command = TobPayload;
     type Response = ();
     fn apply(&mut self, _cmd: &TobPayload) {}
-    /// `count` payloads `0..count`, open loop, 3 ms apart on average, to random replicas.
-    fn workload(rng: &mut ChaCha8Rng, n: usize, count: usize) -> Workload<TobPayload> {
-        Workload::open_loop(rng, n, 1_000, 3_000, count, |i, _| TobPayload(i as u64))
+    /// `count` payloads `0..count`, open loop, `gap` µs apart on average, to random replicas.
+    fn workload(rng: &mut ChaCha8Rng, n: usize, count: usize, gap: Time) -> Workload<TobPayload> {
+        Workload::open_loop(rng, n, 1_000, gap, count, |i, _| TobPayload(i as u64))
     }
 }
 
@@ -267,10 +269,10 @@ impl StateMachine for KvStore {
         }
     }
 
-    /// `count` operations over [`KV_KEYS`] keys, open loop, 3 ms apart on average: 40 % get,
+    /// `count` operations over [`KV_KEYS`] keys, open loop, `gap` µs apart on average: 40 % get,
     /// 40 % put (value = the op's index), 20 % cas from a recent value.
-    fn workload(rng: &mut ChaCha8Rng, n: usize, count: usize) -> Workload<KvCommand> {
-        Workload::open_loop(rng, n, 1_000, 3_000, count, |i, rng| {
+    fn workload(rng: &mut ChaCha8Rng, n: usize, count: usize, gap: Time) -> Workload<KvCommand> {
+        Workload::open_loop(rng, n, 1_000, gap, count, |i, rng| {
             let key = rng.random_range(0..KV_KEYS);
             let roll = rng.random_range(0..10);
             let op = match roll {
@@ -342,7 +344,7 @@ pub fn check_linearizable(history: &History<KvCommand, SmrOutputOf<KvStore>>) ->
 pub const SMR_COMMANDS: usize = 40;
 
 /// Simulate a total-order broadcast protocol replicating `S` under `config` with `S`'s
-/// workload of [`SMR_COMMANDS`] commands, and check it: the SMR log properties
+/// workload of [`SMR_COMMANDS`] commands 3 ms apart (or `config.requests`, `config.request_gap`), and check it: the SMR log properties
 /// ([`crate::check::smr`], plus log validity and command completeness), total order broadcast (CGR Module 6.1: validity, no duplication, no
 /// creation, uniform agreement, total order — over each replica's last incarnation) and `S`'s
 /// own checkers; when entries carry zxids (Zab), also **primary order** (Junqueira et al. 2011
@@ -359,7 +361,8 @@ where
     P: Protocol<Request = S::Command, Output = SmrOutputOf<S>> + 'static,
 {
     let mut rng = Streams::new(config.seed).workload;
-    let workload = S::workload(&mut rng, config.n, SMR_COMMANDS);
+    let count = config.requests.unwrap_or(SMR_COMMANDS);
+    let workload = S::workload(&mut rng, config.n, count, config.request_gap.unwrap_or(3_000));
     let run = simulate(config, factory, workload);
     let correct = config.correct(&run.history);
     let mut log = SmrHistory { commits: Vec::new(), correct: correct.clone() };
@@ -446,25 +449,21 @@ where
             })
             .take(20),
     );
-    let latency = if latencies.is_empty() {
-        Latency::default()
-    } else {
-        Latency {
-            first: latencies[0],
-            mean: latencies.iter().sum::<Time>() / latencies.len() as Time,
-            max: latencies[latencies.len() - 1],
-        }
-    };
-    RunReport {
-        seed: config.seed,
+    let mut report = RunReport::from_pairs(
+        config.seed,
         outcomes,
-        decisions: committed.len() as u64,
-        latency,
-        metrics: run.metrics,
-        end_time: run.end_time,
+        &[],
+        run.metrics,
+        run.end_time,
         verdicts,
-        trace: run.trace,
-    }
+        run.trace,
+    );
+    // Decisions are distinct commits; latency is each answered command's submit → response.
+    report.decisions = committed.len() as u64;
+    report.latency = Latency::from_sorted(&latencies);
+    report.latencies = latencies;
+    report.throughput = per_second(report.decisions, last_commit.saturating_sub(start));
+    report
 }
 
 /// The two command-level SMR properties `check::smr` (slot-level) does not cover:

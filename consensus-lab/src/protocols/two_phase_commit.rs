@@ -35,7 +35,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::check::commit::{self, CommitHistory, Outcome, Vote};
-use crate::experiment::{ms, simulate, Experiment, Latency, RunConfig, RunReport};
+use crate::experiment::{ms, simulate, Experiment, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::sim::{Streams, Workload};
 
@@ -342,16 +342,22 @@ pub fn run_commit(flaw: Flaw, config: &RunConfig) -> RunReport {
         failure_free,
     };
     let deciders: BTreeSet<NodeId> = history.decisions.iter().map(|d| d.1).collect();
-    RunReport {
-        seed: config.seed,
-        outcomes,
-        decisions: deciders.len() as u64,
-        latency: Latency::from_times(1_000, history.decisions.iter().map(|d| d.0)),
-        metrics: run.metrics,
-        end_time: run.end_time,
-        verdicts: commit::check(&history),
-        trace: run.trace,
+    // One decision per process that decided (its first), latency from the request at 1 ms.
+    let mut firsts: BTreeMap<NodeId, Time> = BTreeMap::new();
+    for d in &history.decisions {
+        firsts.entry(d.1).or_insert(d.0);
     }
+    let pairs: Vec<(Time, Time)> = firsts.values().map(|t| (1_000, *t)).collect();
+    debug_assert_eq!(pairs.len(), deciders.len());
+    RunReport::from_pairs(
+        config.seed,
+        outcomes,
+        &pairs,
+        run.metrics,
+        run.end_time,
+        commit::check(&history),
+        run.trace,
+    )
 }
 
 /// `2pc`: correct two-phase commit.

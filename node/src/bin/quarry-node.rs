@@ -1,13 +1,21 @@
-//! `quarry-node`: the Quarry node binary. Today it measures the miner (`bench mine`); `run`,
-//! `init` and `testnet` arrive with the node issues.
+//! `quarry-node`: the Quarry node binary: `run` a node (`--dev` for a one-command local dev
+//! chain), `init` a datadir from a genesis file, `check` a datadir's integrity, and `bench mine`
+//! to measure the miner.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use alloy_primitives::{Address, Bytes};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use quarry_node::chain::Chain;
+use quarry_node::dev::dev_genesis;
 use quarry_node::miner::bench::bench_mine;
 use quarry_node::miner::Kernel;
+use quarry_node::service::{genesis_path, unix_now, Node, NodeConfig};
+use quarry_primitives::dev::DEV_ACCOUNTS;
+use quarry_primitives::genesis::Genesis;
 
 #[derive(Parser)]
 #[command(name = "quarry-node", version, about = "Quarry proof-of-work node")]
@@ -18,6 +26,28 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Runs a node: opens (or, with --dev, creates) the chain in the datadir, mines if asked,
+    /// and runs until Ctrl-C.
+    Run(RunArgs),
+    /// Creates a datadir for the chain described by a genesis file.
+    Init {
+        /// A geth-style genesis.json with Quarry's `config.quarry` section.
+        #[arg(long)]
+        genesis: PathBuf,
+        /// Directory to create the chain in.
+        #[arg(long)]
+        datadir: PathBuf,
+    },
+    /// Opens a datadir, recomputes the tip's state root from every stored account and slot,
+    /// and compares it with the tip header's (exit 1 on mismatch).
+    Check {
+        /// The node's datadir.
+        #[arg(long)]
+        datadir: PathBuf,
+        /// A file of block hashes (one per line) that must all be on the canonical chain.
+        #[arg(long)]
+        require_file: Option<PathBuf>,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -42,6 +72,30 @@ enum Bench {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Development chain: chain id 1337, the dev mnemonic's accounts funded, short blocks,
+    /// mining on. Creates the datadir's genesis on first start.
+    #[arg(long)]
+    dev: bool,
+    /// Where the chain lives (default: the user's data directory, `quarry/` or `quarry/dev/`).
+    #[arg(long)]
+    datadir: Option<PathBuf>,
+    /// Mine blocks (implied by --dev).
+    #[arg(long)]
+    mine: bool,
+    /// Mining threads.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Address receiving the subsidy and fees of mined blocks (default with --dev: the first
+    /// dev account).
+    #[arg(long)]
+    etherbase: Option<Address>,
+    /// Miner kernel (default: the fastest this CPU supports).
+    #[arg(long, value_enum)]
+    kernel: Option<KernelArg>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -70,6 +124,9 @@ impl From<KernelArg> for Kernel {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Run(args) => run(args),
+        Command::Init { genesis, datadir } => init(&genesis, &datadir),
+        Command::Check { datadir, require_file } => check(&datadir, require_file.as_deref()),
         Command::Bench { what: Bench::Mine { threads, seconds, kernel, json } } => {
             bench(threads, seconds, kernel.map(Kernel::from), json)
         }
@@ -113,5 +170,179 @@ fn bench(threads: usize, seconds: u64, kernel: Option<Kernel>, json: bool) -> Ex
             );
         }
     }
+    ExitCode::SUCCESS
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(std::io::stdout().is_terminal())
+        .init();
+}
+
+fn default_datadir(dev: bool) -> PathBuf {
+    let base = dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("quarry");
+    if dev {
+        base.join("dev")
+    } else {
+        base
+    }
+}
+
+fn read_genesis(path: &Path) -> Result<Genesis, String> {
+    let json = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Genesis::from_json(&json).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn write_genesis(datadir: &Path, genesis: &Genesis) -> Result<(), String> {
+    std::fs::create_dir_all(datadir)
+        .map_err(|e| format!("cannot create {}: {e}", datadir.display()))?;
+    let json = serde_json::to_string_pretty(genesis).expect("a genesis serialises");
+    let path = genesis_path(datadir);
+    std::fs::write(&path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("quarry-node: {message}");
+    ExitCode::FAILURE
+}
+
+fn init(genesis_file: &Path, datadir: &Path) -> ExitCode {
+    let genesis = match read_genesis(genesis_file) {
+        Ok(g) => g,
+        Err(e) => return fail(e),
+    };
+    if genesis_path(datadir).exists() {
+        return fail(format!("{} already holds a chain", datadir.display()));
+    }
+    // Keep the operator's file as written (formatting, unknown geth keys).
+    let copied = std::fs::create_dir_all(datadir)
+        .and_then(|()| std::fs::copy(genesis_file, genesis_path(datadir)));
+    if let Err(e) = copied {
+        return fail(format!("cannot copy the genesis into {}: {e}", datadir.display()));
+    }
+    match Chain::open(datadir, &genesis) {
+        Ok(chain) => {
+            println!("initialised {} with genesis {}", datadir.display(), chain.genesis_hash());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn check(datadir: &Path, require_file: Option<&Path>) -> ExitCode {
+    let genesis = match read_genesis(&genesis_path(datadir)) {
+        Ok(g) => g,
+        Err(e) => return fail(e),
+    };
+    // Opening already rebuilds the state tries and compares them with the tip header.
+    let chain = match Chain::open(datadir, &genesis) {
+        Ok(chain) => chain,
+        Err(e) => return fail(e),
+    };
+    let tip = chain.tip();
+    let computed = match chain.recompute_state_root() {
+        Ok(root) => root,
+        Err(e) => return fail(e),
+    };
+    let mut missing = Vec::new();
+    if let Some(path) = require_file {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => return fail(format!("cannot read {}: {e}", path.display())),
+        };
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let hash: alloy_primitives::B256 = match line.parse() {
+                Ok(h) => h,
+                Err(e) => {
+                    return fail(format!("{}: {line:?} is not a block hash: {e}", path.display()))
+                }
+            };
+            let canonical = chain
+                .header(&hash)
+                .map(|(h, _)| h.number)
+                .and_then(|n| chain.canonical_hash(n).ok().flatten());
+            if canonical != Some(hash) {
+                missing.push(hash);
+            }
+        }
+    }
+    for hash in &missing {
+        eprintln!("quarry-node: required block {hash} is not on the canonical chain");
+    }
+    let ok = computed == tip.header.state_root && missing.is_empty();
+    println!(
+        "{{\"number\":{},\"hash\":\"{}\",\"stateRoot\":\"{}\",\"computedStateRoot\":\"{}\",\"ok\":{}}}",
+        tip.header.number, tip.hash, tip.header.state_root, computed, ok
+    );
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    init_logging();
+    let datadir = args.datadir.clone().unwrap_or_else(|| default_datadir(args.dev));
+    let path = genesis_path(&datadir);
+    let genesis = if path.exists() {
+        match read_genesis(&path) {
+            Ok(g) => g,
+            Err(e) => return fail(e),
+        }
+    } else if args.dev {
+        let genesis = dev_genesis(unix_now());
+        if let Err(e) = write_genesis(&datadir, &genesis) {
+            return fail(e);
+        }
+        genesis
+    } else {
+        return fail(format!(
+            "{} has no chain: run `quarry-node init --genesis FILE --datadir {}` or use --dev",
+            datadir.display(),
+            datadir.display()
+        ));
+    };
+    let mine = args.mine || args.dev;
+    let etherbase =
+        args.etherbase.unwrap_or(if args.dev { DEV_ACCOUNTS[0].address } else { Address::ZERO });
+    let config = NodeConfig {
+        datadir: datadir.clone(),
+        genesis,
+        etherbase,
+        mining_threads: if mine { args.threads.max(1) } else { 0 },
+        kernel: args.kernel.map_or_else(Kernel::best, Kernel::from),
+        extra_data: Bytes::from_static(b"quarry"),
+    };
+    if args.dev {
+        println!(
+            "dev chain in {} (chain id {})",
+            datadir.display(),
+            config.genesis.config.chain_id
+        );
+        println!("funded dev accounts (mnemonic \"{}\"):", quarry_primitives::dev::DEV_MNEMONIC);
+        for (i, account) in DEV_ACCOUNTS.iter().enumerate() {
+            println!("  ({i}) {} key {}", account.address, account.secret);
+        }
+    }
+    let node = match Node::start(config) {
+        Ok(node) => node,
+        Err(e) => return fail(e),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+    runtime.block_on(async {
+        let _ = tokio::signal::ctrl_c().await;
+    });
+    tracing::info!("shutting down");
+    let _ = node.set_mining(None);
     ExitCode::SUCCESS
 }

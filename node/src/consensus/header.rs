@@ -33,6 +33,10 @@ pub struct ChainRules {
     pub asert: AsertParams,
     /// Timestamp of the genesis block, ASERT's anchor, seconds since the Unix epoch.
     pub genesis_timestamp: u64,
+    /// New coins paid to each block's beneficiary, in wei (`config.quarry.blockSubsidy`).
+    pub block_subsidy: U256,
+    /// Whether pre-EIP-155 legacy transactions are valid (`config.quarry.allowUnprotectedTxs`).
+    pub allow_unprotected_txs: bool,
 }
 
 impl ChainRules {
@@ -51,6 +55,8 @@ impl ChainRules {
                 pow.asert_half_life,
             )?,
             genesis_timestamp: genesis.timestamp,
+            block_subsidy: pow.block_subsidy,
+            allow_unprotected_txs: pow.allow_unprotected_txs,
         })
     }
 

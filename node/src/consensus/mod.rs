@@ -3,7 +3,9 @@
 //! the lab's Nakamoto model and the tests all drive these same functions.
 
 pub mod asert;
+pub mod block;
 pub mod fork_choice;
+pub mod genesis;
 pub mod header;
 
 pub use asert::{calculate_asert, next_bits, AsertParams};

@@ -10,6 +10,7 @@ pub mod lanes;
 pub mod sha256;
 #[cfg(target_arch = "x86_64")]
 mod shani;
+pub mod worker;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
