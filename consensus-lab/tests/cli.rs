@@ -136,8 +136,15 @@ fn compare_writes_a_report_with_every_protocol_and_four_plots() {
     let out = lab(&["compare", "--scenario", "crash-minority", "--out", dir.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let report = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
-    for text in ["| Multi-Paxos |", "| Zab |", "| EPaxos |", "| Nakamoto (k = 6) |", "latency p99"]
-    {
+    for text in [
+        "| Multi-Paxos |",
+        "| Zab |",
+        "| EPaxos |",
+        "| Nakamoto (k = 6) |",
+        "| PBFT |",
+        "| HotStuff |",
+        "latency p99",
+    ] {
         assert!(report.contains(text), "{text} missing from\n{report}");
     }
     for plot in ["latency_vs_n", "messages_vs_n", "throughput_vs_load", "nakamoto_double_spend"] {

@@ -1,7 +1,7 @@
 //! The PBFT experiments the CLI runs (`pbft`, `pbft-broken-quorum`) and their checkers.
 //!
 //! A run: n replicas (ids `0..n`, `config.byzantine` of them corrupted) and one client (id n)
-//! that issues [`REQUESTS`] requests one at a time. Checked over the correct replicas only:
+//! that issues [`REQUESTS`] requests (or `config.requests`) one at a time. Checked over the correct replicas only:
 //! the SMR log properties ([`crate::check::smr`]) of their executed sequence numbers, and at the
 //! client **reply validity** (safety: every result the client accepted is the one the correct
 //! replicas computed for that request, Castro & Liskov OSDI'99 §4.1 "f+1 replies with the same
@@ -21,13 +21,14 @@ use crate::sim::{Streams, Workload};
 /// Requests the client issues per run.
 pub const REQUESTS: usize = 8;
 
-/// Run PBFT with `flaw` under `config`: the client gets its [`REQUESTS`] operations at
-/// open-loop times (mean gap 5 ms, workload stream) and sends each after the previous one
-/// completed.
+/// Run PBFT with `flaw` under `config`: the client gets its [`REQUESTS`] operations (or
+/// `config.requests`) at open-loop times (mean gap 5 ms or `config.request_gap`, workload stream)
+/// and sends each after the previous one completed.
 pub fn run_pbft(flaw: Flaw, config: &RunConfig) -> RunReport {
     let n = config.n;
     let mut rng = Streams::new(config.seed).workload;
-    let mut workload = Workload::open_loop(&mut rng, 1, 0, 5_000, REQUESTS, |i, _| i as u64 + 1);
+    let (gap, count) = (config.request_gap.unwrap_or(5_000), config.requests.unwrap_or(REQUESTS));
+    let mut workload = Workload::open_loop(&mut rng, 1, 0, gap, count, |i, _| i as u64 + 1);
     for r in &mut workload.requests {
         r.node = n;
     }
@@ -69,7 +70,7 @@ pub fn run_pbft(flaw: Flaw, config: &RunConfig) -> RunReport {
     let done = completions.len();
     verdicts.push(Verdict::liveness(
         "client termination",
-        (done < REQUESTS).then(|| format!("the client completed {done} of {REQUESTS} requests")),
+        (done < count).then(|| format!("the client completed {done} of {count} requests")),
     ));
     let times = completions.iter().map(|c| c.0);
     run.report(config, outcomes, times, verdicts)
