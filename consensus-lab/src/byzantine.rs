@@ -246,7 +246,22 @@ where
     P: Protocol + 'static,
     P::Message: Byzantine + 'static,
 {
-    let plan = config.adversary_plan();
+    simulate_with_plan(config, config.adversary_plan(), processes, factory, workload)
+}
+
+/// [`simulate`] with an explicit `plan`: for experiments whose clients (processes from
+/// `config.n` on) must sit on a side too, e.g. readers a two-faced server lies to.
+pub fn simulate_with_plan<P>(
+    config: &RunConfig,
+    plan: AdversaryPlan,
+    processes: usize,
+    factory: impl Fn(NodeId, usize) -> P + 'static,
+    workload: Workload<P::Request>,
+) -> Simulated<P>
+where
+    P: Protocol + 'static,
+    P::Message: Byzantine + 'static,
+{
     let adversary = StrategyAdversary::new(config.strategy, &plan, config.n);
     let sim_config = crate::sim::SimConfig { n: processes, ..config.sim_config() };
     let sim = Simulation::new(sim_config, factory)

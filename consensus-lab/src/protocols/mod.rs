@@ -11,6 +11,7 @@ pub mod beb;
 pub mod bracha;
 pub mod broadcast;
 pub mod broadcast_ordered;
+pub mod byzantine_generals;
 pub mod epaxos;
 pub mod fast_paxos;
 pub mod fd;
@@ -24,6 +25,7 @@ pub mod pbft_experiment;
 pub mod pbft_msg;
 pub mod register;
 pub mod register_atomic;
+pub mod register_byzantine;
 pub mod smr_kv;
 #[cfg(test)]
 pub mod test_support;
@@ -42,6 +44,8 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &broadcast_ordered::CausalExperiment,
     &broadcast_ordered::BrokenCausalNoWait,
     &broadcast_ordered::FifoExperiment,
+    &byzantine_generals::OralMessages,
+    &byzantine_generals::SignedMessages,
     &epaxos::EPaxosExperiment,
     &epaxos::BrokenEPaxosIgnoreDeps,
     &fast_paxos::FastPaxosExperiment,
@@ -75,6 +79,8 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &register_atomic::BrokenAbdHalfQuorum,
     &register_atomic::ReadImposeWriteMajority,
     &register_atomic::BrokenReadImposeNoWriteBack,
+    &register_byzantine::ByzantineQuorumRegister,
+    &register_byzantine::BrokenByzantineRegisterSmallQuorum,
     &two_phase_commit::TwoPhaseCommitExperiment,
     &two_phase_commit::BrokenTwoPhaseCommitMissingVote,
     &vertical_paxos::VerticalPaxosExperiment,
