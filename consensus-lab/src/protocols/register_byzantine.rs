@@ -1,7 +1,7 @@
 //! The Byzantine (1,N) regular register over self-verifying data: D. Malkhi and M. Reiter,
 //! "Byzantine quorum systems", Distributed Computing 11(4), 1998 (dissemination quorum systems,
 //! where the data is signed by its writer and servers cannot forge it); the same algorithm as
-//! CGR 2011 §4.7, Alg. 4.14 "Authenticated-Data Byzantine Quorum". Needs n > 3f servers.
+//! the "Authenticated-Data Byzantine Quorum" algorithm of CGR 2011 (chapter 4). Needs n > 3f servers.
 //!
 //! ```text
 //! writer w (correct): upon ⟨Write | v⟩: wts := wts + 1; σ := sign_w(wts, v);
@@ -310,7 +310,7 @@ impl Experiment for ByzantineQuorumRegister {
     }
     fn description(&self) -> &'static str {
         "(1,N) regular register over self-verifying (writer-signed) data, quorums > (n+f)/2 \
-         (Malkhi & Reiter, Distrib. Comput. 1998; CGR 2011 Alg. 4.14)"
+         (Malkhi & Reiter, Distrib. Comput. 1998; CGR 2011 ch. 4, Authenticated-Data Byzantine Quorum)"
     }
     fn fault_model(&self) -> &'static str {
         FAULTS
