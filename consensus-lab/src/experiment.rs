@@ -8,6 +8,7 @@
 
 use serde::Serialize;
 
+use crate::byzantine::{AdversaryPlan, Strategy};
 use crate::check::{PropertyKind, Verdict};
 use crate::protocol::{NodeId, Protocol, Time};
 use crate::sim::{
@@ -38,6 +39,11 @@ pub struct RunConfig {
     pub time_limit: Time,
     /// Record a trace.
     pub trace: bool,
+    /// How many of the `n` processes are Byzantine (chosen by the seed's adversary stream);
+    /// only experiments whose [`Experiment::byzantine`] is `true` accept more than 0.
+    pub byzantine: usize,
+    /// What the Byzantine processes do with their messages.
+    pub strategy: Strategy,
     /// Mean gap between client requests, µs, for experiments with an open-loop workload (SMR,
     /// EPaxos, Nakamoto); `None`: the experiment's own default.
     pub request_gap: Option<Time>,
@@ -59,9 +65,19 @@ impl RunConfig {
             clock_drift: 0.0,
             time_limit: 60_000_000,
             trace: false,
+            byzantine: 0,
+            strategy: Strategy::default(),
             request_gap: None,
             requests: None,
         }
+    }
+
+    /// The corrupted processes and the sides of this run (empty when `byzantine` is 0).
+    pub fn adversary_plan(&self) -> AdversaryPlan {
+        if self.byzantine == 0 {
+            return AdversaryPlan::default();
+        }
+        AdversaryPlan::draw(self.seed, self.n, self.byzantine)
     }
 
     /// The simulator configuration for this run.
@@ -75,11 +91,12 @@ impl RunConfig {
     }
 
     /// The correct processes of a finished run: never crashed (crash-stop), or up at the end
-    /// when crashed processes recover (crash-recovery, CGR §2.2.4).
+    /// when crashed processes recover (crash-recovery, CGR §2.2.4), and never Byzantine.
     pub fn correct<R, O>(&self, history: &History<R, O>) -> std::collections::BTreeSet<NodeId> {
         let up =
             if self.recover_after.is_some() { &history.up_at_end } else { &history.never_crashed };
-        up.iter().copied().collect()
+        let corrupted = self.adversary_plan().corrupted;
+        up.iter().copied().filter(|p| !corrupted.contains(p)).collect()
     }
 
     /// The fault plan for this run, drawn from the seed's faults stream.
@@ -253,6 +270,12 @@ pub trait Experiment: Sync {
     fn default_n(&self) -> usize {
         3
     }
+    /// Whether the experiment models Byzantine processes (accepts `--byzantine K`): its
+    /// messages go through [`crate::byzantine::simulate`] and its checkers judge only the
+    /// correct processes.
+    fn byzantine(&self) -> bool {
+        false
+    }
     /// Simulate one run under `config` and check it.
     fn run(&self, config: &RunConfig) -> RunReport;
 }
@@ -338,9 +361,14 @@ pub fn simulate<P: Protocol + 'static>(
     factory: impl Fn(NodeId, usize) -> P + 'static,
     workload: Workload<P::Request>,
 ) -> Simulated<P> {
-    let mut sim = Simulation::new(config.sim_config(), factory)
+    let sim = Simulation::new(config.sim_config(), factory)
         .with_workload(workload)
         .with_faults(config.fault_plan());
+    run_to_end(sim)
+}
+
+/// Run a prepared simulation until it stops and collect what it left behind.
+pub fn run_to_end<P: Protocol>(mut sim: Simulation<P>) -> Simulated<P> {
     sim.run();
     Simulated {
         history: sim.history(),

@@ -9,6 +9,8 @@
 //! - [`check`]: checkers over recorded histories (consensus, broadcast, registers, SMR,
 //!   linearizability).
 //! - [`protocols`]: the protocols and their registry; [`experiment`]: what a registry entry is.
+//! - [`byzantine`]: the adversary's strategies for corrupted processes; [`signature`]: the
+//!   idealised unforgeable signatures the Byzantine protocols use.
 //! - [`compare`]: every applicable protocol on one scenario → `report.md` and SVG plots.
 //!
 //! The lab never does real I/O in a run: no sockets, no wall clock, no threads inside a
@@ -18,10 +20,12 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod byzantine;
 pub mod check;
 pub mod compare;
 pub mod experiment;
 pub mod protocol;
 pub mod protocols;
+pub mod signature;
 pub mod sim;
 pub mod sweep;

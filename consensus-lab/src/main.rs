@@ -13,6 +13,7 @@ use anyhow::{bail, Context as _, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use quarry_lab::byzantine::Strategy;
 use quarry_lab::check::jepsen;
 use quarry_lab::check::linearizability::{self, Linearizability, RegisterModel};
 use quarry_lab::experiment::{ms, parse_latency, Experiment, RunConfig, RunReport};
@@ -172,6 +173,12 @@ struct FaultArgs {
     /// Simulated-time budget of a run, ms.
     #[arg(long, default_value_t = 60_000.0)]
     time_limit: f64,
+    /// Number of Byzantine processes, chosen by the seed (protocols marked `byzantine` in `list`).
+    #[arg(long, default_value_t = 0)]
+    byzantine: usize,
+    /// What the Byzantine processes do: silence, equivocate, delay, forge, replay, random.
+    #[arg(long, default_value = "equivocate")]
+    strategy: String,
 }
 
 impl FaultArgs {
@@ -184,6 +191,20 @@ impl FaultArgs {
         if self.crash > n {
             bail!("--crash {} exceeds --n {n}", self.crash);
         }
+        if self.byzantine > n {
+            bail!("--byzantine {} exceeds --n {n}", self.byzantine);
+        }
+        if self.byzantine > 0 && !experiment.byzantine() {
+            let known: Vec<_> =
+                REGISTRY.iter().filter(|e| e.byzantine()).map(|e| e.name()).collect();
+            bail!(
+                "--byzantine {}: protocol {:?} does not model Byzantine processes; these do: {}",
+                self.byzantine,
+                experiment.name(),
+                known.join(", ")
+            );
+        }
+        let strategy = Strategy::parse(&self.strategy)?;
         for (name, p) in [("--loss", self.loss), ("--dup", self.dup), ("--reorder", self.reorder)] {
             if !(0.0..=1.0).contains(&p) {
                 bail!("{name} must be a probability in [0, 1], got {p}");
@@ -214,6 +235,8 @@ impl FaultArgs {
         config.partitions = parse_partitions(&self.partition, n)?;
         config.clock_drift = self.drift;
         config.time_limit = to_us(self.time_limit);
+        config.byzantine = self.byzantine;
+        config.strategy = strategy;
         Ok(config)
     }
 }
@@ -245,7 +268,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::List => {
             for e in REGISTRY {
                 println!("{:<24} {}", e.name(), e.description());
-                println!("{:<24} faults: {} (default n = {})", "", e.fault_model(), e.default_n());
+                let byzantine = if e.byzantine() { "; byzantine" } else { "" };
+                println!(
+                    "{:<24} faults: {} (default n = {}{byzantine})",
+                    "",
+                    e.fault_model(),
+                    e.default_n()
+                );
+            }
+            println!("\nByzantine strategies (--byzantine K --strategy NAME):");
+            for s in Strategy::ALL {
+                println!("  {:<22} {}", s.name(), s.description());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -280,7 +313,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&summary)?);
             } else {
-                println!("{}: {} runs, n = {}", summary.protocol, summary.runs, base.n);
+                let byzantine = if base.byzantine > 0 {
+                    format!(", byzantine = {} ({})", base.byzantine, base.strategy.name())
+                } else {
+                    String::new()
+                };
+                println!("{}: {} runs, n = {}{byzantine}", summary.protocol, summary.runs, base.n);
                 println!(
                     "safety violations (runs): {}",
                     if summary.violations.is_empty() {
@@ -467,10 +505,16 @@ fn write_trace(path: &PathBuf, report: &RunReport) -> Result<()> {
 fn print_report(experiment: &dyn Experiment, config: &RunConfig, report: &RunReport) {
     println!("{} — {}", experiment.name(), experiment.description());
     println!(
-        "n = {}, seed = {}, crash = {}, loss = {}, dup = {}, reorder = {}, partitions = {}",
+        "n = {}, seed = {}, crash = {}, byzantine = {}{}, loss = {}, dup = {}, reorder = {}, partitions = {}",
         config.n,
         config.seed,
         config.crash,
+        config.byzantine,
+        if config.byzantine > 0 {
+            format!(" {:?} ({})", config.adversary_plan().corrupted, config.strategy.name())
+        } else {
+            String::new()
+        },
         config.network.loss,
         config.network.duplication,
         config.network.reorder,

@@ -136,8 +136,15 @@ fn compare_writes_a_report_with_every_protocol_and_four_plots() {
     let out = lab(&["compare", "--scenario", "crash-minority", "--out", dir.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let report = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
-    for text in ["| Multi-Paxos |", "| Zab |", "| EPaxos |", "| Nakamoto (k = 6) |", "latency p99"]
-    {
+    for text in [
+        "| Multi-Paxos |",
+        "| Zab |",
+        "| EPaxos |",
+        "| Nakamoto (k = 6) |",
+        "| PBFT |",
+        "| HotStuff |",
+        "latency p99",
+    ] {
         assert!(report.contains(text), "{text} missing from\n{report}");
     }
     for plot in ["latency_vs_n", "messages_vs_n", "throughput_vs_load", "nakamoto_double_spend"] {
@@ -145,4 +152,28 @@ fn compare_writes_a_report_with_every_protocol_and_four_plots() {
         assert!(svg.starts_with("<svg") && svg.contains("<text"), "{plot}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn byzantine_options_are_checked_and_a_sweep_past_f_prints_its_failing_seed() {
+    let cases: [(&[&str], &str); 3] = [
+        (&["run", "pbft", "--byzantine", "1", "--strategy", "lie"], "unknown strategy \"lie\""),
+        (&["run", "paxos", "--byzantine", "1"], "protocol \"paxos\" does not model Byzantine"),
+        (&["run", "pbft", "--byzantine", "5"], "--byzantine 5 exceeds --n 4"),
+    ];
+    for (args, message) in cases {
+        let out = lab(args);
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+    let list = String::from_utf8_lossy(&lab(&["list"]).stdout).into_owned();
+    for strategy in ["silence", "equivocate", "delay", "forge", "replay", "random"] {
+        assert!(list.contains(strategy), "{strategy} missing from list");
+    }
+    let out = lab(&["sweep", "pbft", "--byzantine", "2", "--seeds", "100"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("byzantine = 2 (equivocate)") && text.contains("first failing seed"));
+    let ok = lab(&["sweep", "pbft", "--byzantine", "1", "--strategy", "random", "--seeds", "100"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
 }

@@ -5,6 +5,7 @@
 //! are judged at the end of a finite run and so mean "did not happen within the run".
 
 pub mod broadcast;
+pub mod byzantine_broadcast;
 pub mod commit;
 pub mod conflict_order;
 pub mod consensus;

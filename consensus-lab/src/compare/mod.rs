@@ -7,7 +7,7 @@
 //! - [`SCENARIOS`]: named fault schedules (`steady`, `crash-minority`, `partition-heal`,
 //!   `byzantine-minority`, `beyond-bound`), each saying what it does to a protocol of each class.
 //!
-//! **Adding a protocol** (PBFT, HotStuff …) is one entry in [`COMPARABLES`]:
+//! **Adding a protocol** is one entry in [`COMPARABLES`] (PBFT's, as it is below):
 //!
 //! ```ignore
 //! Comparable {
@@ -16,8 +16,7 @@
 //!     class: FaultClass::Byzantine,
 //!     bound: "n ≥ 3f + 1",
 //!     nodes_for: |f| 3 * f + 1,
-//!     // `byzantine` stands for however the Byzantine experiments take their corrupted count.
-//!     run: |t| pbft::PbftExperiment.run(&RunConfig { byzantine: t.byzantine, ..t.config.clone() }),
+//!     run: |t| pbft::PbftExperiment.run(&byzantine_config(t)),
 //! },
 //! ```
 //!
@@ -38,7 +37,7 @@ use crate::experiment::{Experiment, Latency, RunConfig, RunReport};
 use crate::protocol::Time;
 use crate::protocols::nakamoto::miner::Strategy;
 use crate::protocols::nakamoto::{run_nakamoto, NakamotoSetup};
-use crate::protocols::{epaxos, multipaxos, zab};
+use crate::protocols::{epaxos, hotstuff, multipaxos, pbft_experiment, zab};
 use crate::sim::{parse_partitions, ScheduledPartition};
 
 /// What kind of fault a protocol is built to tolerate.
@@ -81,7 +80,7 @@ pub struct Comparable {
     pub run: fn(&Trial) -> RunReport,
 }
 
-/// The protocols compared, in table order. Add PBFT and HotStuff here (module doc).
+/// The protocols compared, in table order (module doc: how to add one).
 pub static COMPARABLES: &[Comparable] = &[
     Comparable {
         name: "Multi-Paxos",
@@ -115,7 +114,37 @@ pub static COMPARABLES: &[Comparable] = &[
         nodes_for: |f| 2 * f + 1,
         run: run_nakamoto_trial,
     },
+    Comparable {
+        name: "PBFT",
+        source: "Castro & Liskov, OSDI 1999 §4",
+        class: FaultClass::Byzantine,
+        bound: "n ≥ 3f + 1",
+        nodes_for: |f| 3 * f + 1,
+        run: |t| pbft_experiment::PbftExperiment.run(&byzantine_config(t)),
+    },
+    Comparable {
+        name: "HotStuff",
+        source: "Yin et al., PODC 2019 §4 (Basic HotStuff)",
+        class: FaultClass::Byzantine,
+        bound: "n ≥ 3f + 1",
+        nodes_for: |f| 3 * f + 1,
+        run: |t| hotstuff::HotStuffExperiment.run(&byzantine_config(t)),
+    },
 ];
+
+/// Requests per run and their mean gap (µs) when the scenario sets none: the `steady` workload.
+pub const DEFAULT_LOAD: (Time, usize) = (3_000, 40);
+
+/// The trial's config with its corrupted count (default strategy, `equivocate`) and, for the
+/// Byzantine experiments whose own default workloads are smaller, the [`DEFAULT_LOAD`].
+fn byzantine_config(t: &Trial) -> RunConfig {
+    RunConfig {
+        byzantine: t.byzantine,
+        request_gap: t.config.request_gap.or(Some(DEFAULT_LOAD.0)),
+        requests: t.config.requests.or(Some(DEFAULT_LOAD.1)),
+        ..t.config.clone()
+    }
+}
 
 /// Nakamoto under a trial: honest miners, or process 0 running the private-chain double spend
 /// against the merchants' k = 6 with the trial's attacker share.
@@ -264,7 +293,7 @@ pub fn run_cell(
         })
         .collect::<Option<_>>()?;
     let reports: Vec<RunReport> = trials.par_iter().map(|t| (protocol.run)(t)).collect();
-    Some(pool(protocol.name, trials[0].config.n, load.map_or(40, |l| l.1), &reports))
+    Some(pool(protocol.name, trials[0].config.n, load.map_or(DEFAULT_LOAD.1, |l| l.1), &reports))
 }
 
 fn pool(protocol: &'static str, n: usize, requests: usize, reports: &[RunReport]) -> Cell {

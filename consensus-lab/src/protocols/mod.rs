@@ -8,17 +8,24 @@
 use crate::experiment::Experiment;
 
 pub mod beb;
+pub mod bracha;
 pub mod broadcast;
 pub mod broadcast_ordered;
+pub mod byzantine_generals;
 pub mod epaxos;
 pub mod fast_paxos;
 pub mod fd;
+pub mod hotstuff;
 pub mod links;
 pub mod multipaxos;
 pub mod nakamoto;
 pub mod paxos;
+pub mod pbft;
+pub mod pbft_experiment;
+pub mod pbft_msg;
 pub mod register;
 pub mod register_atomic;
+pub mod register_byzantine;
 pub mod smr_kv;
 #[cfg(test)]
 pub mod test_support;
@@ -29,12 +36,16 @@ pub mod zab;
 /// Every experiment `quarry-lab list` shows, one line each.
 pub static REGISTRY: &[&dyn Experiment] = &[
     &beb::BestEffortBroadcast,
+    &bracha::BrachaExperiment,
+    &bracha::BrokenBrachaSmallQuorum,
     &broadcast::EagerRbExperiment,
     &broadcast::MajorityAckUrbExperiment,
     &broadcast::BrokenUrbEarlyDeliver,
     &broadcast_ordered::CausalExperiment,
     &broadcast_ordered::BrokenCausalNoWait,
     &broadcast_ordered::FifoExperiment,
+    &byzantine_generals::OralMessages,
+    &byzantine_generals::SignedMessages,
     &epaxos::EPaxosExperiment,
     &epaxos::BrokenEPaxosIgnoreDeps,
     &fast_paxos::FastPaxosExperiment,
@@ -45,6 +56,8 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &fd::LeaderElection,
     &fd::BrokenLeaderShortTimeout,
     &fd::EventualLeader,
+    &hotstuff::HotStuffExperiment,
+    &hotstuff::BrokenHotStuffSmallQuorum,
     &links::PerfectLinksExperiment,
     &links::LoggedPerfectLinksExperiment,
     &links::BrokenLinksNoDedup,
@@ -58,12 +71,16 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &paxos::SingleDecreePaxos,
     &paxos::BrokenPaxosMinorityQuorum,
     &paxos::BrokenPaxosForgetfulAcceptor,
+    &pbft_experiment::PbftExperiment,
+    &pbft_experiment::BrokenPbftSmallQuorum,
     &register::MajorityVotingRegister,
     &register::ReadOneWriteAll,
     &register_atomic::Abd,
     &register_atomic::BrokenAbdHalfQuorum,
     &register_atomic::ReadImposeWriteMajority,
     &register_atomic::BrokenReadImposeNoWriteBack,
+    &register_byzantine::ByzantineQuorumRegister,
+    &register_byzantine::BrokenByzantineRegisterSmallQuorum,
     &two_phase_commit::TwoPhaseCommitExperiment,
     &two_phase_commit::BrokenTwoPhaseCommitMissingVote,
     &vertical_paxos::VerticalPaxosExperiment,

@@ -215,8 +215,10 @@ impl<P: Protocol> Simulation<P> {
         self
     }
 
-    /// Mark `corrupted` processes as Byzantine: their outgoing messages to other processes go
-    /// through `adversary` (the issue-9 seam; strategies live elsewhere).
+    /// Mark `corrupted` processes as Byzantine: their outgoing messages go through `adversary`
+    /// (the issue-9 seam; strategies live in [`crate::byzantine`]). Copies a corrupted process
+    /// sends itself also pass through it and are delivered after the extra delay it returns,
+    /// without crossing the network.
     pub fn with_adversary(
         mut self,
         corrupted: impl IntoIterator<Item = NodeId>,
@@ -383,7 +385,20 @@ impl<P: Protocol> Simulation<P> {
             Action::Send { to, msg } => {
                 self.metrics.messages_sent += 1;
                 self.metrics.bytes_sent += msg.size_bytes() as u64;
-                if to == node {
+                if to == node && self.corrupted.contains(&node) {
+                    // A corrupted process's note to itself is the adversary's too (it may,
+                    // e.g., keep both stories it tells); it never crosses the network.
+                    let copies = self.adversary.intercept(
+                        node,
+                        to,
+                        msg,
+                        self.now,
+                        &mut self.streams.adversary,
+                    );
+                    for (extra, msg) in copies {
+                        self.schedule(self.now + extra, Event::Deliver { from: node, to, msg });
+                    }
+                } else if to == node {
                     self.schedule(self.now, Event::Deliver { from: node, to, msg });
                 } else if self.corrupted.contains(&node) {
                     let copies = self.adversary.intercept(
