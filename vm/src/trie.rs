@@ -94,21 +94,28 @@ struct TrieAccount {
     code_hash: B256,
 }
 
+/// An account as the state trie stores it: `rlp([nonce, balance, storageRoot, codeHash])`
+/// (Yellow Paper §4.1, eq. 8).
+pub fn account_rlp(info: &AccountInfo, storage_root: B256) -> Vec<u8> {
+    alloy_rlp::encode(TrieAccount {
+        nonce: info.nonce,
+        balance: info.balance,
+        storage_root,
+        code_hash: info.code_hash,
+    })
+}
+
 /// State root (Yellow Paper §4.1, `stateRoot`): the secure trie of keccak256(address) →
 /// RLP([nonce, balance, storage_root, code_hash]) over `accounts`, each given with its storage
 /// root (see [`storage_root`]).
 pub fn state_root<'a>(
     accounts: impl IntoIterator<Item = (Address, &'a AccountInfo, B256)>,
 ) -> B256 {
-    secure_trie_root(accounts.into_iter().map(|(address, info, storage_root)| {
-        let account = TrieAccount {
-            nonce: info.nonce,
-            balance: info.balance,
-            storage_root,
-            code_hash: info.code_hash,
-        };
-        (address, alloy_rlp::encode(account))
-    }))
+    secure_trie_root(
+        accounts
+            .into_iter()
+            .map(|(address, info, storage_root)| (address, account_rlp(info, storage_root))),
+    )
 }
 
 /// Root of the trie of `items` keyed by RLP(index) (Yellow Paper §4.3, `transactionsRoot` and

@@ -11,32 +11,12 @@ pub mod trie;
 use std::collections::HashMap;
 
 use alloy_primitives::{keccak256, Address, B256, U256};
-use alloy_rlp::Encodable;
 use alloy_trie::EMPTY_ROOT_HASH;
 use quarry_vm::AccountInfo;
 
 pub use trie::Trie;
 
-/// An account as the state trie stores it: `rlp([nonce, balance, storageRoot, codeHash])`
-/// (Yellow Paper §4.1, eq. 8).
-pub fn account_rlp(info: &AccountInfo, storage_root: B256) -> Vec<u8> {
-    #[derive(alloy_rlp::RlpEncodable)]
-    struct TrieAccount {
-        nonce: u64,
-        balance: U256,
-        storage_root: B256,
-        code_hash: B256,
-    }
-    let account = TrieAccount {
-        nonce: info.nonce,
-        balance: info.balance,
-        storage_root,
-        code_hash: info.code_hash,
-    };
-    let mut out = Vec::with_capacity(account.length());
-    account.encode(&mut out);
-    out
-}
+pub use quarry_vm::trie::account_rlp;
 
 /// A storage value as its trie stores it: `rlp(value)` with leading zeros stripped.
 pub fn slot_rlp(value: U256) -> Vec<u8> {
