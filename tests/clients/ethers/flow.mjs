@@ -40,8 +40,21 @@ await token.waitForDeployment();
 const address = await token.getAddress();
 check((await provider.getCode(address)).length > 2, "deployed code");
 check((await token.symbol()) === "QRY", "symbol");
+// WebSocket subscriptions (eth_subscribe newHeads and logs) on the same port.
+const ws = new ethers.WebSocketProvider(url.replace(/^http/, "ws"));
+const timeout = (promise, what) =>
+  Promise.race([promise, new Promise((_, fail) => setTimeout(() => fail(new Error(`no ${what} in 60 s`)), 60000))]);
+const head = timeout(new Promise((resolve) => ws.once("block", resolve)), "newHeads");
+const transferTopic = token.interface.getEvent("Transfer").topicHash;
+const logSeen = timeout(new Promise((resolve) => ws.once({ address, topics: [transferTopic] }, resolve)), "logs");
+await new Promise((resolve) => setTimeout(resolve, 500)); // let the subscriptions register
+
 const tx = await token.transfer(bob.address, ethers.parseEther("10"));
 const receipt = await tx.wait();
+check(typeof (await head) === "number", "newHeads notification");
+const log = await logSeen;
+check(log.transactionHash === receipt.hash, `logs notification for ${log.transactionHash}`);
+await ws.destroy();
 check(receipt.status === 1 && receipt.logs.length === 1, "transfer event");
 check((await token.balanceOf(bob.address)) === ethers.parseEther("10"), "bob's tokens");
 check((await token.balanceOf(alice.address)) === ethers.parseEther("990"), "alice's tokens");
