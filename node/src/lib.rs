@@ -15,6 +15,8 @@ pub mod dev;
 pub mod mempool;
 pub mod miner;
 #[cfg(feature = "node")]
+pub mod rpc;
+#[cfg(feature = "node")]
 pub mod service;
 pub mod state;
 #[cfg(feature = "node")]

@@ -2,6 +2,7 @@
 //! chain), `init` a datadir from a genesis file, `check` a datadir's integrity, and `bench mine`
 //! to measure the miner.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -13,6 +14,7 @@ use quarry_node::chain::Chain;
 use quarry_node::dev::dev_genesis;
 use quarry_node::miner::bench::bench_mine;
 use quarry_node::miner::Kernel;
+use quarry_node::rpc::{self, RpcConfig};
 use quarry_node::service::{genesis_path, unix_now, Node, NodeConfig};
 use quarry_primitives::dev::DEV_ACCOUNTS;
 use quarry_primitives::genesis::Genesis;
@@ -96,6 +98,22 @@ struct RunArgs {
     /// Miner kernel (default: the fastest this CPU supports).
     #[arg(long, value_enum)]
     kernel: Option<KernelArg>,
+    /// Address the JSON-RPC server (HTTP and WebSocket) listens on. A non-loopback address
+    /// exposes the node's RPC to the network and logs a warning.
+    #[arg(long, default_value = "127.0.0.1")]
+    rpc_addr: std::net::IpAddr,
+    /// JSON-RPC port (0: any free port, printed in the log).
+    #[arg(long, default_value_t = quarry_node::rpc::DEFAULT_PORT)]
+    rpc_port: u16,
+    /// Origins browsers may call the RPC from, comma-separated; `*` allows any.
+    #[arg(long, value_delimiter = ',')]
+    rpc_cors: Vec<String>,
+    /// Blocks behind the tip that the `safe` and `finalized` block tags name.
+    #[arg(long, default_value_t = 6)]
+    rpc_confirmations: u64,
+    /// Do not start the JSON-RPC server.
+    #[arg(long)]
+    no_rpc: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -339,9 +357,35 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
     };
-    runtime.block_on(async {
+    let rpc_config = RpcConfig {
+        addr: SocketAddr::new(args.rpc_addr, args.rpc_port),
+        cors: args.rpc_cors.clone(),
+        confirmations: args.rpc_confirmations,
+        ..RpcConfig::default()
+    };
+    let served = runtime.block_on(async {
+        let server = if args.no_rpc {
+            None
+        } else {
+            match rpc::start(node.clone(), rpc_config).await {
+                Ok(server) => {
+                    // Machine-readable line for scripts and tests that ask for port 0.
+                    println!("rpc listening on http://{}", server.local_addr());
+                    Some(server)
+                }
+                Err(e) => return Err(e),
+            }
+        };
         let _ = tokio::signal::ctrl_c().await;
+        if let Some(server) = server {
+            server.stop().await;
+        }
+        Ok(())
     });
+    if let Err(e) = served {
+        let _ = node.set_mining(None);
+        return fail(e);
+    }
     tracing::info!("shutting down");
     let _ = node.set_mining(None);
     ExitCode::SUCCESS

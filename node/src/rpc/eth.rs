@@ -1,0 +1,599 @@
+//! The `eth_`, `net_` and `web3_` methods.
+//!
+//! State is kept for the canonical tip only (no archive): state methods accept `latest`,
+//! `pending`, and the tip's number or hash, and answer `-32000` for older blocks.
+//!
+//! `eth_call` and `eth_estimateGas` run the call as a transaction on the tip's state in the
+//! tip's block environment, relaxed as geth's `eth_call` is (`internal/ethapi`
+//! `DoCall` / `core.Message.SkipNonceChecks`): the nonce is the sender's current one; with no
+//! gas price given the price is 0 and the base fee is treated as 0 (geth's `NoBaseFee`), so the
+//! sender only needs the `value`; with a price given the sender must afford `gas × price +
+//! value` and the gas allowance is capped by what the balance buys. The sender defaults to the
+//! zero address. Unlike geth, a sender with code (EIP-3607) is refused.
+
+use alloy_primitives::{Address, Bytes, B256, U256};
+use jsonrpsee::server::RpcModule;
+use quarry_primitives::{Header, SignedTransaction};
+use quarry_vm::result::{ExecutionOutcome, HaltReason, Status, TransactError};
+use quarry_vm::{BlockEnv, Database, TxEnv};
+use serde_json::{json, Value};
+
+use super::error::LIMIT_EXCEEDED;
+use super::json::{self, qty, qty256};
+use super::params::{self, BlockId, CallRequest, LogFilter};
+use super::{method, Ctx, RpcError};
+use crate::chain::Chain;
+use crate::consensus::block::block_env;
+use crate::consensus::next_base_fee;
+use crate::store::BlockReceipts;
+
+/// Blocks the gas-price oracle samples (geth's `--gpo.blocks`).
+pub const ORACLE_BLOCKS: u64 = 20;
+/// Percentile of sampled tips suggested (geth's `--gpo.percentile`).
+pub const ORACLE_PERCENTILE: usize = 60;
+/// Tip suggested when the sampled blocks hold no transactions: 1 gwei, in wei.
+pub const DEFAULT_TIP: u64 = 1_000_000_000;
+/// Most blocks one `eth_feeHistory` returns (geth's `maxBlockCount`).
+pub const MAX_FEE_HISTORY: u64 = 1024;
+
+/// The client name `web3_clientVersion` reports.
+pub fn client_version() -> String {
+    format!(
+        "quarry-node/v{}/{}-{}",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
+}
+
+pub(super) fn register(m: &mut RpcModule<Ctx>) {
+    method(m, "web3_clientVersion", |_, _| Ok(json!(client_version())));
+    method(m, "web3_sha3", |_, a| {
+        let data: Bytes = params::req(a, 0, "data")?;
+        Ok(json!(alloy_primitives::keccak256(&data)))
+    });
+    method(m, "net_version", |c, _| Ok(json!(c.node.config().genesis.config.chain_id.to_string())));
+    method(m, "net_listening", |_, _| Ok(json!(true)));
+    method(m, "net_peerCount", |_, _| Ok(qty(0)));
+    method(m, "eth_chainId", |c, _| Ok(qty(c.node.config().genesis.config.chain_id)));
+    method(m, "eth_blockNumber", |c, _| Ok(qty(c.node.tip().header.number)));
+    method(m, "eth_syncing", |_, _| Ok(json!(false)));
+    method(m, "eth_mining", |c, _| Ok(json!(c.node.is_mining())));
+    method(m, "eth_hashrate", |c, _| Ok(qty(c.node.hash_rate() as u64)));
+    method(m, "eth_accounts", |_, _| Ok(json!([])));
+    method(m, "eth_coinbase", |c, _| Ok(json!(c.node.config().etherbase)));
+    method(m, "eth_getBalance", |c, a| {
+        let address = params::address(a, 0, "address")?;
+        let id = params::block_id(a, 1)?;
+        c.node.with_chain(|chain| {
+            require_tip(chain, c, id)?;
+            Ok(qty256(chain.store().account(&address)?.map_or(U256::ZERO, |i| i.balance)))
+        })
+    });
+    method(m, "eth_getTransactionCount", |c, a| {
+        let address = params::address(a, 0, "address")?;
+        let id = params::block_id(a, 1)?;
+        c.node.with_pool(|pool, chain| {
+            require_tip(chain, c, id)?;
+            if id == BlockId::Pending {
+                return Ok(qty(pool.next_nonce(address, &chain.state())));
+            }
+            Ok(qty(chain.store().account(&address)?.map_or(0, |i| i.nonce)))
+        })
+    });
+    method(m, "eth_getCode", |c, a| {
+        let address = params::address(a, 0, "address")?;
+        let id = params::block_id(a, 1)?;
+        c.node.with_chain(|chain| {
+            require_tip(chain, c, id)?;
+            let code = chain.state().account(address)?.map(|i| i.code_hash);
+            let code = match code {
+                Some(hash) => chain.state().code_by_hash(hash)?,
+                None => Bytes::new(),
+            };
+            Ok(json!(code))
+        })
+    });
+    method(m, "eth_getStorageAt", |c, a| {
+        let address = params::address(a, 0, "address")?;
+        let slot = a
+            .get(1)
+            .ok_or_else(|| RpcError::invalid_params("missing storage slot (argument 1)"))?;
+        let slot = B256::from(params::quantity_of(slot, "storage slot")?);
+        let id = params::block_id(a, 2)?;
+        c.node.with_chain(|chain| {
+            require_tip(chain, c, id)?;
+            Ok(json!(B256::from(chain.store().storage(&address, &slot)?)))
+        })
+    });
+    method(m, "eth_getBlockByNumber", |c, a| {
+        let id = params::block_id(a, 0)?;
+        let full = params::opt::<bool>(a, 1, "full transactions flag")?.unwrap_or(false);
+        c.node.with_chain(|chain| block_json(chain, c, id, full))
+    });
+    method(m, "eth_getBlockByHash", |c, a| {
+        let hash = params::hash(a, 0, "block hash")?;
+        let full = params::opt::<bool>(a, 1, "full transactions flag")?.unwrap_or(false);
+        c.node.with_chain(|chain| block_json(chain, c, BlockId::Hash(hash), full))
+    });
+    method(m, "eth_getBlockTransactionCountByNumber", |c, a| {
+        let id = params::block_id(a, 0)?;
+        c.node.with_chain(|chain| {
+            let Some((hash, _, _)) = resolve(chain, c, id)? else { return Ok(Value::Null) };
+            Ok(chain.block(&hash)?.map_or(Value::Null, |b| qty(b.transactions.len() as u64)))
+        })
+    });
+    method(m, "eth_getBlockTransactionCountByHash", |c, a| {
+        let hash = params::hash(a, 0, "block hash")?;
+        c.node.with_chain(|chain| {
+            Ok(chain.block(&hash)?.map_or(Value::Null, |b| qty(b.transactions.len() as u64)))
+        })
+    });
+    method(m, "eth_getUncleCountByBlockNumber", |_, _| Ok(qty(0)));
+    method(m, "eth_getUncleCountByBlockHash", |_, _| Ok(qty(0)));
+    method(m, "eth_getTransactionByHash", |c, a| {
+        let hash = params::hash(a, 0, "transaction hash")?;
+        c.node.with_pool(|pool, chain| {
+            if let Some(p) = pool.get(&hash) {
+                return Ok(json::transaction(&p.tx, p.sender, None));
+            }
+            let Some((block_hash, index)) = chain.store().tx_location(&hash)? else {
+                return Ok(Value::Null);
+            };
+            let (Some(block), Some(receipts)) =
+                (chain.block(&block_hash)?, chain.store().receipts(&block_hash)?)
+            else {
+                return Ok(Value::Null);
+            };
+            let i = index as usize;
+            let (Some(tx), Some(from)) = (block.transactions.get(i), receipts.senders.get(i))
+            else {
+                return Ok(Value::Null);
+            };
+            Ok(json::transaction(
+                tx,
+                *from,
+                Some((block_hash, block.header.number, i, block.header.base_fee_per_gas)),
+            ))
+        })
+    });
+    method(m, "eth_getTransactionReceipt", |c, a| {
+        let hash = params::hash(a, 0, "transaction hash")?;
+        c.node.with_chain(|chain| {
+            let Some((block_hash, index)) = chain.store().tx_location(&hash)? else {
+                return Ok(Value::Null);
+            };
+            let (Some(block), Some(r)) =
+                (chain.block(&block_hash)?, chain.store().receipts(&block_hash)?)
+            else {
+                return Ok(Value::Null);
+            };
+            let i = index as usize;
+            if i >= block.transactions.len() || i >= r.receipts.len() {
+                return Err(RpcError::internal(format!(
+                    "store: receipt {i} of block {block_hash} missing"
+                )));
+            }
+            Ok(json::receipt(&json::ReceiptParts {
+                block: &block,
+                index: i,
+                receipts: &r.receipts,
+                from: r.senders.get(i).copied().unwrap_or_default(),
+                contract_address: r.contract_addresses.get(i).copied().flatten(),
+            }))
+        })
+    });
+    method(m, "eth_sendRawTransaction", |c, a| {
+        let raw: String = params::req(a, 0, "raw transaction")?;
+        let bytes: Bytes = raw
+            .parse()
+            .map_err(|e| RpcError::invalid_params(format!("raw transaction is not hex: {e}")))?;
+        let tx = SignedTransaction::decode(&bytes)
+            .map_err(|e| RpcError::invalid_params(format!("rlp: {e}")))?;
+        // Not under `with_chain`: submitting takes the node's lock itself.
+        let hash = c.node.submit_transaction(tx).map_err(|e| RpcError::server(e.to_string()))?;
+        Ok(json!(hash))
+    });
+    method(m, "eth_gasPrice", |c, _| {
+        c.node.with_pool(|pool, chain| {
+            let tip = suggested_tip(chain, pool.config().min_tip)?;
+            Ok(qty256(U256::from(next_base_fee(&chain.tip().header)) + tip))
+        })
+    });
+    method(m, "eth_maxPriorityFeePerGas", |c, _| {
+        c.node.with_pool(|pool, chain| Ok(qty256(suggested_tip(chain, pool.config().min_tip)?)))
+    });
+    method(m, "eth_feeHistory", |c, a| {
+        let count = a
+            .first()
+            .ok_or_else(|| RpcError::invalid_params("missing block count (argument 0)"))?;
+        let count = params::u64_of(count, "block count")?.min(MAX_FEE_HISTORY);
+        let newest = params::block_id(a, 1)?;
+        let percentiles: Vec<f64> = params::opt(a, 2, "reward percentiles")?.unwrap_or_default();
+        for (i, p) in percentiles.iter().enumerate() {
+            if !(0.0..=100.0).contains(p) || (i > 0 && *p < percentiles[i - 1]) {
+                return Err(RpcError::invalid_params(format!(
+                    "invalid reward percentile {p}: percentiles must rise from 0 to 100"
+                )));
+            }
+        }
+        c.node.with_chain(|chain| fee_history(chain, c, count, newest, &percentiles))
+    });
+    method(m, "eth_call", |c, a| {
+        let call = params::call_request(a, 0)?;
+        let id = params::block_id(a, 1)?;
+        c.node.with_chain(|chain| {
+            require_tip(chain, c, id)?;
+            let prepared = prepare(chain, &call)?;
+            let outcome = execute(chain, &prepared, prepared.gas_cap)?;
+            match outcome.status {
+                Status::Success => Ok(json!(outcome.output)),
+                Status::Revert => Err(RpcError::reverted(&outcome.output)),
+                Status::Halt(reason) => {
+                    Err(RpcError::server(halt_message(reason, prepared.gas_cap)))
+                }
+            }
+        })
+    });
+    method(m, "eth_estimateGas", |c, a| {
+        let call = params::call_request(a, 0)?;
+        let id = params::block_id(a, 1)?;
+        c.node.with_chain(|chain| {
+            require_tip(chain, c, id)?;
+            estimate_gas(chain, &call).map(qty)
+        })
+    });
+    method(m, "eth_getLogs", |c, a| {
+        let filter = params::log_filter(a, 0)?;
+        c.node.with_chain(|chain| get_logs(chain, c, &filter).map(Value::Array))
+    });
+}
+
+/// Resolves `id` to a known block: (hash, header, chain work). `None`: no such block.
+pub(super) fn resolve(
+    chain: &Chain,
+    c: &Ctx,
+    id: BlockId,
+) -> Result<Option<(B256, Header, U256)>, RpcError> {
+    let tip = chain.tip();
+    let number = match id {
+        BlockId::Latest | BlockId::Pending => return Ok(Some((tip.hash, tip.header, tip.work))),
+        BlockId::Earliest => 0,
+        BlockId::Safe | BlockId::Finalized => {
+            tip.header.number.saturating_sub(c.config.confirmations)
+        }
+        BlockId::Number(n) => n,
+        BlockId::Hash(hash) => return Ok(chain.header(&hash).map(|(h, w)| (hash, h.clone(), w))),
+    };
+    let Some(hash) = chain.canonical_hash(number)? else { return Ok(None) };
+    Ok(chain.header(&hash).map(|(h, w)| (hash, h.clone(), w)))
+}
+
+/// State is only kept at the tip: refuses any other block.
+fn require_tip(chain: &Chain, c: &Ctx, id: BlockId) -> Result<(), RpcError> {
+    let tip = chain.tip();
+    match resolve(chain, c, id)? {
+        None => Err(RpcError::server(format!("header not found: {id:?}"))),
+        Some((hash, header, _)) if hash != tip.hash => Err(RpcError::server(format!(
+            "missing trie node: state of block {} ({hash}) is not kept; this node keeps the tip's \
+             state only (block {})",
+            header.number, tip.header.number
+        ))),
+        Some(_) => Ok(()),
+    }
+}
+
+fn block_json(chain: &Chain, c: &Ctx, id: BlockId, full: bool) -> Result<Value, RpcError> {
+    let Some((hash, _, work)) = resolve(chain, c, id)? else { return Ok(Value::Null) };
+    let Some(block) = chain.block(&hash)? else { return Ok(Value::Null) };
+    if !full {
+        return Ok(json::block(&block, work, None));
+    }
+    let senders: Vec<Address> = match chain.store().receipts(&hash)? {
+        Some(r) if r.senders.len() == block.transactions.len() => r.senders,
+        // A side-chain block was never executed here: recover the senders.
+        _ => block.transactions.iter().map(|tx| tx.recover_sender().unwrap_or_default()).collect(),
+    };
+    Ok(json::block(&block, work, Some(&senders)))
+}
+
+/// Tips (effective gas price − base fee) paid in the last [`ORACLE_BLOCKS`] blocks: the
+/// [`ORACLE_PERCENTILE`]th percentile of each block's three lowest tips (geth's oracle), at
+/// least `floor` (the pool's minimum tip); [`DEFAULT_TIP`] when no transaction was sampled.
+fn suggested_tip(chain: &Chain, floor: U256) -> Result<U256, RpcError> {
+    let tip = chain.tip();
+    let mut samples = Vec::new();
+    let mut hash = tip.hash;
+    for _ in 0..ORACLE_BLOCKS {
+        let Some(block) = chain.block(&hash)? else { break };
+        let base = block.header.base_fee_per_gas;
+        let mut tips: Vec<U256> = block
+            .transactions
+            .iter()
+            .map(|tx| json::effective_gas_price(tx, base).saturating_sub(U256::from(base)))
+            .collect();
+        tips.sort();
+        samples.extend(tips.into_iter().take(3));
+        if block.header.number == 0 {
+            break;
+        }
+        hash = block.header.parent_hash;
+    }
+    if samples.is_empty() {
+        return Ok(U256::from(DEFAULT_TIP).max(floor));
+    }
+    samples.sort();
+    let index = (samples.len() - 1) * ORACLE_PERCENTILE / 100;
+    Ok(samples[index].max(floor))
+}
+
+fn fee_history(
+    chain: &Chain,
+    c: &Ctx,
+    count: u64,
+    newest: BlockId,
+    percentiles: &[f64],
+) -> Result<Value, RpcError> {
+    let Some((_, newest, _)) = resolve(chain, c, newest)? else {
+        return Err(RpcError::server(format!("header not found: {newest:?}")));
+    };
+    if count == 0 {
+        return Ok(json!({"oldestBlock": qty(0), "baseFeePerGas": [], "gasUsedRatio": []}));
+    }
+    let oldest = (newest.number + 1).saturating_sub(count);
+    let mut base_fees = Vec::new();
+    let mut ratios = Vec::new();
+    let mut rewards = Vec::new();
+    for number in oldest..=newest.number {
+        let hash = chain
+            .canonical_hash(number)?
+            .ok_or_else(|| RpcError::internal(format!("block {number} missing")))?;
+        let block = chain
+            .block(&hash)?
+            .ok_or_else(|| RpcError::internal(format!("block {hash} missing")))?;
+        let header = &block.header;
+        base_fees.push(qty(header.base_fee_per_gas));
+        ratios.push(json!(header.gas_used as f64 / header.gas_limit.max(1) as f64));
+        if !percentiles.is_empty() {
+            let receipts = chain.store().receipts(&hash)?.unwrap_or_default();
+            rewards.push(block_rewards(&block, &receipts, percentiles));
+        }
+    }
+    base_fees.push(qty(next_base_fee(&newest)));
+    let mut out =
+        json!({"oldestBlock": qty(oldest), "baseFeePerGas": base_fees, "gasUsedRatio": ratios});
+    if !percentiles.is_empty() {
+        out["reward"] = json!(rewards);
+    }
+    Ok(out)
+}
+
+/// geth's `processBlock`: tips sorted ascending, weighted by gas used; for each percentile the
+/// tip of the transaction at which the cumulative gas reaches that share of the block's gas.
+fn block_rewards(
+    block: &quarry_primitives::Block,
+    receipts: &BlockReceipts,
+    percentiles: &[f64],
+) -> Vec<Value> {
+    let base = block.header.base_fee_per_gas;
+    let mut txs: Vec<(U256, u64)> = block
+        .transactions
+        .iter()
+        .enumerate()
+        .map(|(i, tx)| {
+            let used = match (
+                receipts.receipts.get(i),
+                i.checked_sub(1).and_then(|p| receipts.receipts.get(p)),
+            ) {
+                (Some(r), Some(prev)) => r.cumulative_gas_used - prev.cumulative_gas_used,
+                (Some(r), None) => r.cumulative_gas_used,
+                _ => 0,
+            };
+            (json::effective_gas_price(tx, base).saturating_sub(U256::from(base)), used)
+        })
+        .collect();
+    if txs.is_empty() {
+        return percentiles.iter().map(|_| qty(0)).collect();
+    }
+    txs.sort();
+    let mut index = 0;
+    let mut sum = txs[0].1;
+    percentiles
+        .iter()
+        .map(|p| {
+            let threshold = (block.header.gas_used as f64 * p / 100.0) as u64;
+            while sum < threshold && index < txs.len() - 1 {
+                index += 1;
+                sum += txs[index].1;
+            }
+            qty256(txs[index].0)
+        })
+        .collect()
+}
+
+/// A call ready to run at any gas limit.
+struct Prepared {
+    block: BlockEnv,
+    tx: TxEnv,
+    /// Most gas the call may have: the request's gas or the block gas limit, and with a price
+    /// what the sender's balance buys.
+    gas_cap: u64,
+}
+
+fn prepare(chain: &Chain, call: &CallRequest) -> Result<Prepared, RpcError> {
+    let tip = chain.tip();
+    let mut block = block_env(chain.rules(), &tip.header);
+    let from = call.from.unwrap_or_default();
+    let account = chain.store().account(&from)?;
+    let (nonce, balance) = account.map_or((0, U256::ZERO), |a| (a.nonce, a.balance));
+    let is_1559 = call.max_fee_per_gas.is_some() || call.max_priority_fee_per_gas.is_some();
+    let (tx_type, gas_price, tip_cap) = if is_1559 {
+        let tip_cap = call.max_priority_fee_per_gas.unwrap_or_default();
+        let fee_cap = call.max_fee_per_gas.unwrap_or(block.base_fee.saturating_add(tip_cap));
+        (2u8, fee_cap, Some(tip_cap))
+    } else {
+        (u8::from(!call.access_list.is_empty()), call.gas_price.unwrap_or_default(), None)
+    };
+    if gas_price.is_zero() {
+        // geth's NoBaseFee: a call without a price runs with a zero base fee.
+        block.base_fee = U256::ZERO;
+    }
+    let mut gas_cap = call.gas.unwrap_or(block.gas_limit).min(block.gas_limit);
+    if !gas_price.is_zero() {
+        let available = balance.saturating_sub(call.value) / gas_price;
+        gas_cap = gas_cap.min(u64::try_from(available).unwrap_or(u64::MAX));
+    }
+    let tx = TxEnv {
+        tx_type,
+        caller: from,
+        gas_limit: gas_cap,
+        gas_price,
+        max_priority_fee_per_gas: tip_cap,
+        to: call.to,
+        value: call.value,
+        data: call.input.clone(),
+        nonce,
+        chain_id: None,
+        access_list: call.access_list.clone(),
+    };
+    Ok(Prepared { block, tx, gas_cap })
+}
+
+fn execute(chain: &Chain, prepared: &Prepared, gas: u64) -> Result<ExecutionOutcome, RpcError> {
+    let tx = TxEnv { gas_limit: gas, ..prepared.tx.clone() };
+    quarry_vm::transact(&mut chain.state(), &prepared.block, &tx).map_err(|e| match e {
+        TransactError::Invalid(e) => RpcError::server(e.to_string()),
+        TransactError::Database(e) => RpcError::from(e),
+    })
+}
+
+fn halt_message(reason: HaltReason, gas: u64) -> String {
+    match reason {
+        HaltReason::OutOfGas => format!("out of gas: gas required exceeds allowance ({gas})"),
+        other => other.to_string(),
+    }
+}
+
+/// The least gas with which the call succeeds, by binary search between the gas it used
+/// (minus one) and the cap, after one optimistic try at `used × 64/63` (geth's estimator;
+/// the 63/64 rule of EIP-150 is why the gas used alone may not suffice). A call that fails at
+/// the cap is answered with its revert (code 3 with the data) or halt reason.
+fn estimate_gas(chain: &Chain, call: &CallRequest) -> Result<u64, RpcError> {
+    let prepared = prepare(chain, call)?;
+    let hi_outcome = execute(chain, &prepared, prepared.gas_cap)?;
+    match hi_outcome.status {
+        Status::Success => {}
+        Status::Revert => return Err(RpcError::reverted(&hi_outcome.output)),
+        Status::Halt(reason) => {
+            return Err(RpcError::server(halt_message(reason, prepared.gas_cap)))
+        }
+    }
+    let succeeds = |gas: u64| matches!(execute(chain, &prepared, gas), Ok(o) if o.is_success());
+    let mut hi = prepared.gas_cap;
+    let needed = hi_outcome.gas_used + hi_outcome.gas_refunded;
+    let mut lo = needed.saturating_sub(1);
+    let optimistic = (needed + 2300) * 64 / 63;
+    if optimistic < hi {
+        if succeeds(optimistic) {
+            hi = optimistic;
+        } else {
+            lo = optimistic;
+        }
+    }
+    while lo + 1 < hi {
+        let mid = lo + (hi - lo) / 2;
+        if succeeds(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Ok(hi)
+}
+
+fn get_logs(chain: &Chain, c: &Ctx, filter: &LogFilter) -> Result<Vec<Value>, RpcError> {
+    let hashes: Vec<B256> = if let Some(hash) = filter.block_hash {
+        if chain.header(&hash).is_none() {
+            return Err(RpcError::server(format!("unknown block {hash}")));
+        }
+        vec![hash]
+    } else {
+        let number = |id: Option<BlockId>| -> Result<u64, RpcError> {
+            let id = id.unwrap_or(BlockId::Latest);
+            if let BlockId::Number(n) = id {
+                // A range may reach past the tip (the limit counts what was asked for).
+                return Ok(n);
+            }
+            match resolve(chain, c, id)? {
+                Some((_, header, _)) => Ok(header.number),
+                None => Err(RpcError::server(format!("header not found: {id:?}"))),
+            }
+        };
+        let from = number(filter.from_block)?;
+        let to = number(filter.to_block)?;
+        if from > to {
+            return Err(RpcError::invalid_params(format!(
+                "invalid block range: fromBlock {from} > toBlock {to}"
+            )));
+        }
+        if to - from >= c.config.max_log_range {
+            return Err(RpcError {
+                code: LIMIT_EXCEEDED,
+                message: format!(
+                    "query exceeds max block range {}: {from}..={to} spans {} blocks",
+                    c.config.max_log_range,
+                    to - from + 1
+                ),
+                data: None,
+            });
+        }
+        let mut hashes = Vec::new();
+        for n in from..=to {
+            if let Some(h) = chain.canonical_hash(n)? {
+                hashes.push(h);
+            }
+        }
+        hashes
+    };
+    let mut out = Vec::new();
+    for hash in hashes {
+        let Some((header, _)) = chain.header(&hash) else { continue };
+        if !filter.may_match(&header.logs_bloom) {
+            continue;
+        }
+        let (Some(block), Some(receipts)) = (chain.block(&hash)?, chain.store().receipts(&hash)?)
+        else {
+            continue;
+        };
+        out.extend(block_logs(&block, &receipts, filter, false));
+    }
+    Ok(out)
+}
+
+/// The logs of `block` passing `filter`, as JSON objects.
+pub(super) fn block_logs(
+    block: &quarry_primitives::Block,
+    receipts: &BlockReceipts,
+    filter: &LogFilter,
+    removed: bool,
+) -> Vec<Value> {
+    let block_hash = block.header.hash();
+    let mut out = Vec::new();
+    let mut log_index = 0;
+    for (tx_index, (tx, receipt)) in block.transactions.iter().zip(&receipts.receipts).enumerate() {
+        for log in &receipt.logs {
+            if filter.matches(log) {
+                let at = json::LogPosition {
+                    block_hash,
+                    block_number: block.header.number,
+                    tx_hash: tx.hash(),
+                    tx_index,
+                    log_index,
+                };
+                out.push(json::log(log, at, removed));
+            }
+            log_index += 1;
+        }
+    }
+    out
+}

@@ -1,0 +1,187 @@
+//! The node's Ethereum JSON-RPC server: JSON-RPC 2.0 (batches included) over HTTP and WebSocket
+//! on one port (jsonrpsee), speaking the methods of the Ethereum JSON-RPC specification
+//! (ethereum/execution-apis) the way geth does, so that ethers.js, web3.py, cast and
+//! `quarry-wallet` work unmodified, plus a `quarry_` namespace for operating the node.
+//!
+//! Every method reads the chain through the [`Node`] handle; methods that touch the store or run
+//! the EVM run on tokio's blocking pool, so a slow `eth_call` never stalls the server's other
+//! connections. Input is taken leniently (see [`params`]); anything malformed gets a JSON-RPC
+//! error object with the codes listed in `docs/rpc.md`, never a panic.
+
+pub mod error;
+mod eth;
+mod json;
+pub mod params;
+mod quarry;
+mod subscribe;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use jsonrpsee::server::{BatchRequestConfig, RpcModule, Server, ServerConfig, ServerHandle};
+use jsonrpsee::types::ErrorObjectOwned;
+use serde_json::Value;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tracing::{info, warn};
+
+pub use error::RpcError;
+
+use crate::service::Node;
+
+/// Default RPC port, as geth's.
+pub const DEFAULT_PORT: u16 = 8545;
+
+/// How the server is set up.
+#[derive(Clone, Debug)]
+pub struct RpcConfig {
+    /// Address and port to listen on (default `127.0.0.1:8545`).
+    pub addr: SocketAddr,
+    /// Origins browsers may call from (`Access-Control-Allow-Origin`); `*` allows any. Empty:
+    /// no CORS headers, so browsers refuse cross-origin calls.
+    pub cors: Vec<String>,
+    /// Blocks behind the tip that the `safe` and `finalized` tags name (proof of work has no
+    /// finality; this is the confirmation depth the operator trusts).
+    pub confirmations: u64,
+    /// Most blocks one `eth_getLogs` may scan.
+    pub max_log_range: u64,
+    /// Most requests in one JSON-RPC batch (geth's `--rpc.batch-request-limit`, 1000).
+    pub max_batch: u32,
+    /// Most bytes in one request body.
+    pub max_request_size: u32,
+}
+
+impl Default for RpcConfig {
+    fn default() -> Self {
+        RpcConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)),
+            cors: Vec::new(),
+            confirmations: 6,
+            max_log_range: 10_000,
+            max_batch: 1_000,
+            max_request_size: 10 * 1024 * 1024,
+        }
+    }
+}
+
+/// What every handler sees.
+pub(crate) struct Ctx {
+    pub(crate) node: Node,
+    pub(crate) config: RpcConfig,
+}
+
+/// A running server; dropping it does not stop it, [`RpcServer::stop`] does.
+#[derive(Debug)]
+pub struct RpcServer {
+    handle: ServerHandle,
+    addr: SocketAddr,
+}
+
+impl RpcServer {
+    /// The address actually bound (the real port when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting connections and waits until the server has stopped.
+    pub async fn stop(self) {
+        let _ = self.handle.stop();
+        self.handle.stopped().await;
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RpcStartError {
+    /// The address could not be bound (in use, no permission).
+    #[error("cannot listen for JSON-RPC on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+fn cors_layer(origins: &[String]) -> CorsLayer {
+    if origins.is_empty() {
+        return CorsLayer::new();
+    }
+    let layer = CorsLayer::new().allow_methods(Any).allow_headers(Any);
+    if origins.iter().any(|o| o == "*") {
+        return layer.allow_origin(Any);
+    }
+    let allowed: Vec<String> = origins.to_vec();
+    layer.allow_origin(AllowOrigin::predicate(move |origin, _| {
+        allowed.iter().any(|o| o.as_bytes() == origin.as_bytes())
+    }))
+}
+
+/// Binds `config.addr` and serves every method on the current tokio runtime until stopped.
+/// Binding a non-loopback address logs a warning: anyone who can reach it can submit
+/// transactions and stop the miner.
+///
+/// # Errors
+/// [`RpcStartError`].
+pub async fn start(node: Node, config: RpcConfig) -> Result<RpcServer, RpcStartError> {
+    if !config.addr.ip().is_loopback() {
+        warn!(
+            addr = %config.addr,
+            "JSON-RPC listens on a non-loopback address: anyone who can reach it can use this \
+             node's RPC, including quarry_setMining"
+        );
+    }
+    let cors = cors_layer(&config.cors);
+    let server_config = ServerConfig::builder()
+        .max_request_body_size(config.max_request_size)
+        .max_response_body_size(32 * 1024 * 1024)
+        .set_batch_request_config(BatchRequestConfig::Limit(config.max_batch))
+        .max_connections(256)
+        .build();
+    let server = Server::builder()
+        .set_config(server_config)
+        .set_http_middleware(tower::ServiceBuilder::new().layer(cors))
+        .build(config.addr)
+        .await
+        .map_err(|source| RpcStartError::Bind { addr: config.addr, source })?;
+    let addr =
+        server.local_addr().map_err(|source| RpcStartError::Bind { addr: config.addr, source })?;
+    let module = module(node, config);
+    let handle = server.start(module);
+    info!(%addr, "JSON-RPC listening (HTTP and WebSocket)");
+    Ok(RpcServer { handle, addr })
+}
+
+/// Every method, registered on one module.
+fn module(node: Node, config: RpcConfig) -> RpcModule<Ctx> {
+    let mut module = RpcModule::new(Ctx { node, config });
+    eth::register(&mut module);
+    quarry::register(&mut module);
+    subscribe::register(&mut module);
+    module
+}
+
+/// The positional parameters of a request: omitted or `null` params are no parameters.
+fn positional(params: &jsonrpsee::types::Params<'_>) -> Result<Vec<Value>, RpcError> {
+    let Some(text) = params.as_str() else { return Ok(Vec::new()) };
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Null) => Ok(Vec::new()),
+        Ok(Value::Array(values)) => Ok(values),
+        Ok(other) => Err(RpcError::invalid_params(format!(
+            "params must be an array of positional arguments, got {other}"
+        ))),
+        Err(e) => Err(RpcError::invalid_params(format!("params: {e}"))),
+    }
+}
+
+/// Registers `f` as method `name`, run on the blocking pool with positional arguments.
+pub(crate) fn method<F>(module: &mut RpcModule<Ctx>, name: &'static str, f: F)
+where
+    F: Fn(&Ctx, &[Value]) -> Result<Value, RpcError> + Clone + Send + Sync + 'static,
+{
+    module
+        .register_blocking_method(name, move |params, ctx: Arc<Ctx>, _| {
+            let args = positional(&params).map_err(ErrorObjectOwned::from)?;
+            f(&ctx, &args).map_err(ErrorObjectOwned::from)
+        })
+        .expect("method names are unique");
+}

@@ -1,0 +1,155 @@
+//! A `quarry-node run --dev` process on a free port and a minimal HTTP/1.1 JSON-RPC client over
+//! `std::net::TcpStream` (so tests can also send bytes no client library would).
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+/// A dev node; killed on drop.
+pub struct DevNode {
+    child: Child,
+    /// Where its RPC listens.
+    pub addr: SocketAddr,
+    _datadir: tempfile::TempDir,
+}
+
+impl DevNode {
+    /// Starts `quarry-node run --dev` in a fresh datadir with `--rpc-port 0` and waits for the
+    /// line naming the bound address, then for `eth_blockNumber` to answer.
+    pub fn start() -> DevNode {
+        let datadir = tempfile::tempdir().expect("tempdir");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_quarry-node"))
+            .args(["run", "--dev", "--rpc-port", "0", "--datadir"])
+            .arg(datadir.path())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start quarry-node");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            let Some(Ok(line)) = lines.next() else {
+                let _ = child.kill();
+                panic!("quarry-node exited before printing its RPC address");
+            };
+            if let Some(url) = line.strip_prefix("rpc listening on http://") {
+                break url.trim().parse::<SocketAddr>().expect("an address");
+            }
+        };
+        // Keep draining stdout so the node never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let node = DevNode { child, addr, _datadir: datadir };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while node.try_call("eth_blockNumber", json!([])).is_err() {
+            assert!(Instant::now() < deadline, "the RPC never answered");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        node
+    }
+
+    /// `http://ADDR`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// POSTs `body` and returns the HTTP status and the parsed JSON body (`Value::Null` when
+    /// the body is empty or not JSON).
+    pub fn post(&self, body: &[u8]) -> (u16, Value) {
+        post(self.addr, body).expect("HTTP round trip")
+    }
+
+    /// One request; the whole response object.
+    pub fn request(&self, method: &str, params: Value) -> Value {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        self.post(body.to_string().as_bytes()).1
+    }
+
+    /// One request; `Ok(result)` or `Err(error object)`.
+    pub fn try_call(&self, method: &str, params: Value) -> Result<Value, Value> {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let (_, response) =
+            post(self.addr, body.to_string().as_bytes()).map_err(|e| json!(e.to_string()))?;
+        match response.get("error") {
+            Some(error) => Err(error.clone()),
+            None => Ok(response["result"].clone()),
+        }
+    }
+
+    /// One request that must succeed.
+    pub fn call(&self, method: &str, params: Value) -> Value {
+        self.try_call(method, params.clone()).unwrap_or_else(|e| panic!("{method} {params}: {e}"))
+    }
+
+    /// Polls `eth_getTransactionReceipt` until the transaction is mined.
+    pub fn wait_receipt(&self, hash: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let receipt = self.call("eth_getTransactionReceipt", json!([hash]));
+            if !receipt.is_null() {
+                return receipt;
+            }
+            assert!(Instant::now() < deadline, "transaction {hash} was never mined");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for DevNode {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A quantity's value.
+pub fn qty(v: &Value) -> u128 {
+    let s = v.as_str().unwrap_or_else(|| panic!("{v} is not a quantity"));
+    u128::from_str_radix(s.trim_start_matches("0x"), 16).expect("hex")
+}
+
+fn post(addr: SocketAddr, body: &[u8]) -> std::io::Result<(u16, Value)> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes())?;
+    // A server refusing an oversized body answers and closes before reading it all: keep
+    // what it answered.
+    let written = stream.write_all(body);
+    let mut raw = Vec::new();
+    let read = stream.read_to_end(&mut raw);
+    if raw.is_empty() {
+        written?;
+        read?;
+    }
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    Ok((status, serde_json::from_str(&body).unwrap_or(Value::Null)))
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else { break };
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].trim_start_matches("\r\n");
+    }
+    out
+}

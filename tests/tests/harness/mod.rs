@@ -1,0 +1,122 @@
+//! The pieces every end-to-end test needs: the workspace's binaries (built with the same
+//! profile as the test, by cargo itself), a `quarry-node run --dev` process on a free port
+//! (`--rpc-port 0`; the node prints the bound address) and `quarry-wallet` runs.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the repo").to_path_buf()
+}
+
+/// Builds `quarry-node` and `quarry-wallet` once per test binary, in this test's profile, and
+/// returns the directory holding them.
+pub fn bin_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let release = !cfg!(debug_assertions);
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo.args(["build", "-p", "quarry-node", "-p", "quarry-wallet"]).current_dir(repo());
+        if release {
+            cargo.arg("--release");
+        }
+        let status = cargo.status().expect("run cargo");
+        assert!(status.success(), "cargo build of quarry-node and quarry-wallet failed");
+        // The test binary is target/<profile>/deps/<name>; the binaries are in target/<profile>.
+        let exe = std::env::current_exe().expect("test path");
+        exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf()
+    })
+}
+
+/// A dev node on a free port; killed on drop.
+pub struct DevNode {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    _datadir: tempfile::TempDir,
+}
+
+impl DevNode {
+    /// Starts `quarry-node run --dev` in a fresh datadir and waits for its RPC address line.
+    pub fn start() -> DevNode {
+        let datadir = tempfile::tempdir().expect("tempdir");
+        let mut child = Command::new(bin_dir().join("quarry-node"))
+            .args(["run", "--dev", "--rpc-port", "0", "--datadir"])
+            .arg(datadir.path())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start quarry-node");
+        let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+        let addr: SocketAddr = loop {
+            let Some(Ok(line)) = lines.next() else {
+                let _ = child.kill();
+                panic!("quarry-node exited before printing its RPC address");
+            };
+            if let Some(addr) = line.strip_prefix("rpc listening on http://") {
+                break addr.trim().parse().expect("an address");
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        DevNode { child, url: format!("http://{addr}"), _datadir: datadir }
+    }
+}
+
+impl Drop for DevNode {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `quarry-wallet --json` against one node with its own keystore.
+pub struct Wallet {
+    /// Node URL.
+    pub url: String,
+    /// Keystore directory.
+    pub keystore: tempfile::TempDir,
+}
+
+impl Wallet {
+    /// A wallet with an empty keystore.
+    pub fn new(url: &str) -> Wallet {
+        Wallet { url: url.to_string(), keystore: tempfile::tempdir().expect("tempdir") }
+    }
+
+    /// Runs `quarry-wallet --json ARGS…`: exit code and the JSON object printed.
+    pub fn run(&self, args: &[&str]) -> (i32, Value) {
+        let output = Command::new(bin_dir().join("quarry-wallet"))
+            .arg("--json")
+            .args(["--rpc-url", &self.url])
+            .arg("--keystore")
+            .arg(self.keystore.path())
+            .args(args)
+            .env("QUARRY_PASSWORD", "test")
+            .output()
+            .expect("run quarry-wallet");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+            panic!(
+                "{args:?}: stdout is not one JSON object ({e}): {stdout}\nstderr: {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+        (output.status.code().unwrap_or(-1), value)
+    }
+
+    /// Runs and requires exit 0.
+    pub fn ok(&self, args: &[&str]) -> Value {
+        let (code, value) = self.run(args);
+        assert_eq!(code, 0, "{args:?} → {value}");
+        value
+    }
+}
