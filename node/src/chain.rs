@@ -13,12 +13,12 @@ use std::path::Path;
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use quarry_primitives::genesis::Genesis;
-use quarry_primitives::{Block, Header, SignedTransaction};
+use quarry_primitives::{Block, Header};
 use quarry_vm::result::StateChanges;
 use quarry_vm::{AccountInfo, Database};
 
 use crate::consensus::block::{
-    check_outcome, execute_block, validate_body, BlockError, BlockOutcome, MAX_BLOCK_SIZE,
+    check_outcome, execute_block, validate_body, BlockError, MAX_BLOCK_SIZE,
 };
 use crate::consensus::genesis::genesis_block;
 use crate::consensus::header::{validate_header, ChainRules, HeaderError, MEDIAN_TIME_SPAN};
@@ -197,14 +197,8 @@ impl Chain {
             self.insert_entry(header, work);
         }
         self.tip = self.store.tip()?.unwrap_or(self.genesis_hash);
-        for (address, info) in self.store.accounts()? {
-            for (slot, value) in self.store.storage_of(&address)? {
-                self.tries.set_slot(address, U256::from_be_bytes(slot.0), value);
-            }
-            self.tries.set_account(address, Some(info));
-        }
-        let addresses: Vec<Address> = self.store.accounts()?.into_iter().map(|(a, _)| a).collect();
-        let computed = self.tries.root(addresses);
+        let (tries, computed) = tries_from_store(&self.store)?;
+        self.tries = tries;
         let tip = self.tip_header();
         if computed != tip.state_root {
             return Err(ChainError::StateMismatch {
@@ -459,14 +453,14 @@ impl Chain {
         let senders =
             validate_body(&self.rules, &entry.header, &transactions).map_err(block_err)?;
         let outcome = {
-            let mut db = StoreDb { store: &self.store, chain: self };
+            let mut db = StoreDb { store: &self.store };
             execute_block(&mut db, &self.rules, &entry.header, &transactions, &senders)
                 .map_err(block_err)?
         };
-        let pre = self.pre_state(&outcome.changes)?;
+        let pre = self.store.pre_state(&outcome.changes)?;
         let root = self.apply_to_tries(&outcome.changes);
         if let Err(error) = check_outcome(&entry.header, &outcome, root) {
-            self.restore_tries(&pre);
+            self.restore_tries(&pre)?;
             return Err(block_err(error));
         }
         let receipts = BlockReceipts {
@@ -479,9 +473,10 @@ impl Chain {
             entry.work,
             &transactions,
             &outcome.changes,
+            &pre,
             &receipts,
         ) {
-            self.restore_tries(&pre);
+            self.restore_tries(&pre)?;
             return Err(e.into());
         }
         self.tip = hash;
@@ -497,32 +492,9 @@ impl Chain {
             .body(&hash)?
             .ok_or_else(|| StoreError::Missing { family: "bodies", key: hash.to_string() })?;
         let undo = self.store.disconnect(&header, &transactions)?;
-        self.restore_tries(&undo);
+        self.restore_tries(&undo)?;
         self.tip = header.parent_hash;
         Ok(Block { header, transactions })
-    }
-
-    /// The current values of everything `changes` would overwrite, as an undo record.
-    fn pre_state(&self, changes: &StateChanges) -> Result<Undo, ChainError> {
-        let mut undo = Undo::default();
-        for (address, change) in &changes.accounts {
-            let before = self.store.account(address)?;
-            undo.accounts.push((*address, before.as_ref().map(crate::store::encode_account)));
-            if change.storage_cleared || change.info.is_none() {
-                for (slot, value) in self.store.storage_of(address)? {
-                    undo.storage.push((*address, slot, B256::from(value)));
-                }
-            }
-            for slot in change.storage.keys() {
-                let slot = B256::from(*slot);
-                undo.storage.push((
-                    *address,
-                    slot,
-                    B256::from(self.store.storage(address, &slot)?),
-                ));
-            }
-        }
-        Ok(undo)
     }
 
     /// Applies `changes` to the tries and returns the new state root.
@@ -542,13 +514,12 @@ impl Chain {
     }
 
     /// Puts the tries back to the values recorded in `undo`.
-    fn restore_tries(&mut self, undo: &Undo) {
+    fn restore_tries(&mut self, undo: &Undo) -> Result<(), ChainError> {
         for (address, before) in &undo.accounts {
-            let info = before.as_ref().map(|bytes| AccountInfo {
-                nonce: u64::from_be_bytes(bytes[..8].try_into().expect("72-byte record")),
-                balance: U256::from_be_slice(&bytes[8..40]),
-                code_hash: B256::from_slice(&bytes[40..72]),
-            });
+            let info = before
+                .as_ref()
+                .map(|bytes| crate::store::decode_account(address.as_slice(), bytes))
+                .transpose()?;
             if info.is_none() {
                 self.tries.clear_storage(*address);
             }
@@ -562,6 +533,7 @@ impl Chain {
             );
         }
         self.tries.root(undo.accounts.iter().map(|(a, _)| *a));
+        Ok(())
     }
 
     /// The state root after applying `changes` to the tip's state, leaving the tries as they
@@ -570,30 +542,15 @@ impl Chain {
     /// # Errors
     /// Store errors.
     pub fn state_root_after(&mut self, changes: &StateChanges) -> Result<B256, ChainError> {
-        let pre = self.pre_state(changes)?;
+        let pre = self.store.pre_state(changes)?;
         let root = self.apply_to_tries(changes);
-        self.restore_tries(&pre);
+        self.restore_tries(&pre)?;
         Ok(root)
-    }
-
-    /// Executes `transactions` on top of the tip as block `header` would, without storing
-    /// anything (block templates, `eth_call`-like previews).
-    ///
-    /// # Errors
-    /// Block errors of the transactions.
-    pub fn execute_on_tip(
-        &self,
-        header: &Header,
-        transactions: &[SignedTransaction],
-        senders: &[Address],
-    ) -> Result<BlockOutcome, BlockError> {
-        let mut db = StoreDb { store: &self.store, chain: self };
-        execute_block(&mut db, &self.rules, header, transactions, senders)
     }
 
     /// A [`Database`] over the tip state (for RPC calls and templates).
     pub fn state(&self) -> StoreDb<'_> {
-        StoreDb { store: &self.store, chain: self }
+        StoreDb { store: &self.store }
     }
 
     /// The state root recomputed from every stored account and slot (ignoring the cached
@@ -602,16 +559,22 @@ impl Chain {
     /// # Errors
     /// Store errors.
     pub fn recompute_state_root(&self) -> Result<B256, ChainError> {
-        let mut tries = StateTries::new();
-        let accounts = self.store.accounts()?;
-        for (address, info) in &accounts {
-            for (slot, value) in self.store.storage_of(address)? {
-                tries.set_slot(*address, U256::from_be_bytes(slot.0), value);
-            }
-            tries.set_account(*address, Some(info.clone()));
-        }
-        Ok(tries.root(accounts.iter().map(|(a, _)| *a)))
+        Ok(tries_from_store(&self.store)?.1)
     }
+}
+
+/// State tries built from every stored account and slot, and their root.
+fn tries_from_store(store: &Store) -> Result<(StateTries, B256), ChainError> {
+    let mut tries = StateTries::new();
+    let accounts = store.accounts()?;
+    for (address, info) in &accounts {
+        for (slot, value) in store.storage_of(address)? {
+            tries.set_slot(*address, U256::from_be_bytes(slot.0), value);
+        }
+        tries.set_account(*address, Some(info.clone()));
+    }
+    let root = tries.root(accounts.iter().map(|(a, _)| *a));
+    Ok((tries, root))
 }
 
 fn merge_new_tip(earlier: Imported, disconnected: Vec<Block>, connected: Vec<Block>) -> Imported {
@@ -628,7 +591,6 @@ fn merge_new_tip(earlier: Imported, disconnected: Vec<Block>, connected: Vec<Blo
 /// The canonical tip's state as a [`Database`]; block hashes come from the canonical index.
 pub struct StoreDb<'a> {
     store: &'a Store,
-    chain: &'a Chain,
 }
 
 impl Database for StoreDb<'_> {
@@ -652,7 +614,6 @@ impl Database for StoreDb<'_> {
     }
 
     fn block_hash(&mut self, number: u64) -> Result<B256, StoreError> {
-        let _ = self.chain;
         Ok(self.store.canonical_hash(number)?.unwrap_or_default())
     }
 

@@ -101,7 +101,7 @@ fn corrupt(family: &'static str, key: &[u8], reason: impl ToString) -> StoreErro
 pub struct BlockReceipts {
     /// One per transaction.
     pub receipts: Vec<Receipt>,
-    /// Gas each transaction used (differences of cumulative gas).
+    /// Each transaction's recovered sender.
     pub senders: Vec<Address>,
     /// The contract each transaction created, if any.
     pub contract_addresses: Vec<Option<Address>>,
@@ -134,7 +134,11 @@ pub fn encode_account(info: &AccountInfo) -> Vec<u8> {
     out
 }
 
-fn decode_account(key: &[u8], bytes: &[u8]) -> Result<AccountInfo, StoreError> {
+/// Decodes an account record written by [`encode_account`] (`key` names it in errors).
+///
+/// # Errors
+/// [`StoreError::Corrupt`] unless `bytes` is 72 bytes long.
+pub fn decode_account(key: &[u8], bytes: &[u8]) -> Result<AccountInfo, StoreError> {
     if bytes.len() != 72 {
         return Err(corrupt(ACCOUNTS, key, format!("{} bytes, expected 72", bytes.len())));
     }
@@ -453,7 +457,7 @@ impl Store {
         let hash = header.hash();
         let mut batch = WriteBatch::default();
         self.put_block_into(&mut batch, header, work, &[]);
-        self.apply_changes(&mut batch, changes, &mut Undo::default())?;
+        self.apply_changes(&mut batch, changes, &self.pre_state(changes)?);
         batch.put_cf(self.cf(RECEIPTS), hash, codec::encode(&BlockReceipts::default())?);
         batch.put_cf(self.cf(META), canonical_key(0), hash);
         batch.put_cf(self.cf(META), GENESIS_KEY, hash);
@@ -461,22 +465,40 @@ impl Store {
         self.sync_write(batch)
     }
 
-    /// Records in `batch` the state `changes` and in `undo` what they overwrite.
-    fn apply_changes(
-        &self,
-        batch: &mut WriteBatch,
-        changes: &StateChanges,
-        undo: &mut Undo,
-    ) -> Result<(), StoreError> {
+    /// The canonical values of everything `changes` would overwrite, as an undo record: each
+    /// changed account's record, every slot of accounts it clears or deletes, and every slot it
+    /// writes (zero when unset).
+    ///
+    /// # Errors
+    /// A read error or a corrupt record.
+    pub fn pre_state(&self, changes: &StateChanges) -> Result<Undo, StoreError> {
+        let mut undo = Undo::default();
         for (address, change) in &changes.accounts {
-            let before = self.get(ACCOUNTS, address.as_slice())?;
-            undo.accounts.push((*address, before));
+            undo.accounts.push((*address, self.get(ACCOUNTS, address.as_slice())?));
             if change.storage_cleared || change.info.is_none() {
                 for (slot, value) in self.storage_of(address)? {
                     undo.storage.push((*address, slot, B256::from(value)));
-                    batch.delete_cf(self.cf(STORAGE), storage_key(*address, &slot));
                 }
             }
+            for slot in change.storage.keys() {
+                let slot = B256::from(*slot);
+                undo.storage.push((*address, slot, B256::from(self.storage(address, &slot)?)));
+            }
+        }
+        Ok(undo)
+    }
+
+    /// Records in `batch` the state `changes`; `undo` is [`Store::pre_state`] of them.
+    fn apply_changes(&self, batch: &mut WriteBatch, changes: &StateChanges, undo: &Undo) {
+        // Cleared or deleted accounts lose every slot they had (the undo record lists them);
+        // slots the change writes afterwards are put back below, later in the same batch.
+        for (address, slot, _) in &undo.storage {
+            let change = &changes.accounts[address];
+            if change.storage_cleared || change.info.is_none() {
+                batch.delete_cf(self.cf(STORAGE), storage_key(*address, slot));
+            }
+        }
+        for (address, change) in &changes.accounts {
             match &change.info {
                 Some(info) => batch.put_cf(self.cf(ACCOUNTS), address, encode_account(info)),
                 None => batch.delete_cf(self.cf(ACCOUNTS), address),
@@ -488,11 +510,7 @@ impl Store {
                 continue;
             }
             for (slot, value) in &change.storage {
-                let slot = B256::from(*slot);
-                let key = storage_key(*address, &slot);
-                // Read before the batch lands: the pre-block value (zero if it was unset).
-                let before = self.storage(address, &slot)?;
-                undo.storage.push((*address, slot, B256::from(before)));
+                let key = storage_key(*address, &B256::from(*slot));
                 if value.is_zero() {
                     batch.delete_cf(self.cf(STORAGE), key);
                 } else {
@@ -500,29 +518,29 @@ impl Store {
                 }
             }
         }
-        Ok(())
     }
 
     /// Makes `header` (whose parent is the current tip) the canonical tip: its header and
     /// body, receipts, tx index, state changes, undo record, canonical index entry and the tip
-    /// pointer, in ONE synced `WriteBatch`. Returns the undo record written.
+    /// pointer, in ONE synced `WriteBatch`. `undo` must be [`Store::pre_state`] of `changes`,
+    /// read at the current tip (the caller needs it anyway to roll its tries back).
     ///
     /// # Errors
-    /// A read or write error; nothing is written then.
+    /// An encoding or write error; nothing is written then.
     pub fn connect(
         &self,
         header: &Header,
         work: U256,
         body: &[SignedTransaction],
         changes: &StateChanges,
+        undo: &Undo,
         receipts: &BlockReceipts,
-    ) -> Result<Undo, StoreError> {
+    ) -> Result<(), StoreError> {
         let hash = header.hash();
         let mut batch = WriteBatch::default();
         self.put_block_into(&mut batch, header, work, body);
-        let mut undo = Undo::default();
-        self.apply_changes(&mut batch, changes, &mut undo)?;
-        batch.put_cf(self.cf(UNDO), hash, codec::encode(&undo)?);
+        self.apply_changes(&mut batch, changes, undo);
+        batch.put_cf(self.cf(UNDO), hash, codec::encode(undo)?);
         batch.put_cf(self.cf(RECEIPTS), hash, codec::encode(receipts)?);
         for (index, tx) in body.iter().enumerate() {
             let mut location = hash.to_vec();
@@ -531,8 +549,7 @@ impl Store {
         }
         batch.put_cf(self.cf(META), canonical_key(header.number), hash);
         batch.put_cf(self.cf(META), TIP_KEY, hash);
-        self.sync_write(batch)?;
-        Ok(undo)
+        self.sync_write(batch)
     }
 
     /// Disconnects the canonical tip `header` (body `body`): restores the state from its undo

@@ -423,3 +423,45 @@ mod bad_input {
         }
     }
 }
+
+#[test]
+fn a_reorg_removes_storage_the_losing_branch_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = ChainBuilder::new();
+    let mut chain = open(&dir, &b);
+    let genesis = b.genesis_hash();
+    // Initcode PUSH1 1 PUSH1 0 SSTORE PUSH1 0 PUSH1 0 RETURN: slot 0 = 1, no code.
+    let create = {
+        let tx =
+            quarry_primitives::Transaction::Eip1559(quarry_primitives::transaction::TxEip1559 {
+                chain_id: CHAIN_ID,
+                nonce: 0,
+                max_priority_fee_per_gas: U256::from(1u64),
+                max_fee_per_gas: U256::from(100_000_000_000u64),
+                gas_limit: 100_000,
+                to: alloy_primitives::TxKind::Create,
+                value: U256::ZERO,
+                input: Bytes::from(vec![0x60, 1, 0x60, 0, 0x55, 0x60, 0, 0x60, 0, 0xf3]),
+                access_list: vec![],
+            });
+        quarry_primitives::SignedTransaction::sign(tx, &key(2))
+    };
+    let contract = DEV_ACCOUNTS[2].address.create(0);
+    let a1 = b.block_with(&genesis, vec![create], Address::repeat_byte(0xa));
+    import(&mut chain, &a1).unwrap();
+    let slot = chain.store().storage(&contract, &B256::ZERO).unwrap();
+    assert_eq!(slot, U256::from(1), "the creation wrote slot 0");
+    for block in b.branch(&genesis, 2, 0xb) {
+        import(&mut chain, &block).unwrap();
+    }
+    assert_eq!(chain.store().storage(&contract, &B256::ZERO).unwrap(), U256::ZERO);
+    assert_eq!(chain.store().account(&contract).unwrap(), None);
+    assert_eq!(chain.recompute_state_root().unwrap(), chain.tip().header.state_root);
+    // And forward again: the slot comes back with the branch that wrote it.
+    let a2 = b.block(&a1.header.hash());
+    let a3 = b.block(&a2.header.hash());
+    import(&mut chain, &a2).unwrap();
+    import(&mut chain, &a3).unwrap();
+    assert_eq!(chain.store().storage(&contract, &B256::ZERO).unwrap(), U256::from(1));
+    assert_eq!(chain.recompute_state_root().unwrap(), a3.header.state_root);
+}
