@@ -12,8 +12,12 @@
 pub mod chain;
 pub mod consensus;
 pub mod dev;
+#[cfg(feature = "node")]
+pub mod generate;
 pub mod mempool;
 pub mod miner;
+#[cfg(feature = "node")]
+pub mod p2p;
 #[cfg(feature = "node")]
 pub mod rpc;
 #[cfg(feature = "node")]

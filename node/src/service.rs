@@ -318,10 +318,19 @@ impl Node {
     /// # Errors
     /// Store errors.
     pub fn block_template(&self, beneficiary: Address) -> Result<Work, ChainError> {
+        self.block_template_at(beneficiary, unix_now())
+    }
+
+    /// [`Node::block_template`] as if the clock read `now` (seconds since the Unix epoch): the
+    /// header's timestamp is `max(now, median time past + 1)`. Chain generators use it to lay
+    /// blocks out on the target schedule instead of the wall clock.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub fn block_template_at(&self, beneficiary: Address, now: u64) -> Result<Work, ChainError> {
         let mut core = self.core();
         let Core { chain, mempool } = &mut *core;
         let parent = chain.tip();
-        let now = unix_now();
         let mut header = Header {
             parent_hash: parent.hash,
             beneficiary,

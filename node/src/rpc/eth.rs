@@ -54,10 +54,21 @@ pub(super) fn register(m: &mut RpcModule<Ctx>) {
     });
     method(m, "net_version", |c, _| Ok(json!(c.node.config().genesis.config.chain_id.to_string())));
     method(m, "net_listening", |_, _| Ok(json!(true)));
-    method(m, "net_peerCount", |_, _| Ok(qty(0)));
+    method(m, "net_peerCount", |c, _| Ok(qty(c.p2p.as_ref().map_or(0, |p| p.peer_count() as u64))));
     method(m, "eth_chainId", |c, _| Ok(qty(c.node.config().genesis.config.chain_id)));
     method(m, "eth_blockNumber", |c, _| Ok(qty(c.node.tip().header.number)));
-    method(m, "eth_syncing", |_, _| Ok(json!(false)));
+    // geth's shape: false, or {startingBlock, currentBlock, highestBlock} while downloading.
+    method(m, "eth_syncing", |c, _| {
+        let Some(info) = c.p2p.as_ref().map(|p| p.info()).filter(|i| i.syncing) else {
+            return Ok(json!(false));
+        };
+        let current = c.node.tip().header.number;
+        Ok(json!({
+            "startingBlock": qty(0),
+            "currentBlock": qty(current),
+            "highestBlock": qty(info.highest_block.max(current)),
+        }))
+    });
     method(m, "eth_mining", |c, _| Ok(json!(c.node.is_mining())));
     method(m, "eth_hashrate", |c, _| Ok(qty(c.node.hash_rate() as u64)));
     method(m, "eth_accounts", |_, _| Ok(json!([])));

@@ -26,6 +26,7 @@ use tracing::{info, warn};
 
 pub use error::RpcError;
 
+use crate::p2p::P2p;
 use crate::service::Node;
 
 /// Default RPC port, as geth's.
@@ -66,6 +67,8 @@ impl Default for RpcConfig {
 /// What every handler sees.
 pub(crate) struct Ctx {
     pub(crate) node: Node,
+    /// The p2p layer, if the node runs one.
+    pub(crate) p2p: Option<P2p>,
     pub(crate) config: RpcConfig,
 }
 
@@ -117,12 +120,17 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
 }
 
 /// Binds `config.addr` and serves every method on the current tokio runtime until stopped.
-/// Binding a non-loopback address logs a warning: anyone who can reach it can submit
+/// `p2p` answers the peer methods (`net_peerCount`, `eth_syncing`, `quarry_peers`, …); without
+/// it the node reports no peers. Binding a non-loopback address logs a warning: anyone who can reach it can submit
 /// transactions and stop the miner.
 ///
 /// # Errors
 /// [`RpcStartError`].
-pub async fn start(node: Node, config: RpcConfig) -> Result<RpcServer, RpcStartError> {
+pub async fn start(
+    node: Node,
+    p2p: Option<P2p>,
+    config: RpcConfig,
+) -> Result<RpcServer, RpcStartError> {
     if !config.addr.ip().is_loopback() {
         warn!(
             addr = %config.addr,
@@ -145,15 +153,15 @@ pub async fn start(node: Node, config: RpcConfig) -> Result<RpcServer, RpcStartE
         .map_err(|source| RpcStartError::Bind { addr: config.addr, source })?;
     let addr =
         server.local_addr().map_err(|source| RpcStartError::Bind { addr: config.addr, source })?;
-    let module = module(node, config);
+    let module = module(node, p2p, config);
     let handle = server.start(module);
     info!(%addr, "JSON-RPC listening (HTTP and WebSocket)");
     Ok(RpcServer { handle, addr })
 }
 
 /// Every method, registered on one module.
-fn module(node: Node, config: RpcConfig) -> RpcModule<Ctx> {
-    let mut module = RpcModule::new(Ctx { node, config });
+fn module(node: Node, p2p: Option<P2p>, config: RpcConfig) -> RpcModule<Ctx> {
+    let mut module = RpcModule::new(Ctx { node, p2p, config });
     eth::register(&mut module);
     quarry::register(&mut module);
     subscribe::register(&mut module);

@@ -42,8 +42,47 @@ pub(super) fn register(m: &mut RpcModule<Ctx>) {
             json!({"number": qty(tip.header.number), "hash": tip.hash, "chainWork": qty256(tip.work)}),
         )
     });
-    // No p2p layer yet: a node has no peers.
-    method(m, "quarry_peers", |_, _| Ok(json!([])));
+    // Connected peers with their address, direction, agent, score and last status.
+    method(m, "quarry_peers", |c, _| {
+        Ok(c.p2p.as_ref().map_or_else(|| json!([]), |p| json!(p.info().peers)))
+    });
+    // Banned (by score, with seconds left) and operator-blocked (null) peers.
+    method(m, "quarry_bannedPeers", |c, _| {
+        let banned = c.p2p.as_ref().map(|p| p.info().banned).unwrap_or_default();
+        Ok(Value::Array(
+            banned
+                .into_iter()
+                .map(|(peer, left)| json!({"peerId": peer, "secondsLeft": left}))
+                .collect(),
+        ))
+    });
+    // quarry_addPeer(multiaddr): dial (like geth's admin_addPeer; true once queued).
+    method(m, "quarry_addPeer", |c, a| {
+        let addr: String = params::req(a, 0, "multiaddr")?;
+        let addr: libp2p::Multiaddr = addr
+            .parse()
+            .map_err(|e| RpcError::invalid_params(format!("invalid multiaddr {addr:?}: {e}")))?;
+        p2p(c)?.add_peer(addr);
+        Ok(json!(true))
+    });
+    // quarry_removePeer(peerId): disconnect (bootnodes are redialled).
+    method(m, "quarry_removePeer", |c, a| {
+        let peer = peer_id(a)?;
+        p2p(c)?.remove_peer(peer);
+        Ok(json!(true))
+    });
+    // quarry_blockPeer(peerId): disconnect and refuse until quarry_unblockPeer.
+    method(m, "quarry_blockPeer", |c, a| {
+        let peer = peer_id(a)?;
+        p2p(c)?.block_peer(peer);
+        Ok(json!(true))
+    });
+    // quarry_unblockPeer(peerId): lift an operator block or a ban.
+    method(m, "quarry_unblockPeer", |c, a| {
+        let peer = peer_id(a)?;
+        p2p(c)?.unblock_peer(peer);
+        Ok(json!(true))
+    });
     method(m, "quarry_nodeInfo", |c, _| {
         let tip = c.node.tip();
         let genesis = c.node.with_chain(|chain| chain.genesis_hash());
@@ -53,6 +92,19 @@ pub(super) fn register(m: &mut RpcModule<Ctx>) {
             "genesis": genesis,
             "tip": {"number": qty(tip.header.number), "hash": tip.hash, "chainWork": qty256(tip.work)},
             "rpc": c.config.addr.to_string(),
+            "p2p": c.p2p.as_ref().map(|p| {
+                let info = p.info();
+                json!({"peerId": info.peer_id, "listen": info.listen})
+            }),
         }))
     });
+}
+
+fn p2p(c: &Ctx) -> Result<&crate::p2p::P2p, RpcError> {
+    c.p2p.as_ref().ok_or_else(|| RpcError::server("this node runs without p2p"))
+}
+
+fn peer_id(args: &[Value]) -> Result<libp2p::PeerId, RpcError> {
+    let text: String = params::req(args, 0, "peerId")?;
+    text.parse().map_err(|e| RpcError::invalid_params(format!("invalid peer id {text:?}: {e}")))
 }

@@ -72,13 +72,7 @@ impl DevNode {
 
     /// One request; `Ok(result)` or `Err(error object)`.
     pub fn try_call(&self, method: &str, params: Value) -> Result<Value, Value> {
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        let (_, response) =
-            post(self.addr, body.to_string().as_bytes()).map_err(|e| json!(e.to_string()))?;
-        match response.get("error") {
-            Some(error) => Err(error.clone()),
-            None => Ok(response["result"].clone()),
-        }
+        try_call(self.addr, method, params)
     }
 
     /// One request that must succeed.
@@ -104,6 +98,18 @@ impl Drop for DevNode {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// One JSON-RPC request to the node at `addr`: `Ok(result)` or `Err(error object)` (an I/O
+/// failure is an error object holding its message).
+pub fn try_call(addr: SocketAddr, method: &str, params: Value) -> Result<Value, Value> {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let (_, response) =
+        post(addr, body.to_string().as_bytes()).map_err(|e| json!(e.to_string()))?;
+    match response.get("error") {
+        Some(error) => Err(error.clone()),
+        None => Ok(response["result"].clone()),
     }
 }
 

@@ -2,6 +2,9 @@
 //! chain), `init` a datadir from a genesis file, `check` a datadir's integrity, and `bench mine`
 //! to measure the miner.
 
+mod bench_net;
+mod testnet;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,11 +12,13 @@ use std::time::Duration;
 
 use alloy_primitives::{Address, Bytes};
 use clap::{Parser, Subcommand, ValueEnum};
+use libp2p::{Multiaddr, PeerId};
 use indicatif::{ProgressBar, ProgressStyle};
 use quarry_node::chain::Chain;
 use quarry_node::dev::dev_genesis;
 use quarry_node::miner::bench::bench_mine;
 use quarry_node::miner::Kernel;
+use quarry_node::p2p::{self, P2p, P2pConfig};
 use quarry_node::rpc::{self, RpcConfig};
 use quarry_node::service::{genesis_path, unix_now, Node, NodeConfig};
 use quarry_primitives::dev::DEV_ACCOUNTS;
@@ -31,6 +36,23 @@ enum Command {
     /// Runs a node: opens (or, with --dev, creates) the chain in the datadir, mines if asked,
     /// and runs until Ctrl-C.
     Run(RunArgs),
+    /// Starts a local testnet: N node processes on loopback with one shared dev genesis,
+    /// connected to each other, the first M mining; prints every node's RPC URL and P2P
+    /// address and the funded dev accounts; runs until Ctrl-C, then stops every node.
+    Testnet(testnet::TestnetArgs),
+    /// Builds a dev chain of N blocks in a new datadir in seconds (genesis dated in the past,
+    /// easiest target, blocks on the target schedule), for sync tests and benchmarks.
+    Generate {
+        /// Directory to create the chain in (must not hold one).
+        #[arg(long)]
+        datadir: PathBuf,
+        /// Blocks to build.
+        #[arg(long, default_value_t = 2000)]
+        blocks: u64,
+        /// Transfers between dev accounts in each block.
+        #[arg(long, default_value_t = 0)]
+        txs_per_block: usize,
+    },
     /// Creates a datadir for the chain described by a genesis file.
     Init {
         /// A geth-style genesis.json with Quarry's `config.quarry` section.
@@ -74,6 +96,32 @@ enum Bench {
         #[arg(long)]
         json: bool,
     },
+    /// Sync speed: a fresh node catching up a generated chain from one peer over loopback
+    /// (blocks/s and MB/s of block data).
+    Sync {
+        /// Length of the chain to catch up.
+        #[arg(long, default_value_t = 2000)]
+        blocks: u64,
+        /// Transfers in each block.
+        #[arg(long, default_value_t = 100)]
+        txs_per_block: usize,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Block propagation: delay from the miner committing a block to each other node of a
+    /// small network committing it.
+    Propagation {
+        /// Nodes in the network (node 0 mines).
+        #[arg(long, default_value_t = 4)]
+        nodes: usize,
+        /// Blocks to measure.
+        #[arg(long, default_value_t = 30)]
+        blocks: usize,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -114,6 +162,36 @@ struct RunArgs {
     /// Do not start the JSON-RPC server.
     #[arg(long)]
     no_rpc: bool,
+    /// P2P listen address (repeatable; default `/ip4/0.0.0.0/tcp/30303`; port 0: any free
+    /// port, printed as `p2p listening on ADDR/p2p/PEER_ID`).
+    #[arg(long, value_name = "MULTIADDR")]
+    listen: Vec<Multiaddr>,
+    /// Peer to connect to at start and to redial while disconnected, such as
+    /// `/ip4/10.0.0.2/tcp/30303/p2p/12D3Koo…` (repeatable).
+    #[arg(long, value_name = "MULTIADDR")]
+    bootnode: Vec<Multiaddr>,
+    /// Do not discover peers on the local network with mDNS.
+    #[arg(long)]
+    no_mdns: bool,
+    /// Run without p2p. (`--dev` without `--listen` or `--bootnode` also runs without it: a
+    /// dev chain's genesis is unique to its datadir, so no one else could join.)
+    #[arg(long)]
+    no_p2p: bool,
+    /// Most peer connections.
+    #[arg(long, default_value_t = 50)]
+    max_peers: u32,
+    /// Accept only these peers (repeatable; default: anyone).
+    #[arg(long, value_name = "PEER_ID")]
+    allow_peer: Vec<PeerId>,
+    /// Refuse these peers (repeatable).
+    #[arg(long, value_name = "PEER_ID")]
+    deny_peer: Vec<PeerId>,
+    /// Seconds a misbehaving peer stays banned.
+    #[arg(long, default_value_t = 600)]
+    ban_seconds: u64,
+    /// Seconds a peer has to answer a sync request before it counts against it.
+    #[arg(long, default_value_t = 20, value_name = "SECONDS")]
+    request_timeout: u64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -143,10 +221,20 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run(args),
+        Command::Testnet(args) => testnet::testnet(args),
+        Command::Generate { datadir, blocks, txs_per_block } => {
+            generate(&datadir, blocks, txs_per_block)
+        }
         Command::Init { genesis, datadir } => init(&genesis, &datadir),
         Command::Check { datadir, require_file } => check(&datadir, require_file.as_deref()),
         Command::Bench { what: Bench::Mine { threads, seconds, kernel, json } } => {
             bench(threads, seconds, kernel.map(Kernel::from), json)
+        }
+        Command::Bench { what: Bench::Sync { blocks, txs_per_block, json } } => {
+            report(bench_net::bench_sync(blocks, txs_per_block), json)
+        }
+        Command::Bench { what: Bench::Propagation { nodes, blocks, json } } => {
+            report(bench_net::bench_propagation(nodes, blocks), json)
         }
     }
 }
@@ -191,6 +279,20 @@ fn bench(threads: usize, seconds: u64, kernel: Option<Kernel>, json: bool) -> Ex
     ExitCode::SUCCESS
 }
 
+fn report<T: serde::Serialize>(result: Result<T, String>, json: bool) -> ExitCode {
+    match result {
+        Ok(report) if json => {
+            println!("{}", serde_json::to_string(&report).expect("serialisable"));
+            ExitCode::SUCCESS
+        }
+        Ok(report) => {
+            println!("{}", serde_json::to_string_pretty(&report).expect("serialisable"));
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -228,6 +330,33 @@ fn write_genesis(datadir: &Path, genesis: &Genesis) -> Result<(), String> {
 fn fail(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("quarry-node: {message}");
     ExitCode::FAILURE
+}
+
+fn generate(datadir: &Path, blocks: u64, txs_per_block: usize) -> ExitCode {
+    if genesis_path(datadir).exists() {
+        return fail(format!("{} already holds a chain", datadir.display()));
+    }
+    let genesis = quarry_node::generate::generated_genesis(blocks);
+    if let Err(e) = write_genesis(datadir, &genesis) {
+        return fail(e);
+    }
+    let bar = ProgressBar::new(blocks);
+    bar.set_style(
+        ProgressStyle::with_template("generating [{bar:30}] {pos}/{len} blocks ({per_sec})")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    let result = quarry_node::generate::generate_chain(datadir, genesis, blocks, txs_per_block, |_| {
+        bar.inc(1)
+    });
+    bar.finish_and_clear();
+    match result {
+        Ok(report) => {
+            println!("{}", serde_json::to_string(&report).expect("serialisable"));
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
 }
 
 fn init(genesis_file: &Path, datadir: &Path) -> ExitCode {
@@ -363,17 +492,40 @@ fn run(args: RunArgs) -> ExitCode {
         confirmations: args.rpc_confirmations,
         ..RpcConfig::default()
     };
+    let p2p_on = !args.no_p2p && !(args.dev && args.listen.is_empty() && args.bootnode.is_empty());
+    let p2p_config = P2pConfig {
+        listen: if args.listen.is_empty() { P2pConfig::default().listen } else { args.listen.clone() },
+        bootnodes: args.bootnode.clone(),
+        mdns: !args.no_mdns,
+        max_peers: args.max_peers,
+        allow: args.allow_peer.clone(),
+        deny: args.deny_peer.clone(),
+        ban_duration: Duration::from_secs(args.ban_seconds),
+        request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+    };
     let served = runtime.block_on(async {
+        let network = if p2p_on {
+            let key = p2p::load_or_create_key(&datadir).map_err(|e| e.to_string())?;
+            let network = P2p::start(node.clone(), p2p_config, key).await.map_err(|e| e.to_string())?;
+            // Machine-readable lines for scripts and tests that ask for port 0.
+            for addr in network.info().listen {
+                println!("p2p listening on {addr}");
+            }
+            Some(network)
+        } else {
+            tracing::info!("p2p off (--dev without --listen or --bootnode, or --no-p2p)");
+            None
+        };
         let server = if args.no_rpc {
             None
         } else {
-            match rpc::start(node.clone(), rpc_config).await {
+            match rpc::start(node.clone(), network, rpc_config).await {
                 Ok(server) => {
                     // Machine-readable line for scripts and tests that ask for port 0.
                     println!("rpc listening on http://{}", server.local_addr());
                     Some(server)
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.to_string()),
             }
         };
         let _ = tokio::signal::ctrl_c().await;

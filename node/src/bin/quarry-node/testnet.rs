@@ -1,0 +1,260 @@
+//! `quarry-node testnet`: N real node processes on loopback sharing one dev genesis, connected
+//! to each other, some of them mining, until Ctrl-C.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use quarry_node::dev::dev_genesis;
+use quarry_node::p2p::load_or_create_key;
+use quarry_node::service::{genesis_path, unix_now};
+use quarry_primitives::dev::{DEV_ACCOUNTS, DEV_MNEMONIC};
+
+/// How long a node may take to open its chain and bind its RPC port.
+const START_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// `testnet`'s options.
+#[derive(clap::Args)]
+pub struct TestnetArgs {
+    /// Number of nodes.
+    #[arg(long, default_value_t = 3)]
+    nodes: usize,
+    /// How many of them mine (the first M; default: all).
+    #[arg(long)]
+    miners: Option<usize>,
+    /// Mining threads per miner.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Keep the nodes' data in DIR (reused on the next run); default: a fresh temporary
+    /// directory, deleted on exit.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Node i serves JSON-RPC on port P+i.
+    #[arg(long, default_value_t = 8545)]
+    rpc_port_base: u16,
+    /// Node i listens for peers on port Q+i.
+    #[arg(long, default_value_t = 30303)]
+    p2p_port_base: u16,
+}
+
+struct Member {
+    child: Child,
+    datadir: PathBuf,
+    rpc: SocketAddr,
+    p2p: String,
+    mining: bool,
+}
+
+/// Runs the testnet until Ctrl-C, then stops every node.
+pub fn testnet(args: TestnetArgs) -> ExitCode {
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("quarry-node testnet: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: TestnetArgs) -> Result<(), String> {
+    if args.nodes == 0 {
+        return Err("--nodes must be at least 1".into());
+    }
+    let miners = args.miners.unwrap_or(args.nodes);
+    if miners > args.nodes {
+        return Err(format!("--miners {miners} is more than --nodes {}", args.nodes));
+    }
+    let port = |base: u16, i: usize, flag: &str| {
+        u16::try_from(usize::from(base) + i)
+            .map_err(|_| format!("{flag} {base} + {i} is past port 65535"))
+    };
+    let mut ports = Vec::new();
+    for i in 0..args.nodes {
+        let rpc = port(args.rpc_port_base, i, "--rpc-port-base")?;
+        let p2p = port(args.p2p_port_base, i, "--p2p-port-base")?;
+        for (p, flag) in [(rpc, "--rpc-port-base"), (p2p, "--p2p-port-base")] {
+            TcpListener::bind((Ipv4Addr::LOCALHOST, p)).map_err(|e| {
+                format!("port {p} (from {flag}) is not free: {e}; pick other bases")
+            })?;
+        }
+        ports.push((rpc, p2p));
+    }
+    let (_temp, dir) = match &args.dir {
+        Some(dir) => (None, dir.clone()),
+        None => {
+            let temp = tempfile::Builder::new()
+                .prefix("quarry-testnet-")
+                .tempdir()
+                .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+            let path = temp.path().to_path_buf();
+            (Some(temp), path)
+        }
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let shared = dir.join("genesis.json");
+    if !shared.exists() {
+        let json = serde_json::to_string_pretty(&dev_genesis(unix_now())).expect("serialisable");
+        std::fs::write(&shared, json)
+            .map_err(|e| format!("cannot write {}: {e}", shared.display()))?;
+    }
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find my own binary: {e}"))?;
+
+    // Identities first, so every node can name the others as bootnodes.
+    let mut plan = Vec::new();
+    for (i, (rpc, p2p)) in ports.iter().enumerate() {
+        let datadir = dir.join(format!("node-{i}"));
+        std::fs::create_dir_all(&datadir)
+            .map_err(|e| format!("cannot create {}: {e}", datadir.display()))?;
+        if !genesis_path(&datadir).exists() {
+            std::fs::copy(&shared, genesis_path(&datadir))
+                .map_err(|e| format!("cannot copy the genesis into {}: {e}", datadir.display()))?;
+        }
+        let key = load_or_create_key(&datadir).map_err(|e| e.to_string())?;
+        let addr = format!("/ip4/127.0.0.1/tcp/{p2p}/p2p/{}", key.public().to_peer_id());
+        plan.push((datadir, *rpc, *p2p, addr));
+    }
+
+    let mut members: Vec<Member> = Vec::new();
+    let stop_all = |members: &mut Vec<Member>| {
+        for m in members.iter() {
+            // SIGINT: the node's Ctrl-C path (stops the miner, closes the store cleanly).
+            unsafe { libc::kill(m.child.id() as i32, libc::SIGINT) };
+        }
+        let deadline = Instant::now() + Duration::from_secs(15);
+        for m in members.iter_mut() {
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = m.child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = m.child.kill();
+            let _ = m.child.wait();
+        }
+    };
+    for (i, (datadir, rpc, p2p, addr)) in plan.iter().enumerate() {
+        let log_path = datadir.join("node.log");
+        let log = std::fs::File::create(&log_path)
+            .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
+        let mut cmd = Command::new(&exe);
+        cmd.arg("run")
+            .arg("--datadir")
+            .arg(datadir)
+            .args(["--rpc-port", &rpc.to_string()])
+            .args(["--listen", &format!("/ip4/127.0.0.1/tcp/{p2p}")])
+            .arg("--no-mdns");
+        for (_, _, _, other) in plan.iter().take(i) {
+            cmd.args(["--bootnode", other]);
+        }
+        let mining = i < miners;
+        if mining {
+            cmd.args(["--mine", "--threads", &args.threads.to_string()])
+                .args(["--etherbase", &DEV_ACCOUNTS[i % DEV_ACCOUNTS.len()].address.to_string()]);
+        }
+        let child = cmd
+            .stdout(Stdio::piped())
+            .stderr(log.try_clone().map_err(|e| e.to_string())?)
+            .stdin(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
+        let mut member = Member {
+            child,
+            datadir: datadir.clone(),
+            rpc: SocketAddr::from((Ipv4Addr::LOCALHOST, *rpc)),
+            p2p: addr.clone(),
+            mining,
+        };
+        // Copy the node's stdout into its log as well.
+        let stdout = member.child.stdout.take().expect("piped");
+        let mut log = log;
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = writeln!(log, "{line}");
+            }
+        });
+        let ready = wait_for_port(&mut member, START_TIMEOUT);
+        members.push(member);
+        if let Err(e) = ready {
+            stop_all(&mut members);
+            return Err(e);
+        }
+    }
+
+    println!("Quarry testnet: {} nodes ({} mining), data in {}", args.nodes, miners, dir.display());
+    println!();
+    println!("{:<5} {:<7} {:<24} {:<75} datadir", "node", "mining", "rpc", "p2p");
+    for (i, m) in members.iter().enumerate() {
+        println!(
+            "{:<5} {:<7} {:<24} {:<75} {}",
+            i,
+            if m.mining { "yes" } else { "no" },
+            format!("http://{}", m.rpc),
+            m.p2p,
+            m.datadir.display()
+        );
+    }
+    println!();
+    println!("funded dev accounts (mnemonic \"{DEV_MNEMONIC}\"), 10,000 ETH each:");
+    for (i, account) in DEV_ACCOUNTS.iter().enumerate() {
+        println!("  ({i}) {} key {}", account.address, account.secret);
+    }
+    println!();
+    println!("logs: <datadir>/node.log. Ctrl-C stops every node.");
+    println!("testnet ready");
+    let _ = std::io::stdout().flush();
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(async {
+        let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("install SIGTERM handler");
+        let mut check = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => break,
+                _ = sigterm.recv() => break,
+                _ = check.tick() => {
+                    for (i, m) in members.iter_mut().enumerate() {
+                        if let Ok(Some(status)) = m.child.try_wait() {
+                            eprintln!("node {i} exited ({status}); see {}", m.datadir.join("node.log").display());
+                        }
+                    }
+                }
+            }
+        }
+    });
+    println!("stopping {} nodes", members.len());
+    stop_all(&mut members);
+    if args.dir.is_some() {
+        println!("data kept in {}", dir.display());
+    }
+    Ok(())
+}
+
+fn wait_for_port(member: &mut Member, timeout: Duration) -> Result<(), String> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if TcpStream::connect_timeout(&member.rpc, Duration::from_millis(200)).is_ok() {
+            return Ok(());
+        }
+        if let Ok(Some(status)) = member.child.try_wait() {
+            return Err(format!(
+                "node in {} exited ({status}) before serving RPC; see {}",
+                member.datadir.display(),
+                log_of(&member.datadir).display()
+            ));
+        }
+        if Instant::now() > deadline {
+            return Err(format!("node in {} did not serve RPC within {timeout:?}", member.datadir.display()));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn log_of(datadir: &Path) -> PathBuf {
+    datadir.join("node.log")
+}
