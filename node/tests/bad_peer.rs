@@ -25,7 +25,7 @@ use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{identify, noise, tcp, yamux, Multiaddr, PeerId, Swarm};
 use quarry_node::p2p::protocol::{
-    self, blocks_topic, Status, SyncCodec, SyncRequest, SyncResponse, MAX_GOSSIP_SIZE,
+    self, blocks_topic, Inbound, Status, SyncCodec, SyncRequest, SyncResponse, MAX_GOSSIP_SIZE,
 };
 use quarry_primitives::{Block, Header};
 use serde_json::{json, Value};
@@ -159,7 +159,7 @@ async fn drive(
         })) = event
         {
             match (&conduct.status, request) {
-                (Some(status), SyncRequest::Status) => {
+                (Some(status), Inbound::Request(SyncRequest::Status)) => {
                     let reply = SyncResponse::Status(status.clone());
                     let _ = swarm.behaviour_mut().sync.send_response(channel, reply);
                 }
@@ -189,6 +189,19 @@ async fn connect(target: &str, status: Option<Status>) -> (Swarm<Evil>, Conduct)
     .await;
     assert!(subscribed, "the node never subscribed to the blocks topic in our view");
     (swarm, held)
+}
+
+/// Publishes `data` on the blocks topic, driving the swarm until gossipsub has a peer to send
+/// it to (the node's subscription can trail the connection by a moment).
+async fn publish(swarm: &mut Swarm<Evil>, conduct: &mut Conduct, data: Vec<u8>) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match swarm.behaviour_mut().gossipsub.publish(blocks_topic(1337), data.clone()) {
+            Ok(_) => return,
+            Err(e) => assert!(Instant::now() < deadline, "cannot publish: {e}"),
+        }
+        drive(swarm, Duration::from_millis(100), conduct, |_, _| false).await;
+    }
 }
 
 /// Keeps the swarm running (and every inbound request unanswered) until the node reports
@@ -241,13 +254,13 @@ async fn misbehaving_peers_are_banned_and_honest_nodes_carry_on() {
     let mut header = Header { number: 1, bits: 0x0300_0001, ..Header::default() };
     header.parent_hash = alloy_primitives::B256::repeat_byte(1);
     let block = Block { header, transactions: vec![] };
-    swarm.behaviour_mut().gossipsub.publish(blocks_topic(1337), block.encoded()).unwrap();
+    publish(&mut swarm, &mut held, block.encoded()).await;
     until_banned(&miner, &mut swarm, &mut held, "invalid proof of work").await;
 
     // 2. Garbage bytes on the blocks topic, twice.
     let (mut swarm, mut held) = connect(&miner.p2p, Some(truthful.clone())).await;
     for i in 0..2u8 {
-        swarm.behaviour_mut().gossipsub.publish(blocks_topic(1337), vec![0xde, 0xad, i]).unwrap();
+        publish(&mut swarm, &mut held, vec![0xde, 0xad, i]).await;
     }
     until_banned(&miner, &mut swarm, &mut held, "garbage bytes").await;
 
@@ -256,7 +269,8 @@ async fn misbehaving_peers_are_banned_and_honest_nodes_carry_on() {
     let node_id: PeerId = miner.p2p.rsplit('/').next().unwrap().parse().unwrap();
     for _ in 0..2 {
         let hashes = vec![alloy_primitives::B256::ZERO; 10_000];
-        swarm.behaviour_mut().sync.send_request(&node_id, SyncRequest::Bodies { hashes });
+        let request = Inbound::Request(SyncRequest::Bodies { hashes });
+        swarm.behaviour_mut().sync.send_request(&node_id, request);
     }
     until_banned(&miner, &mut swarm, &mut held, "oversized requests").await;
 

@@ -154,9 +154,24 @@ pub fn locator_heights(tip: u64) -> Vec<u64> {
     heights
 }
 
+/// A sync request as read off a substream. libp2p's request–response layer drops a request
+/// whose decoding fails without saying which peer sent it, so the codec hands malformed
+/// requests up as values and the swarm charges the sender. Only [`Inbound::Request`] can be
+/// written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Inbound {
+    /// A well-formed request.
+    Request(SyncRequest),
+    /// More than [`MAX_REQUEST_SIZE`] bytes.
+    Oversized,
+    /// Bytes that do not decode as a [`SyncRequest`].
+    Undecodable,
+}
+
 /// The sync protocol's codec: one bincode record per substream, read until the writer closes,
-/// refused (an [`io::ErrorKind::InvalidData`] error naming the size) beyond
-/// [`MAX_REQUEST_SIZE`] / [`MAX_RESPONSE_SIZE`] before it is decoded.
+/// refused beyond [`MAX_REQUEST_SIZE`] / [`MAX_RESPONSE_SIZE`] before it is decoded (a request
+/// as [`Inbound::Oversized`], a response as an [`io::ErrorKind::InvalidData`] error naming
+/// the size).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SyncCodec;
 
@@ -192,14 +207,24 @@ where
 #[async_trait::async_trait]
 impl libp2p::request_response::Codec for SyncCodec {
     type Protocol = StreamProtocol;
-    type Request = SyncRequest;
+    type Request = Inbound;
     type Response = SyncResponse;
 
-    async fn read_request<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<SyncRequest>
+    async fn read_request<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Inbound>
     where
         T: AsyncRead + Unpin + Send,
     {
-        read_limited(io, MAX_REQUEST_SIZE).await
+        match read_limited::<T, SyncRequest>(io, MAX_REQUEST_SIZE).await {
+            Ok(request) => Ok(Inbound::Request(request)),
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                if e.to_string().contains(OVERSIZED) {
+                    Ok(Inbound::Oversized)
+                } else {
+                    Ok(Inbound::Undecodable)
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 
     async fn read_response<T>(
@@ -217,12 +242,18 @@ impl libp2p::request_response::Codec for SyncCodec {
         &mut self,
         _: &StreamProtocol,
         io: &mut T,
-        request: SyncRequest,
+        request: Inbound,
     ) -> io::Result<()>
     where
         T: AsyncWrite + Unpin + Send,
     {
-        write_record(io, &request).await
+        match request {
+            Inbound::Request(request) => write_record(io, &request).await,
+            other => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{other:?} is a read-side verdict, not a request"),
+            )),
+        }
     }
 
     async fn write_response<T>(

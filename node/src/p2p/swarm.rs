@@ -21,7 +21,7 @@ use tokio::sync::{broadcast, mpsc};
 use tracing::{debug, info, warn};
 
 use super::protocol::{
-    self, blocks_topic, locator_heights, transactions_topic, Status, SyncCodec, SyncRequest,
+    self, blocks_topic, locator_heights, transactions_topic, Inbound, Status, SyncCodec, SyncRequest,
     SyncResponse, BODIES_SOFT_LIMIT, MAX_BODIES, MAX_GOSSIP_SIZE, MAX_HEADERS, MAX_LOCATOR,
     OVERSIZED,
 };
@@ -467,7 +467,7 @@ impl Network {
             SyncRequest::Headers { .. } => Asked::Headers,
             SyncRequest::Bodies { .. } => Asked::Bodies,
         };
-        let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
+        let id = self.swarm.behaviour_mut().sync.send_request(&peer, Inbound::Request(request));
         self.asked.insert(id, (peer, asked));
     }
 
@@ -620,19 +620,23 @@ impl Network {
 
     fn on_sync_event(
         &mut self,
-        event: request_response::Event<SyncRequest, SyncResponse>,
+        event: request_response::Event<Inbound, SyncResponse>,
         served: &mpsc::UnboundedSender<Served>,
     ) {
         use request_response::{Event, Message};
         match event {
             Event::Message { peer, message: Message::Request { request, channel, .. }, .. } => {
+                let request = match request {
+                    Inbound::Request(request) => request,
+                    Inbound::Oversized => return self.penalise(peer, Misbehaviour::Oversized),
+                    Inbound::Undecodable => return self.penalise(peer, Misbehaviour::Undecodable),
+                };
                 let node = self.node.clone();
                 let served = served.clone();
                 tokio::task::spawn_blocking(move || {
                     let response = serve(&node, request);
                     let _ = served.send((channel, response));
                 });
-                let _ = peer;
             }
             Event::Message { peer, message: Message::Response { request_id, response }, .. } => {
                 let Some((_, asked)) = self.asked.remove(&request_id) else { return };

@@ -78,6 +78,8 @@ pub struct Downloader<P> {
     bodies: HashMap<B256, (Vec<SignedTransaction>, P)>,
     /// Queued headers whose bodies are being fetched, and from whom.
     assigned: HashMap<B256, P>,
+    /// The newest header whose block went to import (the queue continues from it).
+    handed: Option<Header>,
 }
 
 impl<P: Copy + Eq + Hash + std::fmt::Debug> Default for Downloader<P> {
@@ -96,6 +98,7 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
             queued: HashSet::new(),
             bodies: HashMap::new(),
             assigned: HashMap::new(),
+            handed: None,
         }
     }
 
@@ -109,6 +112,11 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
         let from_peers = self.peers.values().filter_map(|p| p.status.as_ref().map(|s| s.number));
         let queued = self.queue.back().map(|h| h.number);
         from_peers.chain(queued).max().unwrap_or(0)
+    }
+
+    /// The newest header queued or handed to import.
+    fn last_header(&self) -> Option<&Header> {
+        self.queue.back().or(self.handed.as_ref())
     }
 
     /// Headers checked and waiting for their bodies or import.
@@ -187,6 +195,7 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
         self.queued.clear();
         self.bodies.clear();
         self.assigned.clear();
+        self.handed = None;
         for state in self.peers.values_mut() {
             state.in_flight = None;
         }
@@ -195,20 +204,28 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
     /// The requests to send now: at most one per idle peer.
     pub fn poll(&mut self, chain: &impl ChainView, now: Instant) -> Vec<(P, SyncRequest)> {
         let mut out = Vec::new();
+        if self.queue.is_empty() && self.handed.as_ref().is_some_and(|h| chain.header(&h.hash()).is_some()) {
+            // Everything handed over is imported: the chain itself is the reference again.
+            self.handed = None;
+        }
         // Headers: from the peer with the most work beyond ours and beyond what is queued.
         if self.header_peer.is_none() && self.queue.len() < MAX_QUEUED_HEADERS {
             let ours = chain.tip_work();
+            // Headers up to this height are already queued or imported.
+            let last = self.last_header();
+            let queued_to = last.map_or(0, |h| h.number);
             let best = self
                 .peers
                 .iter()
                 .filter(|(_, s)| s.idle(now))
-                .filter_map(|(p, s)| s.status.as_ref().map(|st| (p, st.work)))
-                .filter(|(_, work)| *work > ours)
+                .filter_map(|(p, s)| s.status.as_ref().map(|st| (p, st)))
+                .filter(|(_, st)| st.work > ours && st.number > queued_to)
+                .map(|(p, st)| (p, st.work))
                 .max_by_key(|(_, work)| *work)
                 .map(|(p, _)| *p);
             if let Some(peer) = best {
                 let mut locator = chain.locator();
-                if let Some(last) = self.queue.back() {
+                if let Some(last) = last {
                     locator.insert(0, last.hash());
                     locator.truncate(super::protocol::MAX_LOCATOR);
                 }
@@ -294,7 +311,7 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
             }
             return Ok(0);
         };
-        let mut parent = match self.queue.back() {
+        let mut parent = match self.last_header() {
             Some(last) if last.hash() == first.parent_hash => last.clone(),
             _ => match chain.header(&first.parent_hash) {
                 Some(parent) => {
@@ -305,6 +322,7 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
                         self.bodies.clear();
                         self.assigned.clear();
                     }
+                    self.handed = None;
                     parent
                 }
                 None => {
@@ -389,6 +407,7 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
             let Some((transactions, peer)) = self.bodies.remove(&hash) else { break };
             let header = self.queue.pop_front().expect("front exists");
             self.queued.remove(&hash);
+            self.handed = Some(header.clone());
             out.push((Block { header, transactions }, peer));
         }
         out
