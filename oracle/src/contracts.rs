@@ -146,7 +146,12 @@ pub enum SendError {
     Tx(#[from] TxError),
 }
 
-/// Estimates, signs and sends `input` to `to` (or a creation), then waits for the receipt.
+/// The gas limit sent for an estimate: twice the estimate plus 50 000 gas.
+pub fn gas_limit_with_headroom(estimate: u64) -> u64 {
+    estimate.saturating_mul(2).saturating_add(50_000)
+}
+
+/// Estimates (with headroom, [`gas_limit_with_headroom`]), signs and sends `input` to `to` (or a creation), then waits for the receipt.
 /// Nonces come from the node's pending count, so one key's transactions must be sent one after
 /// another (the daemon does).
 ///
@@ -158,7 +163,20 @@ pub async fn send(
     input: Bytes,
     receipt_timeout: Duration,
 ) -> Result<TransactionReceipt, SendError> {
-    let request = TxRequest { to, input, ..Default::default() };
+    let mut request = TxRequest { to, input, ..Default::default() };
+    // Estimate ourselves and leave headroom: a report estimated while the round still needs
+    // others may land as the closing report, which also sorts and stores the round (the gas
+    // actually used is what is paid; the limit only caps it).
+    let call = quarry_wallet::tx::call_request(Some(sender.address()), &request);
+    let estimate = match sender.client.estimate_gas(&call).await {
+        Ok(gas) => gas,
+        Err(e) if e.is_revert() => {
+            let reason = revert_name(&e).unwrap_or_else(|| e.to_string());
+            return Err(SendError::Reverts { reason });
+        }
+        Err(e) => return Err(TxError::Rpc(e).into()),
+    };
+    request.gas_limit = Some(gas_limit_with_headroom(estimate));
     let tx = match sender.prepare(&request).await {
         Ok(tx) => tx,
         Err(TxError::Rpc(e)) if e.is_revert() => {

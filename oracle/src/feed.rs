@@ -276,6 +276,19 @@ impl Feed {
                 tracing::info!(feed = %self.name, round, %reason, "report not needed");
                 Ok(())
             }
+            Err(SendError::MinedReverted { hash }) => {
+                let latest =
+                    contracts::view(client, self.aggregator, IQuarryAggregator::latestRoundCall {})
+                        .await?;
+                if latest.to::<u64>() >= round {
+                    // Another report closed the round in the same or an earlier block: the race
+                    // every push-model feed has (FluxAggregator's too); nothing is lost.
+                    tracing::info!(feed = %self.name, round, %hash, "round closed before our report landed");
+                    Ok(())
+                } else {
+                    Err(SendError::MinedReverted { hash }.into())
+                }
+            }
             Err(e) => Err(e.into()),
         }
     }
