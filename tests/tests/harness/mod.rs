@@ -1,6 +1,7 @@
 //! The pieces every end-to-end test needs: the workspace's binaries (built with the same
 //! profile as the test, by cargo itself), a `quarry-node run --dev` process on a free port
-//! (`--rpc-port 0`; the node prints the bound address) and `quarry-wallet` runs.
+//! (`--rpc-port 0`; the node prints the bound address), `quarry-wallet` runs (and
+//! `quarry-oracle`, built alongside).
 
 #![allow(dead_code)]
 
@@ -17,19 +18,24 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the repo").to_path_buf()
 }
 
-/// Builds `quarry-node` and `quarry-wallet` once per test binary, in this test's profile, and
+/// Builds `quarry-node`, `quarry-wallet` and `quarry-oracle` once per test binary, in this test's profile, and
 /// returns the directory holding them.
 pub fn bin_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let release = !cfg!(debug_assertions);
         let mut cargo = Command::new(env!("CARGO"));
-        cargo.args(["build", "-p", "quarry-node", "-p", "quarry-wallet"]).current_dir(repo());
+        cargo
+            .args(["build", "-p", "quarry-node", "-p", "quarry-wallet", "-p", "quarry-oracle"])
+            .current_dir(repo());
         if release {
             cargo.arg("--release");
         }
         let status = cargo.status().expect("run cargo");
-        assert!(status.success(), "cargo build of quarry-node and quarry-wallet failed");
+        assert!(
+            status.success(),
+            "cargo build of quarry-node, quarry-wallet and quarry-oracle failed"
+        );
         // The test binary is target/<profile>/deps/<name>; the binaries are in target/<profile>.
         let exe = std::env::current_exe().expect("test path");
         exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf()
