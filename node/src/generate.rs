@@ -12,10 +12,10 @@ use std::path::Path;
 use std::time::Instant;
 
 use alloy_primitives::{Address, Bytes, TxKind, U256};
+use quarry_primitives::crypto::SecretKey;
 use quarry_primitives::dev::DEV_ACCOUNTS;
 use quarry_primitives::genesis::Genesis;
 use quarry_primitives::transaction::{Transaction, TxEip1559};
-use quarry_primitives::crypto::SecretKey;
 use quarry_primitives::{Block, SignedTransaction};
 use serde::Serialize;
 
@@ -107,7 +107,8 @@ pub fn generate_chain(
             node.submit_transaction(tx)?;
         }
         let parent = node.tip();
-        let work = node.block_template_at(DEV_ACCOUNTS[0].address, parent.header.timestamp + spacing)?;
+        let work =
+            node.block_template_at(DEV_ACCOUNTS[0].address, parent.header.timestamp + spacing)?;
         let mut header = work.header;
         while check_pow(&header).is_err() {
             header.nonce += 1;
@@ -124,7 +125,13 @@ pub fn generate_chain(
     Ok(report)
 }
 
-fn transfer(chain_id: u64, key: &SecretKey, to: Address, nonce: u64, salt: u64) -> SignedTransaction {
+fn transfer(
+    chain_id: u64,
+    key: &SecretKey,
+    to: Address,
+    nonce: u64,
+    salt: u64,
+) -> SignedTransaction {
     let tx = Transaction::Eip1559(TxEip1559 {
         chain_id,
         nonce,

@@ -117,8 +117,11 @@ fn evil_swarm() -> Swarm<Evil> {
                     protocol::PROTOCOL_VERSION.into(),
                     key.public(),
                 )),
-                gossipsub: gossipsub::Behaviour::new(MessageAuthenticity::Signed(key.clone()), config)
-                    .unwrap(),
+                gossipsub: gossipsub::Behaviour::new(
+                    MessageAuthenticity::Signed(key.clone()),
+                    config,
+                )
+                .unwrap(),
                 sync: request_response::Behaviour::with_codec(
                     SyncCodec,
                     [(protocol::SYNC_PROTOCOL, ProtocolSupport::Full)],
@@ -164,7 +167,10 @@ async fn drive(
                     let _ = swarm.behaviour_mut().sync.send_response(channel, reply);
                 }
                 (Some(_), _) => {
-                    let _ = swarm.behaviour_mut().sync.send_response(channel, SyncResponse::Headers(vec![]));
+                    let _ = swarm
+                        .behaviour_mut()
+                        .sync
+                        .send_response(channel, SyncResponse::Headers(vec![]));
                 }
                 (None, _) => conduct.held.push(channel),
             }
@@ -184,7 +190,10 @@ async fn connect(target: &str, status: Option<Status>) -> (Swarm<Evil>, Conduct)
     swarm.dial(target.parse::<Multiaddr>().unwrap()).unwrap();
     let mut held = Conduct { status, held: Vec::new() };
     let subscribed = drive(&mut swarm, Duration::from_secs(30), &mut held, |_, e| {
-        matches!(e, SwarmEvent::Behaviour(EvilEvent::Gossipsub(gossipsub::Event::Subscribed { .. })))
+        matches!(
+            e,
+            SwarmEvent::Behaviour(EvilEvent::Gossipsub(gossipsub::Event::Subscribed { .. }))
+        )
     })
     .await;
     assert!(subscribed, "the node never subscribed to the blocks topic in our view");
@@ -206,12 +215,7 @@ async fn publish(swarm: &mut Swarm<Evil>, conduct: &mut Conduct, data: Vec<u8>) 
 
 /// Keeps the swarm running (and every inbound request unanswered) until the node reports
 /// `peer` banned, checked every 200 ms.
-async fn until_banned(
-    node: &Proc,
-    swarm: &mut Swarm<Evil>,
-    held: &mut Conduct,
-    what: &str,
-) {
+async fn until_banned(node: &Proc, swarm: &mut Swarm<Evil>, held: &mut Conduct, what: &str) {
     let peer = *swarm.local_peer_id();
     let deadline = Instant::now() + Duration::from_secs(90);
     while !node.banned(&peer) {
@@ -292,7 +296,9 @@ async fn misbehaving_peers_are_banned_and_honest_nodes_carry_on() {
     // The honest node never lost its standing, and both keep going.
     assert!(miner.connected(&honest_id), "the honest node is still connected");
     let score = miner.call("quarry_peers", json!([]));
-    let honest_score = score.as_array().unwrap().iter().find(|p| p["peerId"] == honest_id).unwrap()["score"].clone();
+    let honest_score = score.as_array().unwrap().iter().find(|p| p["peerId"] == honest_id).unwrap()
+        ["score"]
+        .clone();
     assert_eq!(honest_score, json!(0), "honest peers pay nothing");
     let start = miner.height();
     let deadline = Instant::now() + Duration::from_secs(180);

@@ -129,7 +129,12 @@ impl Proc {
 
     fn peers(&self) -> Vec<String> {
         let peers = self.call("quarry_peers", json!([]));
-        peers.as_array().expect("array").iter().map(|p| p["peerId"].as_str().unwrap().into()).collect()
+        peers
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|p| p["peerId"].as_str().unwrap().into())
+            .collect()
     }
 
     fn receipt(&self, hash: &str) -> Value {
@@ -235,7 +240,8 @@ fn testnet_converges_and_spreads_transactions() {
     let nodes: Vec<SocketAddr> =
         (0..4).map(|i| SocketAddr::from((Ipv4Addr::LOCALHOST, rpc_base + i))).collect();
     let call = |i: usize, method: &str, params: Value| {
-        try_call(nodes[i], method, params.clone()).unwrap_or_else(|e| panic!("node {i} {method}: {e}"))
+        try_call(nodes[i], method, params.clone())
+            .unwrap_or_else(|e| panic!("node {i} {method}: {e}"))
     };
     let height = |i: usize| qty(&call(i, "eth_blockNumber", json!([]))) as u64;
 
@@ -258,8 +264,9 @@ fn testnet_converges_and_spreads_transactions() {
         call(i, "quarry_setMining", json!([false]));
     }
     wait_until("all four nodes have the same tip", Duration::from_secs(120), || {
-        let tips: Vec<Value> =
-            (0..4).map(|i| call(i, "eth_getBlockByNumber", json!(["latest", false]))["hash"].clone()).collect();
+        let tips: Vec<Value> = (0..4)
+            .map(|i| call(i, "eth_getBlockByNumber", json!(["latest", false]))["hash"].clone())
+            .collect();
         tips.iter().all(|t| *t == tips[0])
     });
 
@@ -405,7 +412,9 @@ fn partition_heals_to_the_most_work_branch() {
         assert!(!tx.is_null() && tx["blockHash"].is_null(), "pending again on {}: {tx}", n.peer_id);
     }
     n2.call("quarry_setMining", json!([true]));
-    wait_until("the reinjected transaction is mined and seen by all", Duration::from_secs(300), || {
-        all.iter().all(|n| !n.receipt(&only_y_hash).is_null())
-    });
+    wait_until(
+        "the reinjected transaction is mined and seen by all",
+        Duration::from_secs(300),
+        || all.iter().all(|n| !n.receipt(&only_y_hash).is_null()),
+    );
 }

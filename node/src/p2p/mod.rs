@@ -20,8 +20,8 @@
 
 pub mod protocol;
 pub mod scoring;
-pub mod sync;
 mod swarm;
+pub mod sync;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

@@ -199,7 +199,8 @@ where
     T: AsyncWrite + Unpin + Send,
     R: Record,
 {
-    let bytes = codec::encode(record).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let bytes =
+        codec::encode(record).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     io.write_all(&bytes).await?;
     io.close().await
 }
@@ -227,11 +228,7 @@ impl libp2p::request_response::Codec for SyncCodec {
         }
     }
 
-    async fn read_response<T>(
-        &mut self,
-        _: &StreamProtocol,
-        io: &mut T,
-    ) -> io::Result<SyncResponse>
+    async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<SyncResponse>
     where
         T: AsyncRead + Unpin + Send,
     {
@@ -278,7 +275,10 @@ mod tests {
         assert_eq!(locator_heights(0), vec![0]);
         assert_eq!(locator_heights(3), vec![3, 2, 1, 0]);
         let l = locator_heights(10_000);
-        assert_eq!(&l[..10], &[10_000, 9_999, 9_998, 9_997, 9_996, 9_995, 9_994, 9_993, 9_992, 9_991]);
+        assert_eq!(
+            &l[..10],
+            &[10_000, 9_999, 9_998, 9_997, 9_996, 9_995, 9_994, 9_993, 9_992, 9_991]
+        );
         assert_eq!(l[10], 9_989);
         assert_eq!(l[11], 9_985);
         assert_eq!(*l.last().unwrap(), 0);

@@ -21,9 +21,9 @@ use tokio::sync::{broadcast, mpsc};
 use tracing::{debug, info, warn};
 
 use super::protocol::{
-    self, blocks_topic, locator_heights, transactions_topic, Inbound, Status, SyncCodec, SyncRequest,
-    SyncResponse, BODIES_SOFT_LIMIT, MAX_BODIES, MAX_GOSSIP_SIZE, MAX_HEADERS, MAX_LOCATOR,
-    OVERSIZED,
+    self, blocks_topic, locator_heights, transactions_topic, Inbound, Status, SyncCodec,
+    SyncRequest, SyncResponse, BODIES_SOFT_LIMIT, MAX_BODIES, MAX_GOSSIP_SIZE, MAX_HEADERS,
+    MAX_LOCATOR, OVERSIZED,
 };
 use super::scoring::{Misbehaviour, PeerScores};
 use super::sync::{ChainView, Downloader};
@@ -104,7 +104,12 @@ fn locator(chain: &Chain) -> Vec<B256> {
 
 fn status_of(chain: &Chain) -> Status {
     let tip = chain.tip();
-    Status { genesis: chain.genesis_hash(), tip: tip.hash, number: tip.header.number, work: tip.work }
+    Status {
+        genesis: chain.genesis_hash(),
+        tip: tip.hash,
+        number: tip.header.number,
+        work: tip.work,
+    }
 }
 
 /// Answers a sync request from the chain (runs on a blocking thread).
@@ -157,11 +162,9 @@ fn spawn_importer(node: Node, done: mpsc::UnboundedSender<Done>) -> std::sync::m
                         let number = block.header.number;
                         Done::GossipBlock { source, id, number, result: node.import_block(*block) }
                     }
-                    Job::GossipTransaction { tx, source, id } => Done::GossipTransaction {
-                        source,
-                        id,
-                        result: node.submit_transaction(*tx),
-                    },
+                    Job::GossipTransaction { tx, source, id } => {
+                        Done::GossipTransaction { source, id, result: node.submit_transaction(*tx) }
+                    }
                     Job::SyncBlock { block, peer } => {
                         let hash = block.header.hash();
                         Done::SyncBlock { peer, hash, result: node.import_block(*block) }
@@ -307,7 +310,8 @@ pub(super) async fn start(node: Node, config: P2pConfig, key: Keypair) -> Result
     let (command_tx, commands) = mpsc::unbounded_channel();
     let (done_tx, done) = mpsc::unbounded_channel();
     let (served_tx, served) = mpsc::unbounded_channel();
-    let info = Arc::new(Mutex::new(NetworkInfo { peer_id: peer_id.to_string(), ..Default::default() }));
+    let info =
+        Arc::new(Mutex::new(NetworkInfo { peer_id: peer_id.to_string(), ..Default::default() }));
     let genesis = node.with_chain(Chain::genesis_hash);
     let events = node.subscribe();
     let importer = spawn_importer(node.clone(), done_tx);
@@ -373,7 +377,11 @@ impl Network {
         }
     }
 
-    fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>, served: &mpsc::UnboundedSender<Served>) {
+    fn on_swarm_event(
+        &mut self,
+        event: SwarmEvent<BehaviourEvent>,
+        served: &mpsc::UnboundedSender<Served>,
+    ) {
         match event {
             SwarmEvent::ConnectionEstablished { peer_id, endpoint, num_established, .. } => {
                 if num_established.get() == 1 {
@@ -567,7 +575,10 @@ impl Network {
     }
 
     fn validated(&mut self, id: &MessageId, source: &PeerId, acceptance: MessageAcceptance) {
-        self.swarm.behaviour_mut().gossipsub.report_message_validation_result(id, source, acceptance);
+        self.swarm
+            .behaviour_mut()
+            .gossipsub
+            .report_message_validation_result(id, source, acceptance);
     }
 
     fn on_done(&mut self, done: Done) {
@@ -638,7 +649,9 @@ impl Network {
                     let _ = served.send((channel, response));
                 });
             }
-            Event::Message { peer, message: Message::Response { request_id, response }, .. } => {
+            Event::Message {
+                peer, message: Message::Response { request_id, response }, ..
+            } => {
                 let Some((_, asked)) = self.asked.remove(&request_id) else { return };
                 self.on_response(peer, asked, response);
             }

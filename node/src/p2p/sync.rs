@@ -204,7 +204,9 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
     /// The requests to send now: at most one per idle peer.
     pub fn poll(&mut self, chain: &impl ChainView, now: Instant) -> Vec<(P, SyncRequest)> {
         let mut out = Vec::new();
-        if self.queue.is_empty() && self.handed.as_ref().is_some_and(|h| chain.header(&h.hash()).is_some()) {
+        if self.queue.is_empty()
+            && self.handed.as_ref().is_some_and(|h| chain.header(&h.hash()).is_some())
+        {
             // Everything handed over is imported: the chain itself is the reference again.
             self.handed = None;
         }
@@ -380,8 +382,7 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
         if bodies.len() > hashes.len() {
             return Err(Misbehaviour::WrongResponse);
         }
-        let headers: HashMap<B256, &Header> =
-            self.queue.iter().map(|h| (h.hash(), h)).collect();
+        let headers: HashMap<B256, &Header> = self.queue.iter().map(|h| (h.hash(), h)).collect();
         for (hash, body) in hashes.iter().zip(bodies) {
             let Some(header) = headers.get(hash) else { continue };
             let mut buf = &body[..];
@@ -573,10 +574,7 @@ mod tests {
         let requests = d.poll(&local, Instant::now());
         assert_eq!(requests.len(), 1);
         let empty = Bytes::from(alloy_rlp::encode(Vec::<SignedTransaction>::new()));
-        assert_eq!(
-            d.on_bodies(1, vec![empty], Instant::now()),
-            Err(Misbehaviour::WrongResponse)
-        );
+        assert_eq!(d.on_bodies(1, vec![empty], Instant::now()), Err(Misbehaviour::WrongResponse));
         assert_eq!(d.on_bodies(1, vec![], Instant::now()), Err(Misbehaviour::WrongResponse));
     }
 }

@@ -139,7 +139,8 @@ pub fn bench_propagation(nodes: usize, blocks: usize) -> Result<PropagationRepor
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, B256, Instant)>();
         for i in 0..nodes {
             let datadir = dir.path().join(format!("node-{i}"));
-            let node = Node::start(node_config(&datadir, &genesis, 0)).map_err(|e| e.to_string())?;
+            let node =
+                Node::start(node_config(&datadir, &genesis, 0)).map_err(|e| e.to_string())?;
             let mut events = node.subscribe();
             let tx = tx.clone();
             tokio::spawn(async move {
@@ -173,7 +174,9 @@ pub fn bench_propagation(nodes: usize, blocks: usize) -> Result<PropagationRepor
         while complete < blocks {
             let timeout = deadline.saturating_duration_since(Instant::now());
             let Ok(Some((i, hash, at))) = tokio::time::timeout(timeout, rx.recv()).await else {
-                return Err(format!("only {complete} of {blocks} blocks reached every node in time"));
+                return Err(format!(
+                    "only {complete} of {blocks} blocks reached every node in time"
+                ));
             };
             let seen = arrivals.entry(hash).or_default();
             seen.entry(i).or_insert(at);

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use alloy_primitives::{Address, Bytes};
 use clap::{Parser, Subcommand, ValueEnum};
-use libp2p::{Multiaddr, PeerId};
 use indicatif::{ProgressBar, ProgressStyle};
+use libp2p::{Multiaddr, PeerId};
 use quarry_node::chain::Chain;
 use quarry_node::dev::dev_genesis;
 use quarry_node::miner::bench::bench_mine;
@@ -346,9 +346,10 @@ fn generate(datadir: &Path, blocks: u64, txs_per_block: usize) -> ExitCode {
             .expect("static template")
             .progress_chars("=> "),
     );
-    let result = quarry_node::generate::generate_chain(datadir, genesis, blocks, txs_per_block, |_| {
-        bar.inc(1)
-    });
+    let result =
+        quarry_node::generate::generate_chain(datadir, genesis, blocks, txs_per_block, |_| {
+            bar.inc(1)
+        });
     bar.finish_and_clear();
     match result {
         Ok(report) => {
@@ -494,7 +495,11 @@ fn run(args: RunArgs) -> ExitCode {
     };
     let p2p_on = !args.no_p2p && !(args.dev && args.listen.is_empty() && args.bootnode.is_empty());
     let p2p_config = P2pConfig {
-        listen: if args.listen.is_empty() { P2pConfig::default().listen } else { args.listen.clone() },
+        listen: if args.listen.is_empty() {
+            P2pConfig::default().listen
+        } else {
+            args.listen.clone()
+        },
         bootnodes: args.bootnode.clone(),
         mdns: !args.no_mdns,
         max_peers: args.max_peers,
@@ -506,7 +511,8 @@ fn run(args: RunArgs) -> ExitCode {
     let served = runtime.block_on(async {
         let network = if p2p_on {
             let key = p2p::load_or_create_key(&datadir).map_err(|e| e.to_string())?;
-            let network = P2p::start(node.clone(), p2p_config, key).await.map_err(|e| e.to_string())?;
+            let network =
+                P2p::start(node.clone(), p2p_config, key).await.map_err(|e| e.to_string())?;
             // Machine-readable lines for scripts and tests that ask for port 0.
             for addr in network.info().listen {
                 println!("p2p listening on {addr}");

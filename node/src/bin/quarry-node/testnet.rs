@@ -249,7 +249,10 @@ fn wait_for_port(member: &mut Member, timeout: Duration) -> Result<(), String> {
             ));
         }
         if Instant::now() > deadline {
-            return Err(format!("node in {} did not serve RPC within {timeout:?}", member.datadir.display()));
+            return Err(format!(
+                "node in {} did not serve RPC within {timeout:?}",
+                member.datadir.display()
+            ));
         }
         std::thread::sleep(Duration::from_millis(100));
     }
