@@ -3,7 +3,7 @@
 //!
 //! - `testnet_converges_and_spreads_transactions`: `quarry-node testnet --nodes 4 --miners 2`
 //!   agrees on one tip, and a transaction sent to a non-mining node is mined and seen by all.
-//! - `late_joiner_syncs_2000_blocks_and_survives_kill_during_sync`: a fresh node with one
+//! - `late_joiner_syncs_2500_blocks_and_survives_kill_during_sync`: a fresh node with one
 //!   bootnode syncs a generated 2,000-block chain to the same tip and state root; a second one
 //!   is SIGKILLed mid-sync and finishes after a restart.
 //! - `partition_heals_to_the_most_work_branch`: two groups mine apart (peers blocked through
@@ -280,12 +280,12 @@ fn testnet_converges_and_spreads_transactions() {
 }
 
 #[test]
-fn late_joiner_syncs_2000_blocks_and_survives_kill_during_sync() {
+fn late_joiner_syncs_2500_blocks_and_survives_kill_during_sync() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("source");
     let status = Command::new(BIN)
-        .args(["generate", "--blocks", "2000", "--txs-per-block", "2", "--datadir"])
+        .args(["generate", "--blocks", "2500", "--txs-per-block", "2", "--datadir"])
         .arg(&source)
         .stdout(Stdio::null())
         .status()
@@ -293,7 +293,7 @@ fn late_joiner_syncs_2000_blocks_and_survives_kill_during_sync() {
     assert!(status.success(), "generate");
     let a = Proc::start(&source, &[]);
     let (number, tip, root) = a.tip();
-    assert_eq!(number, 2000);
+    assert_eq!(number, 2500);
 
     // A fresh node with only a bootnode.
     let fresh = dir.path().join("fresh");
@@ -311,7 +311,7 @@ fn late_joiner_syncs_2000_blocks_and_survives_kill_during_sync() {
     wait_until("the victim is mid-sync", Duration::from_secs(600), || c.tip().0 >= 100);
     let at_kill = c.tip().0;
     c.kill9();
-    assert!(at_kill < 2000, "the kill landed after sync finished (at {at_kill})");
+    assert!(at_kill < 2500, "the kill landed after sync finished (at {at_kill})");
     c.spawn();
     assert!(c.tip().0 >= at_kill.saturating_sub(1), "committed blocks survive the kill");
     wait_until("the restarted node finishes syncing", Duration::from_secs(900), || {

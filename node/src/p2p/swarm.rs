@@ -16,6 +16,7 @@ use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport, Respons
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{identify, kad, mdns, noise, tcp, yamux, Multiaddr, PeerId, Swarm};
+use quarry_primitives::pow::target_from_bits;
 use quarry_primitives::{Block, Header, SignedTransaction};
 use tokio::sync::{broadcast, mpsc};
 use tracing::{debug, info, warn};
@@ -37,6 +38,9 @@ use crate::service::{ChainEvent, Node, SubmitError};
 const TICK: Duration = Duration::from_secs(1);
 /// Peers are asked for their status this often.
 const STATUS_EVERY: Duration = Duration::from_secs(4);
+/// A gossip block with an unknown parent is parked only if its target is at most this many
+/// times the tip's (ASERT with a 60 s half-life eases 16× only after 4 minutes behind schedule).
+const ORPHAN_EASE: u64 = 16;
 /// Bootnodes that are not connected are redialled this often.
 const REDIAL_EVERY: Duration = Duration::from_secs(5);
 
@@ -56,13 +60,13 @@ struct Behaviour {
 enum Job {
     GossipBlock { block: Box<Block>, source: PeerId, id: MessageId },
     GossipTransaction { tx: Box<SignedTransaction>, source: PeerId, id: MessageId },
-    SyncBlock { block: Box<Block>, peer: PeerId },
+    SyncBlock { block: Box<Block>, peer: PeerId, generation: u64 },
 }
 
 enum Done {
     GossipBlock { source: PeerId, id: MessageId, number: u64, result: Result<Imported, ChainError> },
     GossipTransaction { source: PeerId, id: MessageId, result: Result<B256, SubmitError> },
-    SyncBlock { peer: PeerId, hash: B256, result: Result<Imported, ChainError> },
+    SyncBlock { peer: PeerId, hash: B256, generation: u64, result: Result<Imported, ChainError> },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,6 +96,12 @@ impl ChainView for ChainAdapter<'_> {
     }
     fn rules(&self) -> &ChainRules {
         self.0.rules()
+    }
+    fn is_canonical(&self, header: &Header) -> bool {
+        self.0.canonical_hash(header.number).ok().flatten() == Some(header.hash())
+    }
+    fn now(&self) -> u64 {
+        crate::service::unix_now()
     }
 }
 
@@ -165,9 +175,10 @@ fn spawn_importer(node: Node, done: mpsc::UnboundedSender<Done>) -> std::sync::m
                     Job::GossipTransaction { tx, source, id } => {
                         Done::GossipTransaction { source, id, result: node.submit_transaction(*tx) }
                     }
-                    Job::SyncBlock { block, peer } => {
+                    Job::SyncBlock { block, peer, generation } => {
                         let hash = block.header.hash();
-                        Done::SyncBlock { peer, hash, result: node.import_block(*block) }
+                        let result = node.import_block(*block);
+                        Done::SyncBlock { peer, hash, generation, result }
                     }
                 };
                 if done.send(out).is_err() {
@@ -192,6 +203,10 @@ struct Network {
     operator_blocked: HashSet<PeerId>,
     connected: HashMap<PeerId, Connected>,
     asked: HashMap<OutboundRequestId, (PeerId, Asked)>,
+    /// The download request (headers or bodies) each peer is working on.
+    downloading: HashMap<PeerId, OutboundRequestId>,
+    /// Bumped by every [`Network::reset_sync`]: import results of older downloads are stale.
+    generation: u64,
     status_pending: HashSet<PeerId>,
     importer: std::sync::mpsc::Sender<Job>,
     info: Arc<Mutex<NetworkInfo>>,
@@ -206,6 +221,9 @@ pub(super) async fn start(node: Node, config: P2pConfig, key: Keypair) -> Result
     let build = |e: &dyn std::fmt::Display| P2pError::Build(e.to_string());
     let limits = ConnectionLimits::default()
         .with_max_established(Some(config.max_peers))
+        // Keep a quarter of the slots for our own dials (bootnodes, discovery), so inbound
+        // connections alone cannot eclipse the node.
+        .with_max_established_incoming(Some(config.max_peers - config.max_peers / 4))
         .with_max_established_per_peer(Some(2));
     let gossip_config = gossipsub::ConfigBuilder::default()
         .validate_messages()
@@ -259,7 +277,11 @@ pub(super) async fn start(node: Node, config: P2pConfig, key: Keypair) -> Result
                 sync: request_response::Behaviour::with_codec(
                     SyncCodec,
                     [(protocol::SYNC_PROTOCOL, ProtocolSupport::Full)],
-                    request_response::Config::default().with_request_timeout(request_timeout),
+                    request_response::Config::default()
+                        .with_request_timeout(request_timeout)
+                        // Each inbound request is served on a blocking thread under the chain
+                        // lock: a peer gets a few at a time, not a hundred.
+                        .with_max_concurrent_streams(8),
                 ),
                 kad,
                 mdns: mdns.into(),
@@ -328,6 +350,8 @@ pub(super) async fn start(node: Node, config: P2pConfig, key: Keypair) -> Result
         operator_blocked: HashSet::new(),
         connected: HashMap::new(),
         asked: HashMap::new(),
+        downloading: HashMap::new(),
+        generation: 0,
         status_pending: HashSet::new(),
         importer,
         info: info.clone(),
@@ -383,24 +407,25 @@ impl Network {
         served: &mpsc::UnboundedSender<Served>,
     ) {
         match event {
-            SwarmEvent::ConnectionEstablished { peer_id, endpoint, num_established, .. } => {
-                if num_established.get() == 1 {
-                    let address = endpoint.get_remote_address().clone();
-                    debug!(peer = %peer_id, %address, "peer connected");
-                    if endpoint.is_dialer() {
-                        self.swarm.behaviour_mut().kad.add_address(&peer_id, address.clone());
-                    }
-                    self.connected.insert(
-                        peer_id,
-                        Connected { address, inbound: !endpoint.is_dialer(), agent: None },
-                    );
-                    self.downloader.add_peer(peer_id);
-                    self.ask_status(peer_id);
+            SwarmEvent::ConnectionEstablished { peer_id, endpoint, num_established, .. }
+                if num_established.get() == 1 =>
+            {
+                let address = endpoint.get_remote_address().clone();
+                debug!(peer = %peer_id, %address, "peer connected");
+                if endpoint.is_dialer() {
+                    self.swarm.behaviour_mut().kad.add_address(&peer_id, address.clone());
                 }
+                self.connected.insert(
+                    peer_id,
+                    Connected { address, inbound: !endpoint.is_dialer(), agent: None },
+                );
+                self.downloader.add_peer(peer_id);
+                self.ask_status(peer_id);
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
                 debug!(peer = %peer_id, "peer disconnected");
                 self.connected.remove(&peer_id);
+                self.downloading.remove(&peer_id);
                 self.status_pending.remove(&peer_id);
                 self.downloader.remove_peer(&peer_id);
             }
@@ -477,6 +502,23 @@ impl Network {
         };
         let id = self.swarm.behaviour_mut().sync.send_request(&peer, Inbound::Request(request));
         self.asked.insert(id, (peer, asked));
+        if asked != Asked::Status {
+            self.downloading.insert(peer, id);
+        }
+    }
+
+    /// Drops the download: queued headers, fetched bodies, and the answers still on their way
+    /// (they will be ignored, not held against the peers that send them).
+    fn reset_sync(&mut self) {
+        self.downloader.reset();
+        self.downloading.clear();
+        self.generation += 1;
+    }
+
+    /// `true` if `id` is the download request the downloader still waits for from `peer`
+    /// (not one it gave up on, whose late answer must not count against the peer).
+    fn is_current(&self, peer: &PeerId, id: &OutboundRequestId) -> bool {
+        self.downloading.get(peer) == Some(id)
     }
 
     fn ask_status(&mut self, peer: PeerId) {
@@ -501,6 +543,7 @@ impl Network {
         behaviour.gossipsub.blacklist_peer(&peer);
         behaviour.kad.remove_peer(&peer);
         self.downloader.remove_peer(&peer);
+        self.downloading.remove(&peer);
     }
 
     fn unrefuse(&mut self, peer: PeerId) {
@@ -542,9 +585,14 @@ impl Network {
     fn on_gossip(&mut self, source: PeerId, id: MessageId, message: gossipsub::Message) {
         let job = if message.topic == self.blocks.hash() {
             match Block::decode_exact(&message.data) {
-                Ok(block) if check_pow(&block.header).is_err() => {
+                Ok(block) if !self.plausible_work(&block.header) => {
                     self.validated(&id, &source, MessageAcceptance::Reject);
                     self.penalise(source, Misbehaviour::InvalidBlock);
+                    return;
+                }
+                Ok(block) if !self.worth_parking(&block.header) => {
+                    // Unknown parent and far easier than our tip: cheap to make, so not kept.
+                    self.validated(&id, &source, MessageAcceptance::Ignore);
                     return;
                 }
                 Ok(block) => Job::GossipBlock { block: Box::new(block), source, id },
@@ -572,6 +620,28 @@ impl Network {
         if self.importer.send(job).is_err() {
             warn!("p2p import thread is gone");
         }
+    }
+
+    /// Proof of work that checks out against the header's own `bits`, with a target no easier
+    /// than the chain's limit (a block above the limit can never be valid).
+    fn plausible_work(&self, header: &Header) -> bool {
+        let pow_limit = self.node.with_chain(|c| c.rules().asert.pow_limit);
+        check_pow(header).is_ok()
+            && target_from_bits(header.bits).is_ok_and(|target| target <= pow_limit)
+    }
+
+    /// A block whose parent we lack is parked in the orphan buffer only if its target is at
+    /// most [`ORPHAN_EASE`] times our tip's: otherwise a peer could fill the buffer with blocks
+    /// mined at the easiest target. (A real block that fails this arrives again through sync.)
+    fn worth_parking(&self, header: &Header) -> bool {
+        self.node.with_chain(|c| {
+            if c.header(&header.parent_hash).is_some() {
+                return true;
+            }
+            let tip = target_from_bits(c.tip().header.bits).unwrap_or(U256::MAX);
+            target_from_bits(header.bits)
+                .is_ok_and(|target| target <= tip.saturating_mul(U256::from(ORPHAN_EASE)))
+        })
     }
 
     fn validated(&mut self, id: &MessageId, source: &PeerId, acceptance: MessageAcceptance) {
@@ -614,16 +684,20 @@ impl Network {
                 // Stale against our state, underpriced, known: the peer may be on another tip.
                 Err(_) => self.validated(&id, &source, MessageAcceptance::Ignore),
             },
-            Done::SyncBlock { peer, hash, result } => match result {
+            Done::SyncBlock { peer, hash, generation, result } => match result {
                 Ok(_) => {}
+                // Blocks of a download that was already dropped: their failures (children of
+                // the bad block, known invalid) say nothing about the peers that served them.
+                Err(_) if generation != self.generation => {}
                 Err(error) => {
-                    if error.is_invalid_block() {
+                    if error.is_invalid_block() && !matches!(error, ChainError::KnownInvalid { .. })
+                    {
                         warn!(%peer, %hash, %error, "synced block is invalid");
                         self.penalise(peer, Misbehaviour::InvalidBlock);
                     } else {
                         debug!(%peer, %hash, %error, "synced block not imported");
                     }
-                    self.downloader.reset();
+                    self.reset_sync();
                 }
             },
         }
@@ -653,12 +727,23 @@ impl Network {
                 peer, message: Message::Response { request_id, response }, ..
             } => {
                 let Some((_, asked)) = self.asked.remove(&request_id) else { return };
+                if asked != Asked::Status {
+                    if !self.is_current(&peer, &request_id) {
+                        debug!(%peer, ?asked, "late answer to an abandoned request");
+                        return;
+                    }
+                    self.downloading.remove(&peer);
+                }
                 self.on_response(peer, asked, response);
             }
             Event::OutboundFailure { peer, request_id, error, .. } => {
                 let asked = self.asked.remove(&request_id).map(|(_, a)| a);
                 if asked == Some(Asked::Status) {
                     self.status_pending.remove(&peer);
+                }
+                let current = self.is_current(&peer, &request_id);
+                if current {
+                    self.downloading.remove(&peer);
                 }
                 debug!(%peer, ?asked, %error, "sync request failed");
                 match &error {
@@ -672,7 +757,10 @@ impl Network {
                     }
                     _ => {}
                 }
-                self.downloader.on_failure(&peer, Instant::now());
+                // Only a failed download request hands the peer's share to others.
+                if current {
+                    self.downloader.on_failure(&peer, Instant::now());
+                }
             }
             Event::InboundFailure { peer, error, .. } => {
                 debug!(%peer, %error, "inbound sync request failed");
@@ -733,7 +821,8 @@ impl Network {
             self.ask(peer, request);
         }
         for (block, peer) in self.downloader.ready_blocks() {
-            if self.importer.send(Job::SyncBlock { block: Box::new(block), peer }).is_err() {
+            let job = Job::SyncBlock { block: Box::new(block), peer, generation: self.generation };
+            if self.importer.send(job).is_err() {
                 warn!("p2p import thread is gone");
             }
         }

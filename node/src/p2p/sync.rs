@@ -25,12 +25,14 @@ use quarry_primitives::{Block, Header, SignedTransaction};
 use super::protocol::{Status, SyncRequest, MAX_BODIES, MAX_HEADERS};
 use super::scoring::Misbehaviour;
 use crate::consensus::block::transactions_root;
-use crate::consensus::header::{check_pow, ChainRules};
+use crate::consensus::header::{check_pow, ChainRules, MAX_FUTURE_DRIFT};
 
 /// Bodies are fetched only for this many queued headers from the front (the moving window).
 pub const WINDOW: usize = 1_024;
 /// No more headers are asked for while this many wait for their bodies.
 pub const MAX_QUEUED_HEADERS: usize = 16_384;
+/// Empty body answers in a row after which the queue is dropped.
+pub const MAX_EMPTY_ANSWERS: u32 = 6;
 /// How long a peer that failed a request is left alone.
 pub const STALL_PAUSE: Duration = Duration::from_secs(15);
 
@@ -44,6 +46,10 @@ pub trait ChainView {
     fn locator(&self) -> Vec<B256>;
     /// The chain's consensus rules (for ASERT's `bits`).
     fn rules(&self) -> &ChainRules;
+    /// `true` if `header` is on the canonical chain.
+    fn is_canonical(&self, header: &Header) -> bool;
+    /// Seconds since the Unix epoch (headers more than [`MAX_FUTURE_DRIFT`] ahead wait).
+    fn now(&self) -> u64;
 }
 
 #[derive(Debug)]
@@ -78,8 +84,11 @@ pub struct Downloader<P> {
     bodies: HashMap<B256, (Vec<SignedTransaction>, P)>,
     /// Queued headers whose bodies are being fetched, and from whom.
     assigned: HashMap<B256, P>,
-    /// The newest header whose block went to import (the queue continues from it).
-    handed: Option<Header>,
+    /// The newest header of the download so far (queued, handed to import, or already
+    /// known): the next header request continues from it.
+    cursor: Option<Header>,
+    /// Empty body answers in a row: when nobody can serve the queue's front, it is dropped.
+    empty_answers: u32,
 }
 
 impl<P: Copy + Eq + Hash + std::fmt::Debug> Default for Downloader<P> {
@@ -98,7 +107,8 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
             queued: HashSet::new(),
             bodies: HashMap::new(),
             assigned: HashMap::new(),
-            handed: None,
+            cursor: None,
+            empty_answers: 0,
         }
     }
 
@@ -114,9 +124,9 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
         from_peers.chain(queued).max().unwrap_or(0)
     }
 
-    /// The newest header queued or handed to import.
+    /// The newest header of the download so far.
     fn last_header(&self) -> Option<&Header> {
-        self.queue.back().or(self.handed.as_ref())
+        self.cursor.as_ref()
     }
 
     /// Headers checked and waiting for their bodies or import.
@@ -148,7 +158,8 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
     /// The peer sent a block whose parent we do not have: fetch headers from it next, even if
     /// its status is stale.
     pub fn on_orphan(&mut self, peer: P, block_number: u64, work_hint: U256) {
-        let state = self.peers.entry(peer).or_default();
+        // A peer that left (or was banned) since it sent the block is not brought back.
+        let Some(state) = self.peers.get_mut(&peer) else { return };
         match &mut state.status {
             Some(status) if status.number >= block_number && status.work >= work_hint => {}
             Some(status) => {
@@ -195,7 +206,8 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
         self.queued.clear();
         self.bodies.clear();
         self.assigned.clear();
-        self.handed = None;
+        self.cursor = None;
+        self.empty_answers = 0;
         for state in self.peers.values_mut() {
             state.in_flight = None;
         }
@@ -204,11 +216,9 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
     /// The requests to send now: at most one per idle peer.
     pub fn poll(&mut self, chain: &impl ChainView, now: Instant) -> Vec<(P, SyncRequest)> {
         let mut out = Vec::new();
-        if self.queue.is_empty()
-            && self.handed.as_ref().is_some_and(|h| chain.header(&h.hash()).is_some())
-        {
-            // Everything handed over is imported: the chain itself is the reference again.
-            self.handed = None;
+        if self.queue.is_empty() && self.cursor.as_ref().is_some_and(|h| chain.is_canonical(h)) {
+            // Everything downloaded is imported: the canonical chain is the reference again.
+            self.cursor = None;
         }
         // Headers: from the peer with the most work beyond ours and beyond what is queued.
         if self.header_peer.is_none() && self.queue.len() < MAX_QUEUED_HEADERS {
@@ -305,6 +315,9 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
             return Err(Misbehaviour::WrongResponse);
         }
         let full = headers.len() == MAX_HEADERS as usize;
+        // Whatever the outcome, the next header request is chosen afresh (usually this peer
+        // again if it still has the most work).
+        self.header_peer = None;
         let Some(first) = headers.first() else {
             // Nothing after our locator: the peer has no more than we do.
             self.header_peer = None;
@@ -324,7 +337,6 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
                         self.bodies.clear();
                         self.assigned.clear();
                     }
-                    self.handed = None;
                     parent
                 }
                 None => {
@@ -334,14 +346,21 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
             },
         };
         let mut added = 0;
+        let mut complete = !full;
+        let now = chain.now();
         for header in headers {
             let valid = header.parent_hash == parent.hash()
                 && header.number == parent.number + 1
                 && header.bits == chain.rules().next_bits(&parent)
                 && check_pow(&header).is_ok();
             if !valid {
-                self.header_peer = None;
                 return Err(Misbehaviour::InvalidHeaders);
+            }
+            if header.timestamp > now.saturating_add(MAX_FUTURE_DRIFT) {
+                // Not invalid, only early (our clock may be behind): stop here and ask again
+                // at a later status round.
+                complete = true;
+                break;
             }
             let hash = header.hash();
             if chain.header(&hash).is_none() && self.queued.insert(hash) {
@@ -350,8 +369,15 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
             }
             parent = header;
         }
-        if !full {
-            self.header_peer = None;
+        // Continue from the last header of this batch, even one we already had (a side
+        // branch we hold), so the next locator moves on.
+        self.cursor = Some(parent);
+        if complete && added == 0 {
+            // The peer has nothing new for us: do not ask it again before its next status.
+            let ours = chain.tip_work();
+            if let Some(status) = self.peers.get_mut(&peer).and_then(|s| s.status.as_mut()) {
+                status.work = status.work.min(ours);
+            }
         }
         Ok(added)
     }
@@ -375,6 +401,9 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
         if bodies.is_empty() {
             // The peer does not have them (another branch, or it pruned): ask others.
             state.resting_until = Some(now + STALL_PAUSE);
+            self.empty_answers += 1;
+        } else {
+            self.empty_answers = 0;
         }
         for hash in &hashes {
             self.assigned.remove(hash);
@@ -400,15 +429,19 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
     }
 
     /// Complete blocks at the front of the queue, in chain order, each with the peer that
-    /// served its body.
+    /// served its body. When [`MAX_EMPTY_ANSWERS`] peers in a row had no bodies for the
+    /// queue, no one can serve that branch any more: the queue is dropped.
     pub fn ready_blocks(&mut self) -> Vec<(Block, P)> {
         let mut out = Vec::new();
+        if self.empty_answers >= MAX_EMPTY_ANSWERS {
+            self.reset();
+            return out;
+        }
         while let Some(front) = self.queue.front() {
             let hash = front.hash();
             let Some((transactions, peer)) = self.bodies.remove(&hash) else { break };
             let header = self.queue.pop_front().expect("front exists");
             self.queued.remove(&hash);
-            self.handed = Some(header.clone());
             out.push((Block { header, transactions }, peer));
         }
         out
@@ -459,6 +492,12 @@ mod tests {
         }
         fn rules(&self) -> &ChainRules {
             &self.rules
+        }
+        fn is_canonical(&self, header: &Header) -> bool {
+            self.canonical.get(header.number as usize) == Some(&header.hash())
+        }
+        fn now(&self) -> u64 {
+            u64::MAX / 2
         }
     }
 
@@ -533,6 +572,37 @@ mod tests {
         let numbers: Vec<u64> = imported.iter().map(|(b, _)| b.header.number).collect();
         assert_eq!(numbers, (1..=300).collect::<Vec<_>>());
         assert!(!d.is_syncing());
+    }
+
+    #[test]
+    fn a_full_batch_of_headers_is_followed_by_the_next() {
+        let genesis = easy_genesis();
+        let local = Fake::new(&genesis);
+        let mut remote = vec![local.tip()];
+        for _ in 0..2_100 {
+            let next = mine_child(&local.rules, remote.last().unwrap());
+            remote.push(next);
+        }
+        let status = Status {
+            genesis: remote[0].hash(),
+            tip: remote[2_100].hash(),
+            number: 2_100,
+            work: U256::from(1u64 << 40),
+        };
+        let now = Instant::now();
+        let mut d = Downloader::new();
+        d.set_status(1u8, status);
+        let first = d.poll(&local, now);
+        assert!(matches!(first[..], [(1, SyncRequest::Headers { .. })]));
+        assert_eq!(d.on_headers(1, remote[1..=2_000].to_vec(), &local), Ok(2_000));
+        // A full batch means the peer may have more: the next request asks for the headers
+        // after the last one received (bodies follow once headers are done or from others).
+        let requests = d.poll(&local, now);
+        let [(1, SyncRequest::Headers { locator, .. })] = &requests[..] else {
+            panic!("no second headers request: {requests:?}")
+        };
+        assert_eq!(locator[0], remote[2_000].hash());
+        assert_eq!(d.on_headers(1, remote[2_001..].to_vec(), &local), Ok(100));
     }
 
     #[test]

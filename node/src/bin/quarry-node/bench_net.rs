@@ -86,11 +86,17 @@ pub fn bench_sync(blocks: u64, txs_per_block: usize) -> Result<SyncReport, Strin
         let pa = start_p2p(&a, &a_dir, vec![]).await?;
         let started = Instant::now();
         let _pb = start_p2p(&b, &b_dir, vec![listen_addr(&pa)]).await?;
+        let mut last_progress = (0, Instant::now());
         loop {
             let tip = b.tip();
             bar.set_position(tip.header.number);
             if tip.hash == target {
                 return Ok::<f64, String>(started.elapsed().as_secs_f64());
+            }
+            if tip.header.number != last_progress.0 {
+                last_progress = (tip.header.number, Instant::now());
+            } else if last_progress.1.elapsed() > Duration::from_secs(120) {
+                return Err(format!("sync stalled at block {} for 120 s", tip.header.number));
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

@@ -493,7 +493,10 @@ fn run(args: RunArgs) -> ExitCode {
         confirmations: args.rpc_confirmations,
         ..RpcConfig::default()
     };
-    let p2p_on = !args.no_p2p && !(args.dev && args.listen.is_empty() && args.bootnode.is_empty());
+    // A --dev chain's genesis is unique to its datadir: without an explicit address there is
+    // no one to talk to.
+    let dev_alone = args.dev && args.listen.is_empty() && args.bootnode.is_empty();
+    let p2p_on = !(args.no_p2p || dev_alone);
     let p2p_config = P2pConfig {
         listen: if args.listen.is_empty() {
             P2pConfig::default().listen

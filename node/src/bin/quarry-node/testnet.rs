@@ -45,6 +45,43 @@ struct Member {
     rpc: SocketAddr,
     p2p: String,
     mining: bool,
+    /// Set once the child has exited and been reaped (its pid may then belong to another
+    /// process, so it is never signalled again).
+    exited: bool,
+}
+
+/// The running nodes. Dropping it stops them, so every early return and panic cleans up.
+struct Members(Vec<Member>);
+
+impl Members {
+    /// SIGINT to every live node (the node's Ctrl-C path: it stops the miner and closes the
+    /// store cleanly), up to 15 s to exit, then SIGKILL.
+    fn stop(&mut self) {
+        for m in self.0.iter().filter(|m| !m.exited) {
+            if let Ok(pid) = i32::try_from(m.child.id()) {
+                // SAFETY: kill(2) with a pid we spawned and have not reaped.
+                unsafe { libc::kill(pid, libc::SIGINT) };
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(15);
+        for m in self.0.iter_mut().filter(|m| !m.exited) {
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = m.child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = m.child.kill();
+            let _ = m.child.wait();
+            m.exited = true;
+        }
+    }
+}
+
+impl Drop for Members {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 /// Runs the testnet until Ctrl-C, then stops every node.
@@ -81,6 +118,14 @@ fn run(args: TestnetArgs) -> Result<(), String> {
         }
         ports.push((rpc, p2p));
     }
+    let rpc_ports = usize::from(args.rpc_port_base)..usize::from(args.rpc_port_base) + args.nodes;
+    let p2p_ports = usize::from(args.p2p_port_base)..usize::from(args.p2p_port_base) + args.nodes;
+    if rpc_ports.start < p2p_ports.end && p2p_ports.start < rpc_ports.end {
+        return Err(format!(
+            "RPC ports {rpc_ports:?} and P2P ports {p2p_ports:?} overlap; pick bases at least \
+             --nodes apart"
+        ));
+    }
     let (_temp, dir) = match &args.dir {
         Some(dir) => (None, dir.clone()),
         None => {
@@ -116,24 +161,7 @@ fn run(args: TestnetArgs) -> Result<(), String> {
         plan.push((datadir, *rpc, *p2p, addr));
     }
 
-    let mut members: Vec<Member> = Vec::new();
-    let stop_all = |members: &mut Vec<Member>| {
-        for m in members.iter() {
-            // SIGINT: the node's Ctrl-C path (stops the miner, closes the store cleanly).
-            unsafe { libc::kill(m.child.id() as i32, libc::SIGINT) };
-        }
-        let deadline = Instant::now() + Duration::from_secs(15);
-        for m in members.iter_mut() {
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = m.child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = m.child.kill();
-            let _ = m.child.wait();
-        }
-    };
+    let mut members = Members(Vec::new());
     for (i, (datadir, rpc, p2p, addr)) in plan.iter().enumerate() {
         let log_path = datadir.join("node.log");
         let log = std::fs::File::create(&log_path)
@@ -165,6 +193,7 @@ fn run(args: TestnetArgs) -> Result<(), String> {
             rpc: SocketAddr::from((Ipv4Addr::LOCALHOST, *rpc)),
             p2p: addr.clone(),
             mining,
+            exited: false,
         };
         // Copy the node's stdout into its log as well.
         let stdout = member.child.stdout.take().expect("piped");
@@ -175,17 +204,14 @@ fn run(args: TestnetArgs) -> Result<(), String> {
             }
         });
         let ready = wait_for_port(&mut member, START_TIMEOUT);
-        members.push(member);
-        if let Err(e) = ready {
-            stop_all(&mut members);
-            return Err(e);
-        }
+        members.0.push(member);
+        ready?;
     }
 
     println!("Quarry testnet: {} nodes ({} mining), data in {}", args.nodes, miners, dir.display());
     println!();
     println!("{:<5} {:<7} {:<24} {:<75} datadir", "node", "mining", "rpc", "p2p");
-    for (i, m) in members.iter().enumerate() {
+    for (i, m) in members.0.iter().enumerate() {
         println!(
             "{:<5} {:<7} {:<24} {:<75} {}",
             i,
@@ -218,17 +244,18 @@ fn run(args: TestnetArgs) -> Result<(), String> {
                 _ = tokio::signal::ctrl_c() => break,
                 _ = sigterm.recv() => break,
                 _ = check.tick() => {
-                    for (i, m) in members.iter_mut().enumerate() {
+                    for (i, m) in members.0.iter_mut().enumerate().filter(|(_, m)| !m.exited) {
                         if let Ok(Some(status)) = m.child.try_wait() {
-                            eprintln!("node {i} exited ({status}); see {}", m.datadir.join("node.log").display());
+                            m.exited = true;
+                            eprintln!("node {i} exited ({status}); see {}", log_of(&m.datadir).display());
                         }
                     }
                 }
             }
         }
     });
-    println!("stopping {} nodes", members.len());
-    stop_all(&mut members);
+    println!("stopping {} nodes", members.0.len());
+    members.stop();
     if args.dir.is_some() {
         println!("data kept in {}", dir.display());
     }
@@ -242,6 +269,7 @@ fn wait_for_port(member: &mut Member, timeout: Duration) -> Result<(), String> {
             return Ok(());
         }
         if let Ok(Some(status)) = member.child.try_wait() {
+            member.exited = true;
             return Err(format!(
                 "node in {} exited ({status}) before serving RPC; see {}",
                 member.datadir.display(),
