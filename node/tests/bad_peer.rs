@@ -12,13 +12,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{qty, try_call};
+use common::NetNode;
 use futures::StreamExt;
 use libp2p::gossipsub::{self, MessageAuthenticity};
 use libp2p::request_response::{self, ProtocolSupport};
@@ -28,71 +25,9 @@ use quarry_node::p2p::protocol::{
     self, blocks_topic, Inbound, Status, SyncCodec, SyncRequest, SyncResponse, MAX_GOSSIP_SIZE,
 };
 use quarry_primitives::{Block, Header};
-use serde_json::{json, Value};
+use serde_json::json;
 
 const BIN: &str = env!("CARGO_BIN_EXE_quarry-node");
-
-struct Proc {
-    child: Child,
-    rpc: SocketAddr,
-    p2p: String,
-}
-
-impl Proc {
-    fn start(datadir: &Path, args: &[&str]) -> Proc {
-        let mut child = Command::new(BIN)
-            .arg("run")
-            .arg("--datadir")
-            .arg(datadir)
-            .args(["--rpc-port", "0", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns"])
-            // Short request timeout so the silent peer's four timeouts take seconds.
-            .args(["--request-timeout", "2"])
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start quarry-node");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut p2p = None;
-        let rpc = loop {
-            let line = lines.next().expect("node printed its addresses").unwrap();
-            if let Some(a) = line.strip_prefix("p2p listening on ") {
-                p2p.get_or_insert_with(|| a.trim().to_string());
-            }
-            if let Some(a) = line.strip_prefix("rpc listening on http://") {
-                break a.trim().parse().unwrap();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Proc { child, rpc, p2p: p2p.unwrap() }
-    }
-
-    fn call(&self, method: &str, params: Value) -> Value {
-        try_call(self.rpc, method, params.clone()).unwrap_or_else(|e| panic!("{method}: {e}"))
-    }
-
-    fn height(&self) -> u64 {
-        qty(&self.call("eth_blockNumber", json!([]))) as u64
-    }
-
-    fn banned(&self, peer: &PeerId) -> bool {
-        let banned = self.call("quarry_bannedPeers", json!([]));
-        banned.as_array().unwrap().iter().any(|b| b["peerId"] == peer.to_string())
-    }
-
-    fn connected(&self, peer: &str) -> bool {
-        let peers = self.call("quarry_peers", json!([]));
-        peers.as_array().unwrap().iter().any(|p| p["peerId"] == peer)
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 #[derive(NetworkBehaviour)]
 struct Evil {
@@ -215,10 +150,10 @@ async fn publish(swarm: &mut Swarm<Evil>, conduct: &mut Conduct, data: Vec<u8>) 
 
 /// Keeps the swarm running (and every inbound request unanswered) until the node reports
 /// `peer` banned, checked every 200 ms.
-async fn until_banned(node: &Proc, swarm: &mut Swarm<Evil>, held: &mut Conduct, what: &str) {
+async fn until_banned(node: &NetNode, swarm: &mut Swarm<Evil>, held: &mut Conduct, what: &str) {
     let peer = *swarm.local_peer_id();
     let deadline = Instant::now() + Duration::from_secs(90);
-    while !node.banned(&peer) {
+    while !node.banned(&peer.to_string()) {
         assert!(Instant::now() < deadline, "{what}: the peer was never banned");
         drive(swarm, Duration::from_millis(200), held, |_, _| false).await;
     }
@@ -241,8 +176,13 @@ async fn misbehaving_peers_are_banned_and_honest_nodes_carry_on() {
             .unwrap();
         assert!(status.success());
     }
-    let miner = Proc::start(&dir.path().join("miner"), &["--mine"]);
-    let honest = Proc::start(&dir.path().join("honest"), &["--bootnode", &miner.p2p]);
+    let timeout = ["--request-timeout".to_string(), "2".to_string()];
+    let miner =
+        NetNode::start(&dir.path().join("miner"), &[&timeout[..], &["--mine".into()]].concat());
+    let honest = NetNode::start(
+        &dir.path().join("honest"),
+        &[&timeout[..], &["--bootnode".into(), miner.p2p.clone()]].concat(),
+    );
     let honest_id = honest.p2p.rsplit('/').next().unwrap().to_string();
     let info = miner.call("quarry_nodeInfo", json!([]));
     // The truthful status of a peer that has only the genesis block.
@@ -294,7 +234,7 @@ async fn misbehaving_peers_are_banned_and_honest_nodes_carry_on() {
     );
 
     // The honest node never lost its standing, and both keep going.
-    assert!(miner.connected(&honest_id), "the honest node is still connected");
+    assert!(miner.peers().contains(&honest_id), "the honest node is still connected");
     let score = miner.call("quarry_peers", json!([]));
     let honest_score = score.as_array().unwrap().iter().find(|p| p["peerId"] == honest_id).unwrap()
         ["score"]

@@ -18,12 +18,12 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, Bytes, TxKind, U256};
-use common::{qty, try_call};
+use common::{qty, try_call, NetNode};
 use quarry_primitives::crypto::SecretKey;
 use quarry_primitives::dev::DEV_ACCOUNTS;
 use quarry_primitives::transaction::TxEip1559;
@@ -43,115 +43,6 @@ fn wait_until(what: &str, timeout: Duration, mut condition: impl FnMut() -> bool
     while !condition() {
         assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting until {what}");
         std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// A node process; killed on drop.
-struct Proc {
-    child: Option<Child>,
-    datadir: PathBuf,
-    rpc: SocketAddr,
-    /// Its listen address ending in `/p2p/<peer id>`.
-    p2p: String,
-    peer_id: String,
-    args: Vec<String>,
-}
-
-impl Proc {
-    /// `quarry-node run --datadir D --rpc-port 0 --listen /ip4/127.0.0.1/tcp/0 --no-mdns ARGS`.
-    fn start(datadir: &Path, args: &[String]) -> Proc {
-        let mut proc = Proc {
-            child: None,
-            datadir: datadir.to_path_buf(),
-            rpc: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-            p2p: String::new(),
-            peer_id: String::new(),
-            args: args.to_vec(),
-        };
-        proc.spawn();
-        proc
-    }
-
-    fn spawn(&mut self) {
-        let mut child = Command::new(BIN)
-            .arg("run")
-            .arg("--datadir")
-            .arg(&self.datadir)
-            .args(["--rpc-port", "0", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns"])
-            .args(&self.args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start quarry-node");
-        let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
-        let mut p2p = None;
-        let rpc = loop {
-            let Some(Ok(line)) = lines.next() else {
-                let _ = child.kill();
-                panic!("quarry-node in {} exited before serving RPC", self.datadir.display());
-            };
-            if let Some(addr) = line.strip_prefix("p2p listening on ") {
-                p2p.get_or_insert_with(|| addr.trim().to_string());
-            }
-            if let Some(addr) = line.strip_prefix("rpc listening on http://") {
-                break addr.trim().parse().expect("an address");
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        self.p2p = p2p.expect("p2p listening line before the rpc line");
-        self.peer_id = self.p2p.rsplit('/').next().expect("peer id").to_string();
-        self.rpc = rpc;
-        self.child = Some(child);
-    }
-
-    fn try_call(&self, method: &str, params: Value) -> Result<Value, Value> {
-        try_call(self.rpc, method, params)
-    }
-
-    fn call(&self, method: &str, params: Value) -> Value {
-        self.try_call(method, params.clone()).unwrap_or_else(|e| panic!("{method} {params}: {e}"))
-    }
-
-    /// (number, hash, state root) of the canonical tip.
-    fn tip(&self) -> (u64, String, String) {
-        let block = self.call("eth_getBlockByNumber", json!(["latest", false]));
-        (
-            qty(&block["number"]) as u64,
-            block["hash"].as_str().expect("hash").to_string(),
-            block["stateRoot"].as_str().expect("root").to_string(),
-        )
-    }
-
-    fn work(&self) -> u128 {
-        qty(&self.call("quarry_chainWork", json!([]))["chainWork"])
-    }
-
-    fn peers(&self) -> Vec<String> {
-        let peers = self.call("quarry_peers", json!([]));
-        peers
-            .as_array()
-            .expect("array")
-            .iter()
-            .map(|p| p["peerId"].as_str().unwrap().into())
-            .collect()
-    }
-
-    fn receipt(&self, hash: &str) -> Value {
-        self.call("eth_getTransactionReceipt", json!([hash]))
-    }
-
-    fn kill9(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        self.kill9();
     }
 }
 
@@ -291,14 +182,14 @@ fn late_joiner_syncs_2500_blocks_and_survives_kill_during_sync() {
         .status()
         .unwrap();
     assert!(status.success(), "generate");
-    let a = Proc::start(&source, &[]);
+    let a = NetNode::start(&source, &[]);
     let (number, tip, root) = a.tip();
     assert_eq!(number, 2500);
 
     // A fresh node with only a bootnode.
     let fresh = dir.path().join("fresh");
     init(&source.join("genesis.json"), &fresh);
-    let b = Proc::start(&fresh, &["--bootnode".into(), a.p2p.clone()]);
+    let b = NetNode::start(&fresh, &["--bootnode".into(), a.p2p.clone()]);
     wait_until("the late joiner reaches the source's tip", Duration::from_secs(900), || {
         b.tip().1 == tip
     });
@@ -307,7 +198,7 @@ fn late_joiner_syncs_2500_blocks_and_survives_kill_during_sync() {
     // Another one, killed with SIGKILL while it syncs, restarted on the same datadir.
     let crashed = dir.path().join("crashed");
     init(&source.join("genesis.json"), &crashed);
-    let mut c = Proc::start(&crashed, &["--bootnode".into(), a.p2p.clone()]);
+    let mut c = NetNode::start(&crashed, &["--bootnode".into(), a.p2p.clone()]);
     wait_until("the victim is mid-sync", Duration::from_secs(600), || c.tip().0 >= 100);
     let at_kill = c.tip().0;
     c.kill9();
@@ -334,11 +225,11 @@ fn partition_heals_to_the_most_work_branch() {
         vec!["--mine".into(), "--etherbase".into(), DEV_ACCOUNTS[i].address.to_string()]
     };
     // Group X = {0, 1}, group Y = {2, 3}; 0 and 2 mine.
-    let n0 = Proc::start(&datadir(0), &mine(0));
-    let boot = |p: &Proc| vec!["--bootnode".to_string(), p.p2p.clone()];
-    let n1 = Proc::start(&datadir(1), &boot(&n0));
-    let n2 = Proc::start(&datadir(2), &[boot(&n0), mine(2)].concat());
-    let n3 = Proc::start(&datadir(3), &[boot(&n0), boot(&n2)].concat());
+    let n0 = NetNode::start(&datadir(0), &mine(0));
+    let boot = |p: &NetNode| vec!["--bootnode".to_string(), p.p2p.clone()];
+    let n1 = NetNode::start(&datadir(1), &boot(&n0));
+    let n2 = NetNode::start(&datadir(2), &[boot(&n0), mine(2)].concat());
+    let n3 = NetNode::start(&datadir(3), &[boot(&n0), boot(&n2)].concat());
     let all = [&n0, &n1, &n2, &n3];
     let x = [&n0, &n1];
     let y = [&n2, &n3];

@@ -1,10 +1,12 @@
-//! A `quarry-node run --dev` process on a free port and a minimal HTTP/1.1 JSON-RPC client over
+//! A `quarry-node run --dev` process on a free port, a networked node process ([`NetNode`]:
+//! p2p on a free loopback port, mDNS off), and a minimal HTTP/1.1 JSON-RPC client over
 //! `std::net::TcpStream` (so tests can also send bytes no client library would).
 
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -98,6 +100,131 @@ impl Drop for DevNode {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A node process; killed on drop.
+pub struct NetNode {
+    child: Option<Child>,
+    /// Its datadir.
+    pub datadir: PathBuf,
+    /// Where its RPC listens.
+    pub rpc: SocketAddr,
+    /// Its listen address ending in `/p2p/<peer id>`.
+    pub p2p: String,
+    /// Its peer id.
+    pub peer_id: String,
+    args: Vec<String>,
+}
+
+impl NetNode {
+    /// `quarry-node run --datadir D --rpc-port 0 --listen /ip4/127.0.0.1/tcp/0 --no-mdns ARGS`.
+    pub fn start(datadir: &Path, args: &[String]) -> NetNode {
+        let mut proc = NetNode {
+            child: None,
+            datadir: datadir.to_path_buf(),
+            rpc: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            p2p: String::new(),
+            peer_id: String::new(),
+            args: args.to_vec(),
+        };
+        proc.spawn();
+        proc
+    }
+
+    /// (Re)starts the process on its datadir and waits for its address lines.
+    pub fn spawn(&mut self) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_quarry-node"))
+            .arg("run")
+            .arg("--datadir")
+            .arg(&self.datadir)
+            .args(["--rpc-port", "0", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns"])
+            .args(&self.args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start quarry-node");
+        let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+        let mut p2p = None;
+        let rpc = loop {
+            let Some(Ok(line)) = lines.next() else {
+                let _ = child.kill();
+                panic!("quarry-node in {} exited before serving RPC", self.datadir.display());
+            };
+            if let Some(addr) = line.strip_prefix("p2p listening on ") {
+                p2p.get_or_insert_with(|| addr.trim().to_string());
+            }
+            if let Some(addr) = line.strip_prefix("rpc listening on http://") {
+                break addr.trim().parse().expect("an address");
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        self.p2p = p2p.expect("p2p listening line before the rpc line");
+        self.peer_id = self.p2p.rsplit('/').next().expect("peer id").to_string();
+        self.rpc = rpc;
+        self.child = Some(child);
+    }
+
+    pub fn try_call(&self, method: &str, params: Value) -> Result<Value, Value> {
+        try_call(self.rpc, method, params)
+    }
+
+    pub fn call(&self, method: &str, params: Value) -> Value {
+        self.try_call(method, params.clone()).unwrap_or_else(|e| panic!("{method} {params}: {e}"))
+    }
+
+    /// (number, hash, state root) of the canonical tip.
+    pub fn tip(&self) -> (u64, String, String) {
+        let block = self.call("eth_getBlockByNumber", json!(["latest", false]));
+        (
+            qty(&block["number"]) as u64,
+            block["hash"].as_str().expect("hash").to_string(),
+            block["stateRoot"].as_str().expect("root").to_string(),
+        )
+    }
+
+    pub fn work(&self) -> u128 {
+        qty(&self.call("quarry_chainWork", json!([]))["chainWork"])
+    }
+
+    pub fn peers(&self) -> Vec<String> {
+        let peers = self.call("quarry_peers", json!([]));
+        peers
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|p| p["peerId"].as_str().unwrap().into())
+            .collect()
+    }
+
+    pub fn receipt(&self, hash: &str) -> Value {
+        self.call("eth_getTransactionReceipt", json!([hash]))
+    }
+
+    /// `eth_blockNumber`.
+    pub fn height(&self) -> u64 {
+        qty(&self.call("eth_blockNumber", json!([]))) as u64
+    }
+
+    /// `true` if `quarry_bannedPeers` lists `peer`.
+    pub fn banned(&self, peer: &str) -> bool {
+        let banned = self.call("quarry_bannedPeers", json!([]));
+        banned.as_array().expect("array").iter().any(|b| b["peerId"] == peer)
+    }
+
+    /// SIGKILL, then reap.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for NetNode {
+    fn drop(&mut self) {
+        self.kill9();
     }
 }
 
