@@ -12,10 +12,9 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::NetNode;
+use common::{init, write_dev_genesis, NetNode};
 use futures::StreamExt;
 use libp2p::gossipsub::{self, MessageAuthenticity};
 use libp2p::request_response::{self, ProtocolSupport};
@@ -26,8 +25,6 @@ use quarry_node::p2p::protocol::{
 };
 use quarry_primitives::{Block, Header};
 use serde_json::json;
-
-const BIN: &str = env!("CARGO_BIN_EXE_quarry-node");
 
 #[derive(NetworkBehaviour)]
 struct Evil {
@@ -162,19 +159,9 @@ async fn until_banned(node: &NetNode, swarm: &mut Swarm<Evil>, held: &mut Conduc
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn misbehaving_peers_are_banned_and_honest_nodes_carry_on() {
     let dir = tempfile::tempdir().unwrap();
-    let genesis_file = dir.path().join("genesis.json");
-    let genesis = quarry_node::dev::dev_genesis(quarry_node::service::unix_now());
-    std::fs::write(&genesis_file, serde_json::to_string(&genesis).unwrap()).unwrap();
+    let genesis = write_dev_genesis(dir.path());
     for name in ["miner", "honest"] {
-        let status = Command::new(BIN)
-            .args(["init", "--genesis"])
-            .arg(&genesis_file)
-            .arg("--datadir")
-            .arg(dir.path().join(name))
-            .stdout(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(status.success());
+        init(&genesis, &dir.path().join(name));
     }
     let timeout = ["--request-timeout".to_string(), "2".to_string()];
     let miner =

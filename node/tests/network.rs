@@ -17,13 +17,12 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, Bytes, TxKind, U256};
-use common::{qty, try_call, NetNode};
+use common::{init, qty, try_call, write_dev_genesis, NetNode};
 use quarry_primitives::crypto::SecretKey;
 use quarry_primitives::dev::DEV_ACCOUNTS;
 use quarry_primitives::transaction::TxEip1559;
@@ -44,27 +43,6 @@ fn wait_until(what: &str, timeout: Duration, mut condition: impl FnMut() -> bool
         assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting until {what}");
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-/// Writes a dev genesis (chain 1337, dev accounts funded, created now) to `dir/genesis.json`.
-fn write_dev_genesis(dir: &Path) -> PathBuf {
-    let path = dir.join("genesis.json");
-    let genesis = quarry_node::dev::dev_genesis(quarry_node::service::unix_now());
-    std::fs::write(&path, serde_json::to_string(&genesis).unwrap()).unwrap();
-    path
-}
-
-/// `quarry-node init --genesis FILE --datadir DIR`.
-fn init(genesis: &Path, datadir: &Path) {
-    let status = Command::new(BIN)
-        .args(["init", "--genesis"])
-        .arg(genesis)
-        .arg("--datadir")
-        .arg(datadir)
-        .stdout(Stdio::null())
-        .status()
-        .expect("run init");
-    assert!(status.success(), "init {}", datadir.display());
 }
 
 fn transfer(from: usize, nonce: u64, to: Address, value: u64) -> (String, String) {

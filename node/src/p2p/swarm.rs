@@ -195,6 +195,8 @@ struct Network {
     node: Node,
     config: P2pConfig,
     genesis: B256,
+    /// The chain's easiest allowed target (a constant of its rules).
+    pow_limit: U256,
     blocks: IdentTopic,
     transactions: IdentTopic,
     downloader: Downloader<PeerId>,
@@ -334,7 +336,7 @@ pub(super) async fn start(node: Node, config: P2pConfig, key: Keypair) -> Result
     let (served_tx, served) = mpsc::unbounded_channel();
     let info =
         Arc::new(Mutex::new(NetworkInfo { peer_id: peer_id.to_string(), ..Default::default() }));
-    let genesis = node.with_chain(Chain::genesis_hash);
+    let (genesis, pow_limit) = node.with_chain(|c| (c.genesis_hash(), c.rules().asert.pow_limit));
     let events = node.subscribe();
     let importer = spawn_importer(node.clone(), done_tx);
     let long_ago = Instant::now() - Duration::from_secs(3600);
@@ -344,6 +346,7 @@ pub(super) async fn start(node: Node, config: P2pConfig, key: Keypair) -> Result
         scores: PeerScores::new(config.ban_duration),
         config,
         genesis,
+        pow_limit,
         blocks,
         transactions,
         downloader: Downloader::new(),
@@ -625,9 +628,8 @@ impl Network {
     /// Proof of work that checks out against the header's own `bits`, with a target no easier
     /// than the chain's limit (a block above the limit can never be valid).
     fn plausible_work(&self, header: &Header) -> bool {
-        let pow_limit = self.node.with_chain(|c| c.rules().asert.pow_limit);
         check_pow(header).is_ok()
-            && target_from_bits(header.bits).is_ok_and(|target| target <= pow_limit)
+            && target_from_bits(header.bits).is_ok_and(|target| target <= self.pow_limit)
     }
 
     /// A block whose parent we lack is parked in the orphan buffer only if its target is at

@@ -14,7 +14,7 @@
 //! Each peer has at most one download request in flight. A peer that fails or times out has its
 //! work handed to others and rests for [`STALL_PAUSE`].
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
 use std::time::{Duration, Instant};
 
@@ -77,9 +77,10 @@ pub struct Downloader<P> {
     peers: HashMap<P, PeerSync>,
     /// The peer headers are being fetched from.
     header_peer: Option<P>,
-    /// Checked headers whose blocks are not yet handed to import, oldest first.
-    queue: VecDeque<Header>,
-    queued: HashSet<B256>,
+    /// Hashes of checked headers whose blocks are not yet handed to import, oldest first.
+    queue: VecDeque<B256>,
+    /// The headers in `queue`, by hash (each hashed once, when it arrives).
+    queued: HashMap<B256, Header>,
     /// Bodies received for queued headers, with the peer that served them.
     bodies: HashMap<B256, (Vec<SignedTransaction>, P)>,
     /// Queued headers whose bodies are being fetched, and from whom.
@@ -104,7 +105,7 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
             peers: HashMap::new(),
             header_peer: None,
             queue: VecDeque::new(),
-            queued: HashSet::new(),
+            queued: HashMap::new(),
             bodies: HashMap::new(),
             assigned: HashMap::new(),
             cursor: None,
@@ -120,7 +121,7 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
     /// The highest block number a peer has told us of (for `eth_syncing`).
     pub fn highest_known(&self) -> u64 {
         let from_peers = self.peers.values().filter_map(|p| p.status.as_ref().map(|s| s.number));
-        let queued = self.queue.back().map(|h| h.number);
+        let queued = self.queue.back().map(|h| self.queued[h].number);
         from_peers.chain(queued).max().unwrap_or(0)
     }
 
@@ -202,15 +203,20 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
     /// Drops everything queued (after a block failed to import: what follows it is useless).
     pub fn reset(&mut self) {
         self.header_peer = None;
-        self.queue.clear();
-        self.queued.clear();
-        self.bodies.clear();
-        self.assigned.clear();
+        self.clear_queue();
         self.cursor = None;
         self.empty_answers = 0;
         for state in self.peers.values_mut() {
             state.in_flight = None;
         }
+    }
+
+    /// Forgets the queued headers and their bodies, fetched or being fetched.
+    fn clear_queue(&mut self) {
+        self.queue.clear();
+        self.queued.clear();
+        self.bodies.clear();
+        self.assigned.clear();
     }
 
     /// The requests to send now: at most one per idle peer.
@@ -253,11 +259,8 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
             .queue
             .iter()
             .take(WINDOW)
-            .filter(|h| {
-                let hash = Header::hash(h);
-                !self.bodies.contains_key(&hash) && !self.assigned.contains_key(&hash)
-            })
-            .map(|h| (h.hash(), h.number))
+            .filter(|hash| !self.bodies.contains_key(*hash) && !self.assigned.contains_key(*hash))
+            .map(|hash| (*hash, self.queued[hash].number))
             .collect::<VecDeque<_>>();
         let mut idle: Vec<(P, u64)> = self
             .peers
@@ -331,12 +334,7 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
             _ => match chain.header(&first.parent_hash) {
                 Some(parent) => {
                     // The peer's chain forks off before our queued headers: they are stale.
-                    if !self.queue.is_empty() {
-                        self.queue.clear();
-                        self.queued.clear();
-                        self.bodies.clear();
-                        self.assigned.clear();
-                    }
+                    self.clear_queue();
                     parent
                 }
                 None => {
@@ -363,8 +361,9 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
                 break;
             }
             let hash = header.hash();
-            if chain.header(&hash).is_none() && self.queued.insert(hash) {
-                self.queue.push_back(header.clone());
+            if chain.header(&hash).is_none() && !self.queued.contains_key(&hash) {
+                self.queued.insert(hash, header.clone());
+                self.queue.push_back(hash);
                 added += 1;
             }
             parent = header;
@@ -411,9 +410,8 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
         if bodies.len() > hashes.len() {
             return Err(Misbehaviour::WrongResponse);
         }
-        let headers: HashMap<B256, &Header> = self.queue.iter().map(|h| (h.hash(), h)).collect();
         for (hash, body) in hashes.iter().zip(bodies) {
-            let Some(header) = headers.get(hash) else { continue };
+            let Some(header) = self.queued.get(hash) else { continue };
             let mut buf = &body[..];
             let transactions = Vec::<SignedTransaction>::decode(&mut buf)
                 .map_err(|_| Misbehaviour::Undecodable)?;
@@ -437,11 +435,10 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
             self.reset();
             return out;
         }
-        while let Some(front) = self.queue.front() {
-            let hash = front.hash();
-            let Some((transactions, peer)) = self.bodies.remove(&hash) else { break };
-            let header = self.queue.pop_front().expect("front exists");
-            self.queued.remove(&hash);
+        while let Some(hash) = self.queue.front() {
+            let Some((transactions, peer)) = self.bodies.remove(hash) else { break };
+            let header = self.queued.remove(hash).expect("every queued hash has its header");
+            self.queue.pop_front();
             out.push((Block { header, transactions }, peer));
         }
         out
@@ -454,6 +451,7 @@ mod tests {
     use crate::consensus::header::header_work;
     use crate::dev::dev_genesis;
     use quarry_primitives::genesis::Genesis;
+    use std::collections::HashSet;
 
     /// A header chain on the dev rules, mined with the portable search (dev targets are easy).
     struct Fake {

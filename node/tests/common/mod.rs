@@ -228,6 +228,27 @@ impl Drop for NetNode {
     }
 }
 
+/// Writes a dev genesis (chain 1337, dev accounts funded, created now) to `dir/genesis.json`.
+pub fn write_dev_genesis(dir: &Path) -> PathBuf {
+    let path = dir.join("genesis.json");
+    let genesis = quarry_node::dev::dev_genesis(quarry_node::service::unix_now());
+    std::fs::write(&path, serde_json::to_string(&genesis).unwrap()).unwrap();
+    path
+}
+
+/// `quarry-node init --genesis FILE --datadir DIR`.
+pub fn init(genesis: &Path, datadir: &Path) {
+    let status = Command::new(env!("CARGO_BIN_EXE_quarry-node"))
+        .args(["init", "--genesis"])
+        .arg(genesis)
+        .arg("--datadir")
+        .arg(datadir)
+        .stdout(Stdio::null())
+        .status()
+        .expect("run init");
+    assert!(status.success(), "init {}", datadir.display());
+}
+
 /// One JSON-RPC request to the node at `addr`: `Ok(result)` or `Err(error object)` (an I/O
 /// failure is an error object holding its message).
 pub fn try_call(addr: SocketAddr, method: &str, params: Value) -> Result<Value, Value> {
