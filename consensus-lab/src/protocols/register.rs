@@ -359,45 +359,17 @@ where
 {
     let run = simulate(config, factory, register_workload(config, writers));
     let correct = config.correct(&run.history);
-    // Per process: operations not yet returned, oldest first, as indices into `ops`.
-    let mut ops: Vec<RegisterOperation> = Vec::new();
-    let mut open: BTreeMap<NodeId, VecDeque<usize>> = BTreeMap::new();
-    let mut last_return: BTreeMap<NodeId, Time> = BTreeMap::new();
-    let (mut outcomes, mut times) = (Vec::new(), Vec::new());
-    for event in &run.history.events {
-        match *event {
-            HistoryEvent::Request { time, node, request, accepted: true } => {
-                let kind = match request {
-                    RegRequest::Write(v) => Access::Write(v),
-                    RegRequest::Read => Access::Read(None),
-                };
-                open.entry(node).or_default().push_back(ops.len());
-                ops.push(RegisterOperation { process: node, kind, invoke: time, ret: None });
-            }
-            HistoryEvent::Output { time, node, output } => {
-                let Some(i) = open.get_mut(&node).and_then(VecDeque::pop_front) else { continue };
-                // It started when it arrived or when the previous operation returned.
-                let started =
-                    last_return.get(&node).map_or(ops[i].invoke, |&t| t.max(ops[i].invoke));
-                ops[i].invoke = started;
-                ops[i].ret = Some(time);
-                if let RegReturn::Read(v) = output {
-                    ops[i].kind = Access::Read(v);
-                }
-                last_return.insert(node, time);
-                outcomes.push(format!(
-                    "node {node}: {:?} → {output:?} at {}",
-                    ops[i].kind,
-                    ms(time)
-                ));
-                times.push(time);
-            }
-            HistoryEvent::Crash { node, .. } => {
-                open.remove(&node); // its pending operations never return
-            }
-            _ => {}
-        }
-    }
+    let trace = register_trace(&run.history);
+    let outcomes = trace
+        .returns
+        .iter()
+        .map(|r| {
+            let op = &trace.ops[r.op];
+            format!("node {}: {:?} → {:?} at {}", op.process, op.kind, r.output, ms(r.returned))
+        })
+        .collect();
+    let times: Vec<Time> = trace.returns.iter().map(|r| r.returned).collect();
+    let ops = trace.ops;
     let termination = ops
         .iter()
         .find(|op| op.ret.is_none() && correct.contains(&op.process))
@@ -409,6 +381,69 @@ where
         verdicts.push(check_atomic(&ops, 2_000_000));
     }
     run.report(config, outcomes, times, verdicts)
+}
+
+/// A register history as the checkers read it.
+pub(crate) struct RegisterTrace {
+    /// Every accepted operation, in arrival order; `ret` is `None` if it never returned.
+    pub(crate) ops: Vec<RegisterOperation>,
+    /// The returns, in the order they happened.
+    pub(crate) returns: Vec<Returned>,
+}
+
+/// One operation's return.
+pub(crate) struct Returned {
+    /// Index into [`RegisterTrace::ops`].
+    pub(crate) op: usize,
+    /// What the register answered.
+    pub(crate) output: RegReturn,
+    /// When the operation started, µs: its arrival, or the return of the same process's
+    /// previous operation if that was later (processes are sequential).
+    pub(crate) started: Time,
+    /// When it returned, µs.
+    pub(crate) returned: Time,
+}
+
+/// Turns a simulated register run's history into operations for the regularity and
+/// atomicity checkers (Herlihy & Wing 1990, §2: an operation is an invocation–response pair
+/// of one sequential process). Operations pending at a process that crashes never return.
+pub(crate) fn register_trace(
+    history: &crate::sim::History<RegRequest, RegReturn>,
+) -> RegisterTrace {
+    // Per process: operations not yet returned, oldest first, as indices into `ops`.
+    let mut ops: Vec<RegisterOperation> = Vec::new();
+    let mut open: BTreeMap<NodeId, VecDeque<usize>> = BTreeMap::new();
+    let mut last_return: BTreeMap<NodeId, Time> = BTreeMap::new();
+    let mut returns = Vec::new();
+    for event in &history.events {
+        match *event {
+            HistoryEvent::Request { time, node, request, accepted: true } => {
+                let kind = match request {
+                    RegRequest::Write(v) => Access::Write(v),
+                    RegRequest::Read => Access::Read(None),
+                };
+                open.entry(node).or_default().push_back(ops.len());
+                ops.push(RegisterOperation { process: node, kind, invoke: time, ret: None });
+            }
+            HistoryEvent::Output { time, node, output } => {
+                let Some(i) = open.get_mut(&node).and_then(VecDeque::pop_front) else { continue };
+                let started =
+                    last_return.get(&node).map_or(ops[i].invoke, |&t| t.max(ops[i].invoke));
+                ops[i].invoke = started;
+                ops[i].ret = Some(time);
+                if let RegReturn::Read(v) = output {
+                    ops[i].kind = Access::Read(v);
+                }
+                last_return.insert(node, time);
+                returns.push(Returned { op: i, output, started, returned: time });
+            }
+            HistoryEvent::Crash { node, .. } => {
+                open.remove(&node); // its pending operations never return
+            }
+            _ => {}
+        }
+    }
+    RegisterTrace { ops, returns }
 }
 
 /// `register-rowa`: Algorithm 4.1 over P (Alg. 2.5) and perfect links.

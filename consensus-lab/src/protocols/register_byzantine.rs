@@ -27,13 +27,13 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::byzantine::{self, Byzantine};
-use crate::check::register::{check_regular, Access, RegisterOperation, Value};
+use crate::check::register::{check_regular, Value};
 use crate::check::Verdict;
 use crate::experiment::{ms, Experiment, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
-use crate::protocols::register::{RegRequest, RegReturn};
+use crate::protocols::register::{register_trace, RegRequest, RegReturn};
 use crate::signature::{Signed, SigningKey, SIGNATURE_BYTES};
-use crate::sim::{HistoryEvent, Streams, Workload};
+use crate::sim::{Streams, Workload};
 
 /// The writer's signed statement: (timestamp, value).
 pub type Stamped = Signed<(u64, Value)>;
@@ -258,36 +258,17 @@ pub fn run_byzantine_register(flaw: Flaw, config: &RunConfig) -> RunReport {
         move |me, _| ByzantineRegister::new(me, n, flaw),
         workload,
     );
-    let mut ops: Vec<RegisterOperation> = Vec::new();
-    let mut open: BTreeMap<NodeId, VecDeque<usize>> = BTreeMap::new();
-    let mut last_return: BTreeMap<NodeId, u64> = BTreeMap::new();
-    let (mut outcomes, mut pairs) = (Vec::new(), Vec::new());
-    for event in &run.history.events {
-        match *event {
-            HistoryEvent::Request { time, node, request, accepted: true } => {
-                let kind = match request {
-                    RegRequest::Write(v) => Access::Write(v),
-                    RegRequest::Read => Access::Read(None),
-                };
-                open.entry(node).or_default().push_back(ops.len());
-                ops.push(RegisterOperation { process: node, kind, invoke: time, ret: None });
-            }
-            HistoryEvent::Output { time, node, output } => {
-                let Some(i) = open.get_mut(&node).and_then(VecDeque::pop_front) else { continue };
-                let started =
-                    last_return.get(&node).map_or(ops[i].invoke, |&t| t.max(ops[i].invoke));
-                ops[i].invoke = started;
-                ops[i].ret = Some(time);
-                if let RegReturn::Read(v) = output {
-                    ops[i].kind = Access::Read(v);
-                }
-                last_return.insert(node, time);
-                outcomes.push(format!("node {node}: {:?} at {}", ops[i].kind, ms(time)));
-                pairs.push((started, time));
-            }
-            _ => {}
-        }
-    }
+    let trace = register_trace(&run.history);
+    let outcomes = trace
+        .returns
+        .iter()
+        .map(|r| {
+            let op = &trace.ops[r.op];
+            format!("node {}: {:?} at {}", op.process, op.kind, ms(r.returned))
+        })
+        .collect();
+    let pairs: Vec<_> = trace.returns.iter().map(|r| (r.started, r.returned)).collect();
+    let ops = trace.ops;
     let termination = ops
         .iter()
         .find(|op| op.ret.is_none())
