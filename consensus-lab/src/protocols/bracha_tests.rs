@@ -5,7 +5,10 @@
 use super::*;
 use crate::byzantine::{AdversaryPlan, Strategy, StrategyAdversary};
 use crate::check::find;
-use crate::protocols::test_support::{all_hold, one_ms_network, SEEDS};
+use crate::protocols::test_support::{
+    all_hold, assert_tolerates_f_byzantine_under_every_strategy, byzantine_config, one_ms_network,
+    SEEDS,
+};
 use crate::sim::Simulation;
 use crate::sweep::sweep;
 
@@ -39,25 +42,11 @@ fn a_two_faced_sender_cannot_make_correct_processes_deliver_different_payloads()
     assert_eq!(deliveries, 3, "totality: all three correct processes deliver");
 }
 
-fn base(n: usize, k: usize, strategy: Strategy) -> RunConfig {
-    let mut base = RunConfig::new(n, 0);
-    base.byzantine = k;
-    base.strategy = strategy;
-    base
-}
-
 /// Runs `SEEDS` seeds (1,000 in release) for n = 4 and n = 7 with f Byzantine processes under
 /// each strategy: consistency, integrity and no duplication always; validity and totality too.
 #[test]
 fn bracha_keeps_every_property_with_f_byzantine_processes_under_every_strategy() {
-    for n in [4, 7] {
-        for strategy in Strategy::ALL {
-            let summary =
-                sweep(&BrachaExperiment, &base(n, (n - 1) / 3, strategy), 0..SEEDS, || {});
-            assert!(summary.violations.is_empty(), "n = {n}, {strategy:?}: {summary:?}");
-            assert_eq!(summary.liveness_failures, 0, "n = {n}, {strategy:?}: {summary:?}");
-        }
-    }
+    assert_tolerates_f_byzantine_under_every_strategy(&BrachaExperiment);
 }
 
 /// Runs `SEEDS` seeds with f+1 equivocating processes, and with f and thresholds one smaller.
@@ -66,7 +55,7 @@ fn f_plus_one_byzantine_or_thresholds_one_smaller_break_consistency_with_a_seed_
     for (experiment, k) in
         [(&BrachaExperiment as &dyn Experiment, 2), (&BrokenBrachaSmallQuorum, 1)]
     {
-        let config = base(4, k, Strategy::Equivocate);
+        let config = byzantine_config(4, k, Strategy::Equivocate);
         let summary = sweep(experiment, &config, 0..SEEDS, || {});
         let seed = summary.first_failing_seed.expect("the sweep finds a split");
         eprintln!("{} with {k} Byzantine: first failing seed {seed}", experiment.name());

@@ -6,7 +6,9 @@ use super::*;
 use crate::byzantine::Strategy;
 use crate::check::find;
 use crate::experiment::{Experiment, RunConfig};
-use crate::protocols::test_support::{all_hold, SEEDS};
+use crate::protocols::test_support::{
+    all_hold, assert_tolerates_f_byzantine_under_every_strategy, byzantine_config, SEEDS,
+};
 use crate::sim::LatencyModel;
 use crate::sweep::sweep;
 
@@ -38,25 +40,11 @@ fn four_replicas_with_the_default_network_commit_every_command_in_one_order() {
     }
 }
 
-fn base(n: usize, k: usize, strategy: Strategy) -> RunConfig {
-    let mut base = RunConfig::new(n, 0);
-    base.byzantine = k;
-    base.strategy = strategy;
-    base
-}
-
 /// Runs `SEEDS` seeds (1,000 in release) for n = 4 and n = 7 with f Byzantine replicas under
 /// each strategy: never a fork, and every command committed everywhere.
 #[test]
 fn hotstuff_is_safe_and_live_with_f_byzantine_replicas_under_every_strategy() {
-    for n in [4, 7] {
-        for strategy in Strategy::ALL {
-            let summary =
-                sweep(&HotStuffExperiment, &base(n, (n - 1) / 3, strategy), 0..SEEDS, || {});
-            assert!(summary.violations.is_empty(), "n = {n}, {strategy:?}: {summary:?}");
-            assert_eq!(summary.liveness_failures, 0, "n = {n}, {strategy:?}: {summary:?}");
-        }
-    }
+    assert_tolerates_f_byzantine_under_every_strategy(&HotStuffExperiment);
 }
 
 /// Runs `SEEDS` seeds with f+1 equivocating replicas, and with f and QCs one vote short.
@@ -67,7 +55,7 @@ fn f_plus_one_byzantine_or_qcs_one_short_fork_the_log_with_a_seed_that_replays()
         (&HotStuffExperiment, 7, 3),
         (&BrokenHotStuffSmallQuorum, 4, 1),
     ] {
-        let config = base(n, k, Strategy::Equivocate);
+        let config = byzantine_config(n, k, Strategy::Equivocate);
         let summary = sweep(experiment, &config, 0..SEEDS, || {});
         let seed = summary.first_failing_seed.expect("the sweep finds a fork");
         eprintln!("{} n = {n} with {k} Byzantine: first failing seed {seed}", experiment.name());

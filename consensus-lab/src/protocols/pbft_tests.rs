@@ -8,7 +8,10 @@ use crate::byzantine::{AdversaryPlan, Strategy, StrategyAdversary};
 use crate::check::find;
 use crate::experiment::{Experiment, RunConfig};
 use crate::protocols::pbft_experiment::{BrokenPbftSmallQuorum, PbftExperiment, REQUESTS};
-use crate::protocols::test_support::{all_hold, one_ms_network, SEEDS};
+use crate::protocols::test_support::{
+    all_hold, assert_tolerates_f_byzantine_under_every_strategy, byzantine_config, one_ms_network,
+    SEEDS,
+};
 use crate::sim::{LatencyModel, Simulation, Workload};
 use crate::sweep::sweep;
 
@@ -68,25 +71,11 @@ fn a_silent_primary_is_replaced_by_a_view_change_and_every_request_completes() {
     }
 }
 
-fn byzantine_base(n: usize, k: usize, strategy: Strategy) -> RunConfig {
-    let mut base = RunConfig::new(n, 0);
-    base.byzantine = k;
-    base.strategy = strategy;
-    base
-}
-
 /// Runs `SEEDS` seeds (1,000 in release) for n = 4 and n = 7 with f = (n−1)/3 Byzantine
 /// replicas under each strategy: no safety violation, and every request completes.
 #[test]
 fn pbft_is_safe_and_live_with_f_byzantine_replicas_under_every_strategy() {
-    for n in [4, 7] {
-        for strategy in Strategy::ALL {
-            let base = byzantine_base(n, (n - 1) / 3, strategy);
-            let summary = sweep(&PbftExperiment, &base, 0..SEEDS, || {});
-            assert!(summary.violations.is_empty(), "n = {n}, {strategy:?}: {summary:?}");
-            assert_eq!(summary.liveness_failures, 0, "n = {n}, {strategy:?}: {summary:?}");
-        }
-    }
+    assert_tolerates_f_byzantine_under_every_strategy(&PbftExperiment);
 }
 
 /// Runs `SEEDS` seeds with f+1 equivocating replicas out of n = 4 and n = 7: the correct
@@ -94,7 +83,7 @@ fn pbft_is_safe_and_live_with_f_byzantine_replicas_under_every_strategy() {
 #[test]
 fn f_plus_one_equivocating_replicas_split_the_log_and_the_sweep_names_the_seed() {
     for n in [4, 7] {
-        let base = byzantine_base(n, (n - 1) / 3 + 1, Strategy::Equivocate);
+        let base = byzantine_config(n, (n - 1) / 3 + 1, Strategy::Equivocate);
         let summary = sweep(&PbftExperiment, &base, 0..SEEDS, || {});
         let seed = summary.first_failing_seed.expect("f+1 Byzantine replicas break PBFT");
         eprintln!("pbft n = {n} with f+1 Byzantine: first failing seed {seed}");
@@ -106,7 +95,7 @@ fn f_plus_one_equivocating_replicas_split_the_log_and_the_sweep_names_the_seed()
 /// Runs `SEEDS` seeds of the quorum-one-smaller variant with f equivocating replicas.
 #[test]
 fn quorums_one_smaller_let_f_equivocating_replicas_split_the_log() {
-    let base = byzantine_base(4, 1, Strategy::Equivocate);
+    let base = byzantine_config(4, 1, Strategy::Equivocate);
     let summary = sweep(&BrokenPbftSmallQuorum, &base, 0..SEEDS, || {});
     let seed = summary.first_failing_seed.expect("2f quorums are caught");
     eprintln!("pbft-broken-quorum: first failing seed {seed}");

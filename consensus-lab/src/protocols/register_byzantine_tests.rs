@@ -5,15 +5,10 @@
 use super::*;
 use crate::byzantine::Strategy;
 use crate::check::find;
-use crate::protocols::test_support::{all_hold, SEEDS};
+use crate::protocols::test_support::{
+    all_hold, assert_tolerates_f_byzantine_under_every_strategy, byzantine_config, SEEDS,
+};
 use crate::sweep::sweep;
-
-fn base(n: usize, k: usize, strategy: Strategy) -> RunConfig {
-    let mut base = RunConfig::new(n, 0);
-    base.byzantine = k;
-    base.strategy = strategy;
-    base
-}
 
 #[test]
 fn without_faults_every_operation_returns_and_reads_are_regular() {
@@ -30,14 +25,7 @@ fn without_faults_every_operation_returns_and_reads_are_regular() {
 /// each strategy: every read regular, every operation returns.
 #[test]
 fn the_register_is_regular_and_live_with_f_byzantine_servers_under_every_strategy() {
-    for n in [4, 7] {
-        for strategy in Strategy::ALL {
-            let config = base(n, (n - 1) / 3, strategy);
-            let summary = sweep(&ByzantineQuorumRegister, &config, 0..SEEDS, || {});
-            assert!(summary.violations.is_empty(), "n = {n}, {strategy:?}: {summary:?}");
-            assert_eq!(summary.liveness_failures, 0, "n = {n}, {strategy:?}: {summary:?}");
-        }
-    }
+    assert_tolerates_f_byzantine_under_every_strategy(&ByzantineQuorumRegister);
 }
 
 /// Quorums of ⌊(n+f)/2⌋: for n = 4 a write quorum and a read quorum of 2 may share only the
@@ -47,7 +35,7 @@ fn the_register_is_regular_and_live_with_f_byzantine_servers_under_every_strateg
 /// it is rare (1 in 1,000 seeds), and for n = 7 (quorums of 4) the sweep does not find one.
 #[test]
 fn quorums_one_smaller_return_a_stale_value_with_a_seed_that_replays() {
-    let mut config = base(4, 1, Strategy::Equivocate);
+    let mut config = byzantine_config(4, 1, Strategy::Equivocate);
     config.network.latency = crate::sim::LatencyModel::Exponential { min: 1_000, mean: 10_000 };
     let summary = sweep(&BrokenByzantineRegisterSmallQuorum, &config, 0..SEEDS, || {});
     let seed = summary.first_failing_seed.expect("the sweep finds a stale read");

@@ -1,6 +1,8 @@
-//! Helpers the protocols' scripted tests share: the seed count of their sweeps, a clean-sweep
-//! assertion, a one-millisecond network and "every verdict holds".
+//! Helpers the protocols' scripted tests share: the seed count of their sweeps, clean-sweep
+//! assertions (also the Byzantine one over every adversary strategy), a one-millisecond network
+//! and "every verdict holds".
 
+use crate::byzantine::Strategy;
 use crate::check::Verdict;
 use crate::experiment::{Experiment, RunConfig, RunReport};
 use crate::sim::{LatencyModel, SimConfig};
@@ -17,6 +19,29 @@ pub fn assert_clean_sweep(experiment: &dyn Experiment, base: &RunConfig) {
     assert_eq!(summary.runs, SEEDS);
     assert!(summary.violations.is_empty(), "{summary:?}");
     assert_eq!(summary.liveness_failures, 0, "{summary:?}");
+}
+
+/// `n` processes of which `k` are Byzantine and play `strategy`; seed 0, no other faults.
+pub fn byzantine_config(n: usize, k: usize, strategy: Strategy) -> RunConfig {
+    let mut config = RunConfig::new(n, 0);
+    config.byzantine = k;
+    config.strategy = strategy;
+    config
+}
+
+/// Sweeps [`SEEDS`] seeds of `experiment` for n = 4 and n = 7 with f = ⌊(n − 1)/3⌋ Byzantine
+/// processes under every [`Strategy`], and asserts no safety violation and no liveness failure
+/// (n ≥ 3f + 1, the bound of Lamport, Shostak & Pease 1982 that every Byzantine protocol here
+/// assumes).
+pub fn assert_tolerates_f_byzantine_under_every_strategy(experiment: &dyn Experiment) {
+    for n in [4, 7] {
+        for strategy in Strategy::ALL {
+            let config = byzantine_config(n, (n - 1) / 3, strategy);
+            let summary = sweep(experiment, &config, 0..SEEDS, || {});
+            assert!(summary.violations.is_empty(), "n = {n}, {strategy:?}: {summary:?}");
+            assert_eq!(summary.liveness_failures, 0, "n = {n}, {strategy:?}: {summary:?}");
+        }
+    }
 }
 
 /// `true` when every checked property of the run held.
