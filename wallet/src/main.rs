@@ -167,6 +167,21 @@ pub struct WaitArgs {
     pub interval: String,
 }
 
+/// What every command that sends a transaction shares: the signer, gas and fees, and
+/// whether to wait for the receipt.
+#[derive(Args, Debug)]
+pub struct TransactArgs {
+    /// Return after the node accepts the transaction, without waiting for the receipt.
+    #[arg(long = "async")]
+    pub no_wait: bool,
+    #[command(flatten)]
+    pub signer: SignerArgs,
+    #[command(flatten)]
+    pub gas: GasArgs,
+    #[command(flatten)]
+    pub wait: WaitArgs,
+}
+
 /// Arguments of `send`.
 #[derive(Args, Debug)]
 pub struct SendArgs {
@@ -183,15 +198,8 @@ pub struct SendArgs {
     /// Raw calldata as hex (instead of a signature and arguments).
     #[arg(long, value_name = "HEX")]
     pub data: Option<String>,
-    /// Return after the node accepts the transaction, without waiting for the receipt.
-    #[arg(long = "async")]
-    pub no_wait: bool,
     #[command(flatten)]
-    pub signer: SignerArgs,
-    #[command(flatten)]
-    pub gas: GasArgs,
-    #[command(flatten)]
-    pub wait: WaitArgs,
+    pub transact: TransactArgs,
 }
 
 /// Arguments of `deploy`.
@@ -208,15 +216,8 @@ pub struct DeployArgs {
     /// Ether to send to a payable constructor.
     #[arg(long, value_name = "AMOUNT")]
     pub value: Option<String>,
-    /// Return after the node accepts the transaction, without waiting for the receipt.
-    #[arg(long = "async")]
-    pub no_wait: bool,
     #[command(flatten)]
-    pub signer: SignerArgs,
-    #[command(flatten)]
-    pub gas: GasArgs,
-    #[command(flatten)]
-    pub wait: WaitArgs,
+    pub transact: TransactArgs,
 }
 
 /// Arguments of `call`.

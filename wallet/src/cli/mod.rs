@@ -22,7 +22,9 @@ use quarry_wallet::tx::{self, FeeOverrides, Sender, TxError, TxRequest};
 use quarry_wallet::units::{format_amount, parse_amount, DisplayUnit};
 use serde_json::{json, Value};
 
-use crate::{CallArgs, Cli, Command, DeployArgs, GasArgs, KdfArgs, SendArgs, WaitArgs};
+use crate::{
+    CallArgs, Cli, Command, DeployArgs, GasArgs, KdfArgs, SendArgs, TransactArgs, WaitArgs,
+};
 use output::addr;
 pub use output::Report;
 
@@ -245,15 +247,8 @@ async fn send(cli: &Cli, keydir: &KeyDir, args: &SendArgs) -> anyhow::Result<Rep
         }
         (None, None) => Bytes::new(),
     };
-    let request = TxRequest {
-        to: TxKind::Call(to),
-        value: parse_optional_amount(args.value.as_ref()).context("--value")?.unwrap_or_default(),
-        input,
-        gas_limit: args.gas.gas_limit,
-        nonce: args.gas.nonce,
-        fees: fee_overrides(&args.gas)?,
-    };
-    submit(cli, keydir, &args.signer, &request, args.no_wait, &args.wait).await
+    let value = parse_optional_amount(args.value.as_ref()).context("--value")?.unwrap_or_default();
+    submit(cli, keydir, TxKind::Call(to), value, input, &args.transact).await
 }
 
 async fn deploy(cli: &Cli, keydir: &KeyDir, args: &DeployArgs) -> anyhow::Result<Report> {
@@ -263,15 +258,8 @@ async fn deploy(cli: &Cli, keydir: &KeyDir, args: &DeployArgs) -> anyhow::Result
         None => artifact.abi.constructor.clone(),
     };
     let initcode = abi::encode_deploy(&artifact.bytecode, constructor.as_ref(), &args.args)?;
-    let request = TxRequest {
-        to: TxKind::Create,
-        value: parse_optional_amount(args.value.as_ref()).context("--value")?.unwrap_or_default(),
-        input: initcode,
-        gas_limit: args.gas.gas_limit,
-        nonce: args.gas.nonce,
-        fees: fee_overrides(&args.gas)?,
-    };
-    submit(cli, keydir, &args.signer, &request, args.no_wait, &args.wait).await
+    let value = parse_optional_amount(args.value.as_ref()).context("--value")?.unwrap_or_default();
+    submit(cli, keydir, TxKind::Create, value, initcode, &args.transact).await
 }
 
 /// An artifact file, a file of hex, or literal hex.
@@ -294,21 +282,31 @@ fn read_code(code: &str) -> anyhow::Result<abi::Artifact> {
     Ok(abi::Artifact { abi: Default::default(), bytecode })
 }
 
+/// Signs and sends a transaction to `to` with `value` wei and `input`, with the gas, fees and
+/// signer of `transact`, then waits for its receipt unless `--async`.
 async fn submit(
     cli: &Cli,
     keydir: &KeyDir,
-    signer: &crate::SignerArgs,
-    request: &TxRequest,
-    no_wait: bool,
-    wait: &WaitArgs,
+    to: TxKind,
+    value: U256,
+    input: Bytes,
+    transact: &TransactArgs,
 ) -> anyhow::Result<Report> {
-    let (interval, timeout) = wait_durations(wait)?;
-    let key = secrets::signer_key(keydir, signer, cli.password_file.as_deref())?;
+    let request = TxRequest {
+        to,
+        value,
+        input,
+        gas_limit: transact.gas.gas_limit,
+        nonce: transact.gas.nonce,
+        fees: fee_overrides(&transact.gas)?,
+    };
+    let (interval, timeout) = wait_durations(&transact.wait)?;
+    let key = secrets::signer_key(keydir, &transact.signer, cli.password_file.as_deref())?;
     let client = client(cli)?;
     let sender = Sender { client: &client, key: &key };
-    let submitted = sender.send(request).await?;
+    let submitted = sender.send(&request).await?;
     let mut summary = output::submitted_json(&submitted);
-    if no_wait {
+    if transact.no_wait {
         return Ok(Report::new(submitted.hash.to_string(), summary));
     }
     eprintln!("sent {}; waiting for its receipt", submitted.hash);
@@ -395,7 +393,7 @@ mod tests {
             ["Quarry Token", "QRY", "1000ether"],
             "flags after arguments are flags"
         );
-        assert_eq!(args.signer.dev_account, Some(0));
+        assert_eq!(args.transact.signer.dev_account, Some(0));
     }
 
     #[test]
