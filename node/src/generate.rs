@@ -19,11 +19,12 @@ use quarry_primitives::transaction::{Transaction, TxEip1559};
 use quarry_primitives::{Block, SignedTransaction};
 use serde::Serialize;
 
-use crate::chain::ChainError;
-use crate::consensus::header::check_pow;
 use crate::dev::dev_genesis;
+use crate::engine::{ChainError, HistoryMode};
+use crate::miner::template::TemplateError;
 use crate::miner::Kernel;
 use crate::service::{unix_now, Node, NodeConfig, NodeError, SubmitError};
+use quarry_consensus::check_pow;
 
 /// What [`generate_chain`] built.
 #[derive(Clone, Debug, Serialize)]
@@ -50,6 +51,9 @@ pub enum GenerateError {
     /// A template could not be built or a block was refused (a bug: report it).
     #[error(transparent)]
     Chain(#[from] ChainError),
+    /// A block template could not be built.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
     /// A generated transaction was refused by the pool (a bug: report it).
     #[error(transparent)]
     Submit(#[from] SubmitError),
@@ -67,9 +71,21 @@ pub fn generated_genesis(blocks: u64) -> Genesis {
     genesis
 }
 
+/// Who receives a generated chain's transfers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Recipients {
+    /// The dev accounts themselves (the state stays at ten accounts).
+    #[default]
+    DevAccounts,
+    /// A new address for every transfer (the state grows by one account per transfer: a
+    /// large state for start-up and trie benchmarks).
+    Fresh,
+}
+
 /// Builds `blocks` blocks on the chain in `datadir` (which must hold `genesis`, normally
-/// [`generated_genesis`]), each carrying `txs_per_block` transfers between dev accounts (at
-/// most what fits the gas limit). `progress` is called after each block with its number.
+/// [`generated_genesis`]), each carrying `txs_per_block` transfers from the dev accounts to
+/// `recipients` (at most what fits the gas limit). `progress` is called after each block with
+/// its number.
 ///
 /// # Errors
 /// [`GenerateError`].
@@ -78,6 +94,7 @@ pub fn generate_chain(
     genesis: Genesis,
     blocks: u64,
     txs_per_block: usize,
+    recipients: Recipients,
     mut progress: impl FnMut(u64),
 ) -> Result<Generated, GenerateError> {
     let started = Instant::now();
@@ -90,6 +107,7 @@ pub fn generate_chain(
         mining_threads: 0,
         kernel: Kernel::Portable,
         extra_data: Bytes::from_static(b"quarry generate"),
+        history: HistoryMode::Archive,
     })?;
     let keys: Vec<SecretKey> = DEV_ACCOUNTS
         .iter()
@@ -101,23 +119,30 @@ pub fn generate_chain(
     for i in 0..blocks {
         for t in 0..txs_per_block {
             let from = t % keys.len();
-            let to = DEV_ACCOUNTS[(from + 1) % keys.len()].address;
+            let to = match recipients {
+                Recipients::DevAccounts => DEV_ACCOUNTS[(from + 1) % keys.len()].address,
+                // 0x…01 00 00 … onwards: clear of precompiles and of every dev account.
+                Recipients::Fresh => Address::left_padding_from(
+                    &(i * txs_per_block as u64 + t as u64 + (1 << 40)).to_be_bytes(),
+                ),
+            };
             let tx = transfer(chain_id, &keys[from], to, nonces[from], i);
             nonces[from] += 1;
             node.submit_transaction(tx)?;
         }
         let parent = node.tip();
-        let work =
+        let template =
             node.block_template_at(DEV_ACCOUNTS[0].address, parent.header.timestamp + spacing)?;
-        let mut header = work.header;
+        let mut header = template.header.clone();
         while check_pow(&header).is_err() {
             header.nonce += 1;
         }
-        let block = Block { header, transactions: work.transactions };
+        let block = Block { header, transactions: template.transactions.clone() };
         report.transactions += block.transactions.len() as u64;
         report.bytes += block.encoded().len() as u64;
         report.tip = block.header.hash();
-        node.import_block(block)?;
+        // The template is executed already: the engine checks its roots, not its execution.
+        node.import_sealed_template(&template, block.header)?;
         report.blocks += 1;
         progress(i + 1);
     }

@@ -5,23 +5,18 @@
 //! Ethereum JSON-RPC server. The consensus core stays sans-IO: pure functions that the lab and the
 //! tests can drive without a network or a disk.
 //!
-//! Without the default `node` feature the crate is only the sans-IO part: [`consensus`],
-//! [`mempool`], [`miner`] kernels and [`state`] tries (what the lab links).
+//! The consensus rules themselves (headers, ASERT, proof of work, fork choice, the block tree)
+//! are the `quarry-consensus` crate's; this crate executes blocks ([`execution`]) and owns
+//! everything with I/O.
 
-#[cfg(feature = "node")]
-pub mod chain;
-pub mod consensus;
 pub mod dev;
-#[cfg(feature = "node")]
+pub mod engine;
+pub mod execution;
 pub mod generate;
 pub mod mempool;
 pub mod miner;
-#[cfg(feature = "node")]
 pub mod p2p;
-#[cfg(feature = "node")]
 pub mod rpc;
-#[cfg(feature = "node")]
 pub mod service;
 pub mod state;
-#[cfg(feature = "node")]
 pub mod store;

@@ -3,25 +3,42 @@
 mod support;
 
 use alloy_primitives::{Address, Bloom, B256, U256};
-use quarry_node::chain::{Chain, ChainError, Imported};
-use quarry_node::consensus::block::BlockError;
-use quarry_node::consensus::HeaderError;
+use quarry_consensus::{BodyError, HeaderError};
+use quarry_node::engine::{Chain, ChainError, HistoryMode, Imported};
+use quarry_node::execution::block::BlockError;
 use quarry_node::miner::Kernel;
 use quarry_node::service::{Node, NodeConfig};
+use quarry_node::store::Reader;
 use quarry_primitives::dev::DEV_ACCOUNTS;
 use quarry_primitives::{Block, Bytes};
 use support::*;
 
 fn open(dir: &tempfile::TempDir, builder: &ChainBuilder) -> Chain {
-    Chain::open(dir.path(), &builder.genesis).expect("chain opens")
+    Chain::open(dir.path(), &builder.genesis, HistoryMode::Archive).expect("chain opens")
 }
 
 fn import(chain: &mut Chain, block: &Block) -> Result<Imported, ChainError> {
-    chain.import(block.clone(), NOW)
+    chain.import_block(block.clone(), NOW)
 }
 
 fn balance(chain: &Chain, address: Address) -> U256 {
-    chain.store().account(&address).unwrap().map_or(U256::ZERO, |a| a.balance)
+    reader_balance(chain.store().latest(), address)
+}
+
+fn reader_balance(reader: Reader<'_>, address: Address) -> U256 {
+    reader.account(&address).unwrap().map_or(U256::ZERO, |a| a.balance)
+}
+
+fn node_balance(node: &Node, address: Address) -> U256 {
+    reader_balance(node.view().reader(), address)
+}
+
+/// The state root recomputed from a node's flat state, after stopping it (the store is then
+/// free to open on its own, once nothing holds a view of it).
+fn recompute_after_stop(node: Node, dir: &tempfile::TempDir, b: &ChainBuilder) -> (B256, B256) {
+    drop(node);
+    let chain = open(dir, b);
+    (chain.recompute_state_root().unwrap(), chain.tip().header.state_root)
 }
 
 #[test]
@@ -41,7 +58,10 @@ fn a_linear_chain_connects_and_pays_subsidy_and_tips() {
     assert_eq!(balance(&chain, to), ether(1));
     // Subsidy plus the 2 gwei tip on 21,000 gas; the base fee is burned.
     assert_eq!(balance(&chain, miner), ether(2) + U256::from(21_000u64 * 2_000_000_000));
-    assert_eq!(chain.store().tx_location(&tx.hash()).unwrap(), Some((block.header.hash(), 0)));
+    assert_eq!(
+        chain.store().latest().tx_location(&tx.hash()).unwrap(),
+        Some((block.header.hash(), 0))
+    );
     assert_eq!(import(&mut chain, &block).unwrap(), Imported::Duplicate);
 }
 
@@ -69,13 +89,16 @@ fn the_deeper_branch_wins_and_state_follows_it() {
     assert_eq!(chain.tip().hash, a2.header.hash());
     match import(&mut chain, &branch[2]).unwrap() {
         Imported::NewTip { disconnected, connected } => {
-            assert_eq!(disconnected, vec![a2.clone(), a1.clone()]);
-            assert_eq!(connected, branch);
+            let blocks = |v: &[std::sync::Arc<quarry_node::engine::CommittedBlock>]| {
+                v.iter().map(|c| c.block.clone()).collect::<Vec<_>>()
+            };
+            assert_eq!(blocks(&disconnected), vec![a2.clone(), a1.clone()]);
+            assert_eq!(blocks(&connected), branch);
         }
         other => panic!("expected a reorg, got {other:?}"),
     }
     assert_eq!(balance(&chain, to), U256::ZERO, "the transfer was only on the losing branch");
-    assert_eq!(chain.store().tx_location(&a1.transactions[0].hash()).unwrap(), None);
+    assert_eq!(chain.store().latest().tx_location(&a1.transactions[0].hash()).unwrap(), None);
     assert_eq!(chain.tip().header.state_root, b.state(&branch[2].header.hash()).state_root());
     assert_eq!(chain.recompute_state_root().unwrap(), chain.tip().header.state_root);
     // And back: extending the first branch past the second moves the tip again.
@@ -123,7 +146,7 @@ fn a_datadir_cannot_be_opened_twice_or_with_another_genesis() {
     let dir = tempfile::tempdir().unwrap();
     let b = ChainBuilder::new();
     let chain = open(&dir, &b);
-    let second = Chain::open(dir.path(), &b.genesis);
+    let second = Chain::open(dir.path(), &b.genesis, HistoryMode::Archive);
     assert!(
         matches!(second, Err(ChainError::Store(quarry_node::store::StoreError::Locked(_)))),
         "{second:?}"
@@ -132,7 +155,7 @@ fn a_datadir_cannot_be_opened_twice_or_with_another_genesis() {
     let mut other = test_genesis();
     other.config.chain_id = 7;
     other.timestamp += 1;
-    let err = Chain::open(dir.path(), &other).unwrap_err();
+    let err = Chain::open(dir.path(), &other, HistoryMode::Archive).unwrap_err();
     assert!(matches!(err, ChainError::GenesisMismatch { .. }), "{err}");
 }
 
@@ -193,7 +216,7 @@ fn insufficient_proof_of_work_is_refused() {
     let (mut header, _) = b.header_for(&b.genesis_hash(), &[], Address::ZERO);
     // Find a nonce that does NOT meet the target.
     header.nonce = 0;
-    while quarry_node::consensus::check_pow(&header).is_ok() {
+    while quarry_consensus::check_pow(&header).is_ok() {
         header.nonce += 1;
     }
     let err =
@@ -205,7 +228,7 @@ fn insufficient_proof_of_work_is_refused() {
 fn each_body_and_execution_rule_has_its_own_error() {
     let tx = || transfer(0, Address::repeat_byte(9), ether(1), 0);
     let e = block_error(import_broken(vec![tx()], |h| h.transactions_root = B256::repeat_byte(1)));
-    assert!(matches!(e, BlockError::TransactionsRoot { .. }), "{e}");
+    assert!(matches!(e, BlockError::Body(BodyError::TransactionsRoot { .. })), "{e}");
     let e = block_error(import_broken(vec![tx()], |h| h.gas_used += 1));
     assert!(matches!(e, BlockError::GasUsed { computed: 21_000, got: 21_001 }), "{e}");
     let e = block_error(import_broken(vec![tx()], |h| h.receipts_root = B256::repeat_byte(2)));
@@ -238,15 +261,15 @@ fn invalid_transactions_make_the_block_invalid() {
     };
     let (mut header, _) = b.header_for(&b.genesis_hash(), &[], Address::ZERO);
     header.transactions_root =
-        quarry_node::consensus::block::transactions_root(std::slice::from_ref(&foreign));
+        quarry_consensus::body::transactions_root(std::slice::from_ref(&foreign));
     let block = Block { header: seal(header), transactions: vec![foreign] };
     let e = block_error(import(&mut chain, &block).unwrap_err());
-    assert!(matches!(e, BlockError::Transaction { index: 0, .. }), "{e}");
+    assert!(matches!(e, BlockError::Body(BodyError::Transaction { index: 0, .. })), "{e}");
     // A nonce from the future: the state rule, found when executing.
     let future = transfer(0, Address::ZERO, U256::ZERO, 7);
     let (mut header, _) = b.header_for(&b.genesis_hash(), &[], Address::ZERO);
     header.transactions_root =
-        quarry_node::consensus::block::transactions_root(std::slice::from_ref(&future));
+        quarry_consensus::body::transactions_root(std::slice::from_ref(&future));
     let block = Block { header: seal(header), transactions: vec![future] };
     let hash = block.header.hash();
     let e = block_error(import(&mut chain, &block).unwrap_err());
@@ -286,7 +309,7 @@ fn an_oversized_block_is_refused_before_anything_else() {
     let (header, _) = b.header_for(&b.genesis_hash(), &[], Address::ZERO);
     let e =
         block_error(import(&mut chain, &Block { header, transactions: vec![big] }).unwrap_err());
-    assert!(matches!(e, BlockError::TooLarge { .. }), "{e}");
+    assert!(matches!(e, BlockError::Body(BodyError::TooLarge { .. })), "{e}");
 }
 
 fn node(dir: &tempfile::TempDir, b: &ChainBuilder) -> Node {
@@ -297,6 +320,7 @@ fn node(dir: &tempfile::TempDir, b: &ChainBuilder) -> Node {
         mining_threads: 0,
         kernel: Kernel::Portable,
         extra_data: Bytes::new(),
+        history: HistoryMode::Archive,
     })
     .expect("node starts")
 }
@@ -313,21 +337,17 @@ fn transactions_of_a_losing_branch_return_to_the_mempool_and_are_mined_again() {
     for block in b.branch(&genesis, 2, 0xb) {
         node.import_block(block).unwrap();
     }
-    assert!(
-        node.with_pool(|pool, _| pool.get(&tx.hash()).is_some()),
-        "re-injected after the reorg"
-    );
+    assert!(node.with_pool(|pool| pool.get(&tx.hash()).is_some()), "re-injected after the reorg");
     // The node's own template picks it up again; seal and import it.
     let work = node.block_template(Address::repeat_byte(0xc)).unwrap();
     assert_eq!(work.transactions, vec![tx.clone()]);
     let block = Block { header: seal(work.header), transactions: work.transactions };
     assert!(matches!(node.import_block(block).unwrap(), Imported::NewTip { .. }));
-    node.with_chain(|chain| {
-        assert!(chain.store().tx_location(&tx.hash()).unwrap().is_some());
-        assert_eq!(balance(chain, Address::repeat_byte(0x42)), ether(7));
-        assert_eq!(chain.recompute_state_root().unwrap(), chain.tip().header.state_root);
-    });
-    assert!(node.with_pool(|pool, _| pool.is_empty()));
+    assert!(node.view().tx_location(&tx.hash()).unwrap().is_some());
+    assert_eq!(node_balance(&node, Address::repeat_byte(0x42)), ether(7));
+    assert!(node.with_pool(|pool| pool.is_empty()));
+    let (computed, expected) = recompute_after_stop(node, &dir, &b);
+    assert_eq!(computed, expected);
 }
 
 #[test]
@@ -347,12 +367,10 @@ fn a_double_spend_survives_on_one_branch_only() {
         parent = block.header.hash();
         node.import_block(block).unwrap();
     }
-    node.with_chain(|chain| {
-        assert_eq!(balance(chain, bob), ether(50));
-        assert_eq!(balance(chain, alice), U256::ZERO);
-    });
+    assert_eq!(node_balance(&node, bob), ether(50));
+    assert_eq!(node_balance(&node, alice), U256::ZERO);
     // The losing spend cannot come back: its nonce is used on the winning branch.
-    assert!(node.with_pool(|pool, _| pool.get(&pay_alice.hash()).is_none()));
+    assert!(node.with_pool(|pool| pool.get(&pay_alice.hash()).is_none()));
 }
 
 #[test]
@@ -366,6 +384,7 @@ fn a_mining_node_seals_blocks_that_pass_its_own_validation() {
         mining_threads: 2,
         kernel: Kernel::best(),
         extra_data: Bytes::new(),
+        history: HistoryMode::Archive,
     })
     .unwrap();
     let mut events = node.subscribe();
@@ -373,7 +392,7 @@ fn a_mining_node_seals_blocks_that_pass_its_own_validation() {
     // Wait (bounded) for the transfer to be mined.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
-        let mined = node.with_chain(|c| balance(c, Address::repeat_byte(0x31)) == ether(1));
+        let mined = node_balance(&node, Address::repeat_byte(0x31)) == ether(1);
         if mined {
             break;
         }
@@ -381,7 +400,10 @@ fn a_mining_node_seals_blocks_that_pass_its_own_validation() {
         let _ = events.blocking_recv();
     }
     node.set_mining(None).unwrap();
-    node.with_chain(|c| assert_eq!(c.recompute_state_root().unwrap(), c.tip().header.state_root));
+    // Events hold views of the chain, and views keep the store open.
+    drop(events);
+    let (computed, expected) = recompute_after_stop(node, &dir, &b);
+    assert_eq!(computed, expected);
 }
 
 mod bad_input {
@@ -449,19 +471,19 @@ fn a_reorg_removes_storage_the_losing_branch_wrote() {
     let contract = DEV_ACCOUNTS[2].address.create(0);
     let a1 = b.block_with(&genesis, vec![create], Address::repeat_byte(0xa));
     import(&mut chain, &a1).unwrap();
-    let slot = chain.store().storage(&contract, &B256::ZERO).unwrap();
+    let slot = chain.store().latest().storage(&contract, &B256::ZERO).unwrap();
     assert_eq!(slot, U256::from(1), "the creation wrote slot 0");
     for block in b.branch(&genesis, 2, 0xb) {
         import(&mut chain, &block).unwrap();
     }
-    assert_eq!(chain.store().storage(&contract, &B256::ZERO).unwrap(), U256::ZERO);
-    assert_eq!(chain.store().account(&contract).unwrap(), None);
+    assert_eq!(chain.store().latest().storage(&contract, &B256::ZERO).unwrap(), U256::ZERO);
+    assert_eq!(chain.store().latest().account(&contract).unwrap(), None);
     assert_eq!(chain.recompute_state_root().unwrap(), chain.tip().header.state_root);
     // And forward again: the slot comes back with the branch that wrote it.
     let a2 = b.block(&a1.header.hash());
     let a3 = b.block(&a2.header.hash());
     import(&mut chain, &a2).unwrap();
     import(&mut chain, &a3).unwrap();
-    assert_eq!(chain.store().storage(&contract, &B256::ZERO).unwrap(), U256::from(1));
+    assert_eq!(chain.store().latest().storage(&contract, &B256::ZERO).unwrap(), U256::from(1));
     assert_eq!(chain.recompute_state_root().unwrap(), a3.header.state_root);
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
-use quarry_node::mempool::{AccountState, Added, Mempool, PoolConfig, PoolError};
+use quarry_node::mempool::{prevalidate, AccountState, Added, Mempool, PoolConfig, PoolError};
 use quarry_primitives::crypto::SecretKey;
 use quarry_primitives::transaction::{Transaction, TxEip1559};
 use quarry_primitives::{SignedTransaction, TxError};
@@ -233,6 +233,7 @@ fn pruning_after_a_block_drops_mined_nonces_and_reinjection_restores_them() {
     assert!(pool.get(&a.hash()).is_none());
     // A reorg disconnects that block: nonce back to 0, its transaction returns.
     state.0.get_mut(&sender).unwrap().0 = 0;
-    assert_eq!(pool.reinject([a.clone()], &state, 0), 1);
+    let checked = prevalidate(pool.config(), a.clone()).unwrap();
+    assert_eq!(pool.reinject([checked], &state, 0), 1);
     assert_eq!(pool.pending(sender, &state).len(), 2);
 }

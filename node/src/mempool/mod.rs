@@ -96,8 +96,45 @@ pub enum Added {
     Queued,
 }
 
+/// A transaction that passed the pool's stateless rules, with its sender recovered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckedTransaction {
+    /// The transaction.
+    pub tx: SignedTransaction,
+    /// Its recovered sender.
+    pub sender: Address,
+    /// Its hash.
+    pub hash: B256,
+}
+
+/// The pool's stateless rules, which need no lock: chain id and signature
+/// (`validate_stateless`), the block gas limit, the minimum tip, and sender recovery — the
+/// expensive part, done before the pool is locked.
+///
+/// # Errors
+/// A [`PoolError`] in geth's words.
+pub fn prevalidate(
+    config: &PoolConfig,
+    tx: SignedTransaction,
+) -> Result<CheckedTransaction, PoolError> {
+    tx.validate_stateless(config.chain_id, config.allow_unprotected)?;
+    if tx.gas_limit() > config.block_gas_limit {
+        return Err(PoolError::ExceedsBlockGasLimit {
+            gas: tx.gas_limit(),
+            block_gas_limit: config.block_gas_limit,
+        });
+    }
+    let tip = tx.max_priority_fee_per_gas();
+    if tip < config.min_tip {
+        return Err(PoolError::Underpriced { tip, min: config.min_tip });
+    }
+    let sender = tx.recover_sender()?;
+    let hash = tx.hash();
+    Ok(CheckedTransaction { tx, sender, hash })
+}
+
 /// The pool. See the module docs.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Mempool {
     config: PoolConfig,
     senders: HashMap<Address, BTreeMap<u64, Arc<PoolTransaction>>>,
@@ -138,7 +175,9 @@ impl Mempool {
     }
 
     /// Validates and inserts `tx`, replacing a same-nonce transaction that pays ≥ 10% less.
-    /// `now` is seconds since the Unix epoch.
+    /// `now` is seconds since the Unix epoch. Runs [`prevalidate`] first; callers that hold
+    /// the pool behind a lock call [`prevalidate`] before taking it and then
+    /// [`Mempool::add_checked`].
     ///
     /// # Errors
     /// A [`PoolError`] in geth's words, naming the values.
@@ -148,22 +187,25 @@ impl Mempool {
         state: &impl AccountState,
         now: u64,
     ) -> Result<Added, PoolError> {
-        let hash = tx.hash();
+        let checked = prevalidate(&self.config, tx)?;
+        self.add_checked(checked, state, now)
+    }
+
+    /// Inserts a transaction [`prevalidate`] accepted: the stateful rules (nonce, balance,
+    /// replacement price, limits). `now` is seconds since the Unix epoch.
+    ///
+    /// # Errors
+    /// A [`PoolError`] in geth's words, naming the values.
+    pub fn add_checked(
+        &mut self,
+        checked: CheckedTransaction,
+        state: &impl AccountState,
+        now: u64,
+    ) -> Result<Added, PoolError> {
+        let CheckedTransaction { tx, sender, hash } = checked;
         if self.by_hash.contains_key(&hash) {
             return Err(PoolError::AlreadyKnown(hash));
         }
-        tx.validate_stateless(self.config.chain_id, self.config.allow_unprotected)?;
-        if tx.gas_limit() > self.config.block_gas_limit {
-            return Err(PoolError::ExceedsBlockGasLimit {
-                gas: tx.gas_limit(),
-                block_gas_limit: self.config.block_gas_limit,
-            });
-        }
-        let tip = tx.max_priority_fee_per_gas();
-        if tip < self.config.min_tip {
-            return Err(PoolError::Underpriced { tip, min: self.config.min_tip });
-        }
-        let sender = tx.recover_sender()?;
         let state_nonce = state.nonce(sender);
         if tx.nonce() < state_nonce {
             return Err(PoolError::NonceTooLow { state: state_nonce, tx: tx.nonce() });
@@ -324,15 +366,16 @@ impl Mempool {
         old.len()
     }
 
-    /// Puts back the transactions of blocks a reorg disconnected (oldest block first); those
+    /// Puts back the transactions of blocks a reorg disconnected (oldest block first, senders
+    /// known from their receipts); those
     /// the new chain already includes or made invalid are skipped. Returns how many re-entered.
     pub fn reinject(
         &mut self,
-        txs: impl IntoIterator<Item = SignedTransaction>,
+        txs: impl IntoIterator<Item = CheckedTransaction>,
         state: &impl AccountState,
         now: u64,
     ) -> usize {
-        txs.into_iter().filter(|tx| self.add(tx.clone(), state, now).is_ok()).count()
+        txs.into_iter().filter(|tx| self.add_checked(tx.clone(), state, now).is_ok()).count()
     }
 
     /// Executable transactions in price-and-nonce order at `base_fee` (see

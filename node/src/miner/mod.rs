@@ -2,14 +2,16 @@
 //!
 //! [`Kernel`]s search batches of nonces for one [`PowTemplate`]; [`Kernel::best`] picks the
 //! fastest the CPU offers at run time (AVX-512, then AVX2, then portable). Every kernel is
-//! tested against the scalar reference on random templates. Threads, templates and the chain
-//! tip live one layer out; this module is pure computation.
+//! tested against the scalar reference on random templates. [`worker`] runs the mining threads;
+//! [`template`] builds the block they seal from a published view of the chain and a copy of the
+//! mempool, off the engine thread.
 
 pub mod bench;
 pub mod lanes;
 pub mod sha256;
 #[cfg(target_arch = "x86_64")]
 mod shani;
+pub mod template;
 pub mod worker;
 #[cfg(target_arch = "x86_64")]
 mod x86;

@@ -25,7 +25,13 @@ pub struct Work {
     pub header: Header,
     /// The body.
     pub transactions: Vec<SignedTransaction>,
+    /// The executed template the header and body come from, handed back with the sealed
+    /// block so that the node does not execute it again (`None` for bare benchmark work).
+    pub template: Option<Arc<super::template::Template>>,
 }
+
+/// Receives each sealed block together with the work it was sealed from.
+pub type Found = Arc<dyn Fn(Block, &Work) + Send + Sync>;
 
 struct Current {
     work: Arc<Work>,
@@ -63,11 +69,7 @@ impl Miner {
     ///
     /// # Errors
     /// The OS refused to spawn a thread.
-    pub fn start(
-        threads: usize,
-        kernel: Kernel,
-        found: Arc<dyn Fn(Block) + Send + Sync>,
-    ) -> std::io::Result<Miner> {
+    pub fn start(threads: usize, kernel: Kernel, found: Found) -> std::io::Result<Miner> {
         let kernel = if kernel.available() { kernel } else { Kernel::Portable };
         let shared = Arc::new(Shared {
             current: Mutex::new(None),
@@ -149,7 +151,7 @@ impl Drop for Miner {
     }
 }
 
-fn mine(shared: &Shared, kernel: Kernel, thread: u32, threads: u32, found: &dyn Fn(Block)) {
+fn mine(shared: &Shared, kernel: Kernel, thread: u32, threads: u32, found: &dyn Fn(Block, &Work)) {
     let mut last_id = None;
     loop {
         let (work, stop, id) = {
@@ -180,7 +182,7 @@ fn mine(shared: &Shared, kernel: Kernel, thread: u32, threads: u32, found: &dyn 
                     stop.store(true, Ordering::Relaxed);
                     let mut header = work.header.clone();
                     header.nonce = (u64::from(hi) << 32) | u64::from(nonce_lo);
-                    found(Block { header, transactions: work.transactions.clone() });
+                    found(Block { header, transactions: work.transactions.clone() }, &work);
                     break 'template;
                 }
                 if stop.load(Ordering::Relaxed) {

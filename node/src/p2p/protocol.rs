@@ -16,7 +16,7 @@ use quarry_primitives::codec::{self, Record};
 use quarry_primitives::Header;
 use serde::{Deserialize, Serialize};
 
-use crate::consensus::block::MAX_BLOCK_SIZE;
+use quarry_consensus::MAX_BLOCK_SIZE;
 
 /// Protocol version announced by identify; peers with another version are not Quarry nodes of
 /// this release.

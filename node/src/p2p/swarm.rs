@@ -27,12 +27,12 @@ use super::protocol::{
     MAX_LOCATOR, OVERSIZED,
 };
 use super::scoring::{Misbehaviour, PeerScores};
-use super::sync::{ChainView, Downloader};
+use super::sync::{Downloader, SyncView};
 use super::{Command, NetworkInfo, P2p, P2pConfig, P2pError, PeerInfo};
-use crate::chain::{Chain, ChainError, Imported};
-use crate::consensus::header::{check_pow, ChainRules};
+use crate::engine::{ChainError, ChainView, Imported};
 use crate::mempool::PoolError;
 use crate::service::{ChainEvent, Node, SubmitError};
+use quarry_consensus::{check_pow, ChainRules};
 
 /// How often the task refreshes peers' status, redials bootnodes and lifts expired bans.
 const TICK: Duration = Duration::from_secs(1);
@@ -82,11 +82,11 @@ struct Connected {
     agent: Option<String>,
 }
 
-struct ChainAdapter<'a>(&'a Chain);
+struct ChainAdapter<'a>(&'a ChainView);
 
-impl ChainView for ChainAdapter<'_> {
+impl SyncView for ChainAdapter<'_> {
     fn header(&self, hash: &B256) -> Option<Header> {
-        self.0.header(hash).map(|(h, _)| h.clone())
+        self.0.header(hash).ok().flatten().map(|(h, _)| h)
     }
     fn tip_work(&self) -> U256 {
         self.0.tip().work
@@ -105,14 +105,14 @@ impl ChainView for ChainAdapter<'_> {
     }
 }
 
-fn locator(chain: &Chain) -> Vec<B256> {
+fn locator(chain: &ChainView) -> Vec<B256> {
     locator_heights(chain.tip().header.number)
         .into_iter()
         .filter_map(|n| chain.canonical_hash(n).ok().flatten())
         .collect()
 }
 
-fn status_of(chain: &Chain) -> Status {
+fn status_of(chain: &ChainView) -> Status {
     let tip = chain.tip();
     Status {
         genesis: chain.genesis_hash(),
@@ -124,12 +124,14 @@ fn status_of(chain: &Chain) -> Status {
 
 /// Answers a sync request from the chain (runs on a blocking thread).
 fn serve(node: &Node, request: SyncRequest) -> SyncResponse {
-    node.with_chain(|chain| match request {
+    let chain = node.view();
+    let chain = &*chain;
+    match request {
         SyncRequest::Status => SyncResponse::Status(status_of(chain)),
         SyncRequest::Headers { locator, max } => {
             let max = u64::from(max.min(MAX_HEADERS));
             let fork = locator.iter().take(MAX_LOCATOR).find_map(|hash| {
-                let (header, _) = chain.header(hash)?;
+                let (header, _) = chain.header(hash).ok().flatten()?;
                 let canonical = chain.canonical_hash(header.number).ok().flatten()?;
                 (canonical == *hash).then_some(header.number)
             });
@@ -138,7 +140,7 @@ fn serve(node: &Node, request: SyncRequest) -> SyncResponse {
             let headers = (fork + 1..=last)
                 .map_while(|n| {
                     let hash = chain.canonical_hash(n).ok().flatten()?;
-                    chain.header(&hash).map(|(h, _)| h.clone())
+                    chain.header(&hash).ok().flatten().map(|(h, _)| h)
                 })
                 .collect();
             SyncResponse::Headers(headers)
@@ -157,32 +159,46 @@ fn serve(node: &Node, request: SyncRequest) -> SyncResponse {
             }
             SyncResponse::Bodies(bodies)
         }
-    })
+    }
 }
 
-/// The import thread: takes the chain lock, so the network task never does.
+/// The import thread: seals blocks and recovers their senders (on every core), then queues
+/// them for the engine without waiting, so the next block's recovery overlaps the engine's
+/// execution of the previous one; results come back to the network task through `done`.
+/// Transactions are checked and pooled here. The network task itself never blocks on either.
 fn spawn_importer(node: Node, done: mpsc::UnboundedSender<Done>) -> std::sync::mpsc::Sender<Job> {
     let (jobs, rx) = std::sync::mpsc::channel::<Job>();
     std::thread::Builder::new()
         .name("p2p-import".into())
         .spawn(move || {
             for job in rx {
-                let out = match job {
+                let done = done.clone();
+                match job {
                     Job::GossipBlock { block, source, id } => {
                         let number = block.header.number;
-                        Done::GossipBlock { source, id, number, result: node.import_block(*block) }
+                        node.import_block_then(
+                            *block,
+                            Box::new(move |result| {
+                                let _ = done.send(Done::GossipBlock { source, id, number, result });
+                            }),
+                        );
                     }
                     Job::GossipTransaction { tx, source, id } => {
-                        Done::GossipTransaction { source, id, result: node.submit_transaction(*tx) }
+                        let result = node.submit_transaction(*tx);
+                        if done.send(Done::GossipTransaction { source, id, result }).is_err() {
+                            return;
+                        }
                     }
                     Job::SyncBlock { block, peer, generation } => {
                         let hash = block.header.hash();
-                        let result = node.import_block(*block);
-                        Done::SyncBlock { peer, hash, generation, result }
+                        node.import_block_then(
+                            *block,
+                            Box::new(move |result| {
+                                let _ =
+                                    done.send(Done::SyncBlock { peer, hash, generation, result });
+                            }),
+                        );
                     }
-                };
-                if done.send(out).is_err() {
-                    return;
                 }
             }
         })
@@ -336,7 +352,10 @@ pub(super) async fn start(node: Node, config: P2pConfig, key: Keypair) -> Result
     let (served_tx, served) = mpsc::unbounded_channel();
     let info =
         Arc::new(Mutex::new(NetworkInfo { peer_id: peer_id.to_string(), ..Default::default() }));
-    let (genesis, pow_limit) = node.with_chain(|c| (c.genesis_hash(), c.rules().asert.pow_limit));
+    let (genesis, pow_limit) = {
+        let view = node.view();
+        (view.genesis_hash(), view.rules().asert.pow_limit)
+    };
     let events = node.subscribe();
     let importer = spawn_importer(node.clone(), done_tx);
     let long_ago = Instant::now() - Duration::from_secs(3600);
@@ -636,14 +655,13 @@ impl Network {
     /// most [`ORPHAN_EASE`] times our tip's: otherwise a peer could fill the buffer with blocks
     /// mined at the easiest target. (A real block that fails this arrives again through sync.)
     fn worth_parking(&self, header: &Header) -> bool {
-        self.node.with_chain(|c| {
-            if c.header(&header.parent_hash).is_some() {
-                return true;
-            }
-            let tip = target_from_bits(c.tip().header.bits).unwrap_or(U256::MAX);
-            target_from_bits(header.bits)
-                .is_ok_and(|target| target <= tip.saturating_mul(U256::from(ORPHAN_EASE)))
-        })
+        let c = self.node.view();
+        if matches!(c.header(&header.parent_hash), Ok(Some(_))) {
+            return true;
+        }
+        let tip = target_from_bits(c.tip().header.bits).unwrap_or(U256::MAX);
+        target_from_bits(header.bits)
+            .is_ok_and(|target| target <= tip.saturating_mul(U256::from(ORPHAN_EASE)))
     }
 
     fn validated(&mut self, id: &MessageId, source: &PeerId, acceptance: MessageAcceptance) {
@@ -792,7 +810,7 @@ impl Network {
                 let count = headers.len();
                 let result = {
                     let downloader = &mut self.downloader;
-                    self.node.with_chain(|c| downloader.on_headers(peer, headers, &ChainAdapter(c)))
+                    downloader.on_headers(peer, headers, &ChainAdapter(&self.node.view()))
                 };
                 match result {
                     Ok(added) => debug!(%peer, count, added, "headers"),
@@ -817,7 +835,7 @@ impl Network {
     fn drive_sync(&mut self) {
         let requests = {
             let downloader = &mut self.downloader;
-            self.node.with_chain(|c| downloader.poll(&ChainAdapter(c), Instant::now()))
+            downloader.poll(&ChainAdapter(&self.node.view()), Instant::now())
         };
         for (peer, request) in requests {
             self.ask(peer, request);
@@ -839,11 +857,11 @@ impl Network {
                 }
                 if let Some(block) = connected.last() {
                     let topic = self.blocks.clone();
-                    self.publish(topic, block.encoded());
+                    self.publish(topic, block.block.encoded());
                 }
             }
             ChainEvent::NewTransaction(hash) => {
-                let tx = self.node.with_pool(|pool, _| pool.get(&hash).map(|p| p.tx.encoded()));
+                let tx = self.node.with_pool(|pool| pool.get(&hash).map(|p| p.tx.encoded()));
                 if let Some(bytes) = tx {
                     let topic = self.transactions.clone();
                     self.publish(topic, bytes);

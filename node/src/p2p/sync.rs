@@ -24,8 +24,8 @@ use quarry_primitives::{Block, Header, SignedTransaction};
 
 use super::protocol::{Status, SyncRequest, MAX_BODIES, MAX_HEADERS};
 use super::scoring::Misbehaviour;
-use crate::consensus::block::transactions_root;
-use crate::consensus::header::{check_pow, ChainRules, MAX_FUTURE_DRIFT};
+use quarry_consensus::body::transactions_root;
+use quarry_consensus::{check_pow, ChainRules, MAX_FUTURE_DRIFT};
 
 /// Bodies are fetched only for this many queued headers from the front (the moving window).
 pub const WINDOW: usize = 1_024;
@@ -37,7 +37,7 @@ pub const MAX_EMPTY_ANSWERS: u32 = 6;
 pub const STALL_PAUSE: Duration = Duration::from_secs(15);
 
 /// What the downloader needs to know about the local chain.
-pub trait ChainView {
+pub trait SyncView {
     /// A known header (any branch) by hash.
     fn header(&self, hash: &B256) -> Option<Header>;
     /// Cumulative work of the canonical tip.
@@ -220,7 +220,7 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
     }
 
     /// The requests to send now: at most one per idle peer.
-    pub fn poll(&mut self, chain: &impl ChainView, now: Instant) -> Vec<(P, SyncRequest)> {
+    pub fn poll(&mut self, chain: &impl SyncView, now: Instant) -> Vec<(P, SyncRequest)> {
         let mut out = Vec::new();
         if self.queue.is_empty() && self.cursor.as_ref().is_some_and(|h| chain.is_canonical(h)) {
             // Everything downloaded is imported: the canonical chain is the reference again.
@@ -306,7 +306,7 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
         &mut self,
         peer: P,
         headers: Vec<Header>,
-        chain: &impl ChainView,
+        chain: &impl SyncView,
     ) -> Result<usize, Misbehaviour> {
         let state = self.peers.get_mut(&peer).ok_or(Misbehaviour::WrongResponse)?;
         if !matches!(state.in_flight, Some(InFlight::Headers)) {
@@ -448,8 +448,8 @@ impl<P: Copy + Eq + Hash + std::fmt::Debug> Downloader<P> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::consensus::header::header_work;
     use crate::dev::dev_genesis;
+    use quarry_consensus::header_work;
     use quarry_primitives::genesis::Genesis;
     use std::collections::HashSet;
 
@@ -462,7 +462,7 @@ mod tests {
 
     impl Fake {
         fn new(genesis: &Genesis) -> Fake {
-            let (header, _) = crate::consensus::genesis::genesis_block(genesis);
+            let (header, _) = crate::execution::genesis::genesis_block(genesis);
             Fake {
                 rules: ChainRules::from_genesis(genesis).unwrap(),
                 canonical: vec![header.hash()],
@@ -474,7 +474,7 @@ mod tests {
         }
     }
 
-    impl ChainView for Fake {
+    impl SyncView for Fake {
         fn header(&self, hash: &B256) -> Option<Header> {
             self.headers.get(hash).cloned()
         }

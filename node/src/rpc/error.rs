@@ -6,7 +6,7 @@ use alloy_primitives::Bytes;
 use jsonrpsee::types::ErrorObjectOwned;
 use serde_json::Value;
 
-use crate::chain::ChainError;
+use crate::engine::ChainError;
 use crate::store::StoreError;
 
 /// JSON-RPC 2.0 §5.1: the method does not exist.

@@ -1,10 +1,13 @@
 //! The `eth_`, `net_` and `web3_` methods.
 //!
-//! State is kept for the canonical tip only (no archive): state methods accept `latest`,
-//! `pending`, and the tip's number or hash, and answer `-32000` for older blocks.
+//! State methods take any block tag: `latest`, `pending` (the tip's state; nonces with the
+//! pool), `safe`/`finalized` (`--rpc-confirmations` behind the tip), `earliest`, a number, or a
+//! canonical block hash (EIP-1898 objects included). Blocks older than the kept history
+//! (`--history`) answer `-32000` naming the oldest block kept. Every method reads one
+//! published view of the chain, so it never waits for block import.
 //!
-//! `eth_call` and `eth_estimateGas` run the call as a transaction on the tip's state in the
-//! tip's block environment, relaxed as geth's `eth_call` is (`internal/ethapi`
+//! `eth_call` and `eth_estimateGas` run the call as a transaction on the state after the
+//! block asked for, in that block's environment, relaxed as geth's `eth_call` is (`internal/ethapi`
 //! `DoCall` / `core.Message.SkipNonceChecks`): the nonce is the sender's current one; with no
 //! gas price given the price is 0 and the base fee is treated as 0 (geth's `NoBaseFee`), so the
 //! sender only needs the `value`; with a price given the sender must afford `gas × price +
@@ -22,10 +25,12 @@ use super::error::LIMIT_EXCEEDED;
 use super::json::{self, qty, qty256};
 use super::params::{self, BlockId, CallRequest, LogFilter};
 use super::{method, Ctx, RpcError};
-use crate::chain::Chain;
-use crate::consensus::block::block_env;
-use crate::consensus::next_base_fee;
+use crate::engine::ChainView;
+use crate::execution::block::block_env;
+use crate::state::{account_key, prove, slot_key, StateAt, TrieError};
 use crate::store::BlockReceipts;
+use alloy_rlp::Decodable;
+use quarry_consensus::next_base_fee;
 
 /// Blocks the gas-price oracle samples (geth's `--gpo.blocks`).
 pub const ORACLE_BLOCKS: u64 = 20;
@@ -76,34 +81,30 @@ pub(super) fn register(m: &mut RpcModule<Ctx>) {
     method(m, "eth_getBalance", |c, a| {
         let address = params::address(a, 0, "address")?;
         let id = params::block_id(a, 1)?;
-        c.node.with_chain(|chain| {
-            require_tip(chain, c, id)?;
-            Ok(qty256(chain.store().account(&address)?.map_or(U256::ZERO, |i| i.balance)))
-        })
+        let view = c.node.view();
+        let state = state_for(&view, c, id)?;
+        Ok(qty256(state.account_info(&address)?.map_or(U256::ZERO, |i| i.balance)))
     });
     method(m, "eth_getTransactionCount", |c, a| {
         let address = params::address(a, 0, "address")?;
         let id = params::block_id(a, 1)?;
-        c.node.with_pool(|pool, chain| {
-            require_tip(chain, c, id)?;
-            if id == BlockId::Pending {
-                return Ok(qty(pool.next_nonce(address, &chain.state())));
-            }
-            Ok(qty(chain.store().account(&address)?.map_or(0, |i| i.nonce)))
-        })
+        let view = c.node.view();
+        let state = state_for(&view, c, id)?;
+        if id == BlockId::Pending {
+            return Ok(qty(c.node.with_pool(|pool| pool.next_nonce(address, &state))));
+        }
+        Ok(qty(state.account_info(&address)?.map_or(0, |i| i.nonce)))
     });
     method(m, "eth_getCode", |c, a| {
         let address = params::address(a, 0, "address")?;
         let id = params::block_id(a, 1)?;
-        c.node.with_chain(|chain| {
-            require_tip(chain, c, id)?;
-            let code = chain.state().account(address)?.map(|i| i.code_hash);
-            let code = match code {
-                Some(hash) => chain.state().code_by_hash(hash)?,
-                None => Bytes::new(),
-            };
-            Ok(json!(code))
-        })
+        let view = c.node.view();
+        let mut state = state_for(&view, c, id)?;
+        let code = match state.account_info(&address)? {
+            Some(info) => state.code_by_hash(info.code_hash)?,
+            None => Bytes::new(),
+        };
+        Ok(json!(code))
     });
     method(m, "eth_getStorageAt", |c, a| {
         let address = params::address(a, 0, "address")?;
@@ -112,87 +113,100 @@ pub(super) fn register(m: &mut RpcModule<Ctx>) {
             .ok_or_else(|| RpcError::invalid_params("missing storage slot (argument 1)"))?;
         let slot = B256::from(params::quantity_of(slot, "storage slot")?);
         let id = params::block_id(a, 2)?;
-        c.node.with_chain(|chain| {
-            require_tip(chain, c, id)?;
-            Ok(json!(B256::from(chain.store().storage(&address, &slot)?)))
-        })
+        let view = c.node.view();
+        let state = state_for(&view, c, id)?;
+        Ok(json!(B256::from(state.slot(&address, &slot)?)))
+    });
+    method(m, "eth_getProof", |c, a| {
+        let address = params::address(a, 0, "address")?;
+        let keys = match a.get(1) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(keys)) => keys
+                .iter()
+                .map(|k| params::quantity_of(k, "storage key").map(B256::from))
+                .collect::<Result<Vec<_>, _>>()?,
+            Some(other) => {
+                return Err(RpcError::invalid_params(format!(
+                    "storage keys must be an array, got {other}"
+                )))
+            }
+        };
+        let id = params::block_id(a, 2)?;
+        let view = c.node.view();
+        let state = state_for(&view, c, id)?;
+        proof(&state, address, &keys).map_err(|e| RpcError::internal(e.to_string()))
     });
     method(m, "eth_getBlockByNumber", |c, a| {
         let id = params::block_id(a, 0)?;
         let full = params::opt::<bool>(a, 1, "full transactions flag")?.unwrap_or(false);
-        c.node.with_chain(|chain| block_json(chain, c, id, full))
+        block_json(&c.node.view(), c, id, full)
     });
     method(m, "eth_getBlockByHash", |c, a| {
         let hash = params::hash(a, 0, "block hash")?;
         let full = params::opt::<bool>(a, 1, "full transactions flag")?.unwrap_or(false);
-        c.node.with_chain(|chain| block_json(chain, c, BlockId::Hash(hash), full))
+        block_json(&c.node.view(), c, BlockId::Hash(hash), full)
     });
     method(m, "eth_getBlockTransactionCountByNumber", |c, a| {
         let id = params::block_id(a, 0)?;
-        c.node.with_chain(|chain| {
-            let Some((hash, _, _)) = resolve(chain, c, id)? else { return Ok(Value::Null) };
-            Ok(chain.block(&hash)?.map_or(Value::Null, |b| qty(b.transactions.len() as u64)))
-        })
+        let view = c.node.view();
+        let Some((hash, _, _)) = resolve(&view, c, id)? else { return Ok(Value::Null) };
+        Ok(view.block(&hash)?.map_or(Value::Null, |b| qty(b.transactions.len() as u64)))
     });
     method(m, "eth_getBlockTransactionCountByHash", |c, a| {
         let hash = params::hash(a, 0, "block hash")?;
-        c.node.with_chain(|chain| {
-            Ok(chain.block(&hash)?.map_or(Value::Null, |b| qty(b.transactions.len() as u64)))
-        })
+        let view = c.node.view();
+        Ok(view.block(&hash)?.map_or(Value::Null, |b| qty(b.transactions.len() as u64)))
     });
     method(m, "eth_getUncleCountByBlockNumber", |_, _| Ok(qty(0)));
     method(m, "eth_getUncleCountByBlockHash", |_, _| Ok(qty(0)));
     method(m, "eth_getTransactionByHash", |c, a| {
         let hash = params::hash(a, 0, "transaction hash")?;
-        c.node.with_pool(|pool, chain| {
-            if let Some(p) = pool.get(&hash) {
-                return Ok(json::transaction(&p.tx, p.sender, None));
-            }
-            let Some((block_hash, index)) = chain.store().tx_location(&hash)? else {
-                return Ok(Value::Null);
-            };
-            let (Some(block), Some(receipts)) =
-                (chain.block(&block_hash)?, chain.store().receipts(&block_hash)?)
-            else {
-                return Ok(Value::Null);
-            };
-            let i = index as usize;
-            let (Some(tx), Some(from)) = (block.transactions.get(i), receipts.senders.get(i))
-            else {
-                return Ok(Value::Null);
-            };
-            Ok(json::transaction(
-                tx,
-                *from,
-                Some((block_hash, block.header.number, i, block.header.base_fee_per_gas)),
-            ))
-        })
+        if let Some(json) = c
+            .node
+            .with_pool(|pool| pool.get(&hash).map(|p| json::transaction(&p.tx, p.sender, None)))
+        {
+            return Ok(json);
+        }
+        let view = c.node.view();
+        let Some((block_hash, index)) = view.tx_location(&hash)? else {
+            return Ok(Value::Null);
+        };
+        let (Some(block), Some(receipts)) = (view.block(&block_hash)?, view.receipts(&block_hash)?)
+        else {
+            return Ok(Value::Null);
+        };
+        let i = index as usize;
+        let (Some(tx), Some(from)) = (block.transactions.get(i), receipts.senders.get(i)) else {
+            return Ok(Value::Null);
+        };
+        Ok(json::transaction(
+            tx,
+            *from,
+            Some((block_hash, block.header.number, i, block.header.base_fee_per_gas)),
+        ))
     });
     method(m, "eth_getTransactionReceipt", |c, a| {
         let hash = params::hash(a, 0, "transaction hash")?;
-        c.node.with_chain(|chain| {
-            let Some((block_hash, index)) = chain.store().tx_location(&hash)? else {
-                return Ok(Value::Null);
-            };
-            let (Some(block), Some(r)) =
-                (chain.block(&block_hash)?, chain.store().receipts(&block_hash)?)
-            else {
-                return Ok(Value::Null);
-            };
-            let i = index as usize;
-            if i >= block.transactions.len() || i >= r.receipts.len() {
-                return Err(RpcError::internal(format!(
-                    "store: receipt {i} of block {block_hash} missing"
-                )));
-            }
-            Ok(json::receipt(&json::ReceiptParts {
-                block: &block,
-                index: i,
-                receipts: &r.receipts,
-                from: r.senders.get(i).copied().unwrap_or_default(),
-                contract_address: r.contract_addresses.get(i).copied().flatten(),
-            }))
-        })
+        let view = c.node.view();
+        let Some((block_hash, index)) = view.tx_location(&hash)? else {
+            return Ok(Value::Null);
+        };
+        let (Some(block), Some(r)) = (view.block(&block_hash)?, view.receipts(&block_hash)?) else {
+            return Ok(Value::Null);
+        };
+        let i = index as usize;
+        if i >= block.transactions.len() || i >= r.receipts.len() {
+            return Err(RpcError::internal(format!(
+                "store: receipt {i} of block {block_hash} missing"
+            )));
+        }
+        Ok(json::receipt(&json::ReceiptParts {
+            block: &block,
+            index: i,
+            receipts: &r.receipts,
+            from: r.senders.get(i).copied().unwrap_or_default(),
+            contract_address: r.contract_addresses.get(i).copied().flatten(),
+        }))
     });
     method(m, "eth_sendRawTransaction", |c, a| {
         let raw: String = params::req(a, 0, "raw transaction")?;
@@ -201,18 +215,17 @@ pub(super) fn register(m: &mut RpcModule<Ctx>) {
             .map_err(|e| RpcError::invalid_params(format!("raw transaction is not hex: {e}")))?;
         let tx = SignedTransaction::decode(&bytes)
             .map_err(|e| RpcError::invalid_params(format!("rlp: {e}")))?;
-        // Not under `with_chain`: submitting takes the node's lock itself.
         let hash = c.node.submit_transaction(tx).map_err(|e| RpcError::server(e.to_string()))?;
         Ok(json!(hash))
     });
     method(m, "eth_gasPrice", |c, _| {
-        c.node.with_pool(|pool, chain| {
-            let tip = suggested_tip(chain, pool.config().min_tip)?;
-            Ok(qty256(U256::from(next_base_fee(&chain.tip().header)) + tip))
-        })
+        let view = c.node.view();
+        let tip = suggested_tip(&view, c.node.with_pool(|pool| pool.config().min_tip))?;
+        Ok(qty256(U256::from(next_base_fee(&view.tip().header)) + tip))
     });
     method(m, "eth_maxPriorityFeePerGas", |c, _| {
-        c.node.with_pool(|pool, chain| Ok(qty256(suggested_tip(chain, pool.config().min_tip)?)))
+        let view = c.node.view();
+        Ok(qty256(suggested_tip(&view, c.node.with_pool(|pool| pool.config().min_tip))?))
     });
     method(m, "eth_feeHistory", |c, a| {
         let count = a
@@ -228,79 +241,132 @@ pub(super) fn register(m: &mut RpcModule<Ctx>) {
                 )));
             }
         }
-        c.node.with_chain(|chain| fee_history(chain, c, count, newest, &percentiles))
+        fee_history(&c.node.view(), c, count, newest, &percentiles)
     });
     method(m, "eth_call", |c, a| {
         let call = params::call_request(a, 0)?;
         let id = params::block_id(a, 1)?;
-        c.node.with_chain(|chain| {
-            require_tip(chain, c, id)?;
-            let prepared = prepare(chain, &call)?;
-            let outcome = execute(chain, &prepared, prepared.gas_cap)?;
-            match outcome.status {
-                Status::Success => Ok(json!(outcome.output)),
-                Status::Revert => Err(RpcError::reverted(&outcome.output)),
-                Status::Halt(reason) => {
-                    Err(RpcError::server(halt_message(reason, prepared.gas_cap)))
-                }
-            }
-        })
+        let view = c.node.view();
+        let (header, mut state) = call_state(&view, c, id)?;
+        let prepared = prepare(&view, &header, &state, &call)?;
+        let outcome = execute(&mut state, &prepared, prepared.gas_cap)?;
+        match outcome.status {
+            Status::Success => Ok(json!(outcome.output)),
+            Status::Revert => Err(RpcError::reverted(&outcome.output)),
+            Status::Halt(reason) => Err(RpcError::server(halt_message(reason, prepared.gas_cap))),
+        }
     });
     method(m, "eth_estimateGas", |c, a| {
         let call = params::call_request(a, 0)?;
         let id = params::block_id(a, 1)?;
-        c.node.with_chain(|chain| {
-            require_tip(chain, c, id)?;
-            estimate_gas(chain, &call).map(qty)
-        })
+        let view = c.node.view();
+        let (header, mut state) = call_state(&view, c, id)?;
+        estimate_gas(&view, &header, &mut state, &call).map(qty)
     });
     method(m, "eth_getLogs", |c, a| {
         let filter = params::log_filter(a, 0)?;
-        c.node.with_chain(|chain| get_logs(chain, c, &filter).map(Value::Array))
+        get_logs(&c.node.view(), c, &filter).map(Value::Array)
     });
 }
 
+/// EIP-1186 `eth_getProof`: the account's fields with the nodes on its path in the state trie
+/// of the block `state` is at, and each storage key's value with its path in the account's
+/// storage trie. Proofs of absent accounts and slots end where the path leaves the trie, as
+/// geth's do; an absent account has geth's empty fields (zero nonce and balance, the empty
+/// code hash and storage root).
+fn proof(state: &StateAt<'_>, address: Address, keys: &[B256]) -> Result<Value, TrieError> {
+    let reader = state.reader();
+    let root = state.block().state_root;
+    let tries = crate::state::StateTries::at_root(root);
+    let account = tries.account(&address, &reader)?;
+    let account_proof = prove(root, &account_key(&address), &reader)?;
+    let storage_root = account.map_or(alloy_trie::EMPTY_ROOT_HASH, |a| a.storage_root);
+    let mut storage_proof = Vec::with_capacity(keys.len());
+    for key in keys {
+        let slot = U256::from_be_bytes(key.0);
+        let value =
+            match crate::state::Trie::at_root(storage_root).get(&slot_key(&slot), &reader)? {
+                Some(rlp) => U256::decode(&mut &rlp[..]).map_err(|e| TrieError::Corrupt {
+                    hash: storage_root,
+                    reason: format!("slot {key}: {e}"),
+                })?,
+                None => U256::ZERO,
+            };
+        storage_proof.push(json!({
+            "key": key,
+            "value": qty256(value),
+            "proof": prove(storage_root, &slot_key(&slot), &reader)?,
+        }));
+    }
+    Ok(json!({
+        "address": address,
+        "accountProof": account_proof,
+        "balance": qty256(account.map_or(U256::ZERO, |a| a.balance)),
+        "codeHash": account.map_or(quarry_vm::KECCAK_EMPTY, |a| a.code_hash),
+        "nonce": qty(account.map_or(0, |a| a.nonce)),
+        "storageHash": storage_root,
+        "storageProof": storage_proof,
+    }))
+}
+
 /// Resolves `id` to a known block: (hash, header, chain work). `None`: no such block.
+/// `pending` names the tip (the pending block's state is the tip's plus the pool's nonces).
 pub(super) fn resolve(
-    chain: &Chain,
+    view: &ChainView,
     c: &Ctx,
     id: BlockId,
 ) -> Result<Option<(B256, Header, U256)>, RpcError> {
-    let tip = chain.tip();
+    let tip = view.tip();
     let number = match id {
-        BlockId::Latest | BlockId::Pending => return Ok(Some((tip.hash, tip.header, tip.work))),
+        BlockId::Latest | BlockId::Pending => {
+            return Ok(Some((tip.hash, tip.header.clone(), tip.work)))
+        }
         BlockId::Earliest => 0,
         BlockId::Safe | BlockId::Finalized => {
             tip.header.number.saturating_sub(c.config.confirmations)
         }
         BlockId::Number(n) => n,
-        BlockId::Hash(hash) => return Ok(chain.header(&hash).map(|(h, w)| (hash, h.clone(), w))),
+        BlockId::Hash(hash) => return Ok(view.header(&hash)?.map(|(h, w)| (hash, h, w))),
     };
-    let Some(hash) = chain.canonical_hash(number)? else { return Ok(None) };
-    Ok(chain.header(&hash).map(|(h, w)| (hash, h.clone(), w)))
+    let Some(hash) = view.canonical_hash(number)? else { return Ok(None) };
+    Ok(view.header(&hash)?.map(|(h, w)| (hash, h, w)))
 }
 
-/// State is only kept at the tip: refuses any other block.
-fn require_tip(chain: &Chain, c: &Ctx, id: BlockId) -> Result<(), RpcError> {
-    let tip = chain.tip();
-    match resolve(chain, c, id)? {
-        None => Err(RpcError::server(format!("header not found: {id:?}"))),
-        Some((hash, header, _)) if hash != tip.hash => Err(RpcError::server(format!(
-            "missing trie node: state of block {} ({hash}) is not kept; this node keeps the tip's \
-             state only (block {})",
-            header.number, tip.header.number
-        ))),
-        Some(_) => Ok(()),
-    }
+/// The state after the block `id` names: any canonical block within the kept history
+/// (`latest`, `pending`, `safe`, `finalized`, `earliest`, a number or a canonical hash).
+fn state_for<'v>(view: &'v ChainView, c: &Ctx, id: BlockId) -> Result<StateAt<'v>, RpcError> {
+    let Some((hash, header, _)) = resolve(view, c, id)? else {
+        return Err(RpcError::server(format!("header not found: {id:?}")));
+    };
+    let state = match id {
+        BlockId::Hash(_) => view.state_at_hash(&hash),
+        _ => view.state_at_number(header.number),
+    };
+    state.map_err(|e| RpcError::server(e.to_string()))
 }
 
-fn block_json(chain: &Chain, c: &Ctx, id: BlockId, full: bool) -> Result<Value, RpcError> {
-    let Some((hash, _, work)) = resolve(chain, c, id)? else { return Ok(Value::Null) };
-    let Some(block) = chain.block(&hash)? else { return Ok(Value::Null) };
+/// The header a call at `id` runs in (its number, timestamp, base fee, …) and the state after
+/// that block, as geth's `DoCall` takes them.
+fn call_state<'v>(
+    view: &'v ChainView,
+    c: &Ctx,
+    id: BlockId,
+) -> Result<(Header, StateAt<'v>), RpcError> {
+    let state = state_for(view, c, id)?;
+    let header = view
+        .header(&state.block().hash)?
+        .map(|(h, _)| h)
+        .ok_or_else(|| RpcError::server(format!("header not found: {id:?}")))?;
+    Ok((header, state))
+}
+
+fn block_json(view: &ChainView, c: &Ctx, id: BlockId, full: bool) -> Result<Value, RpcError> {
+    let Some((hash, _, work)) = resolve(view, c, id)? else { return Ok(Value::Null) };
+    let Some(block) = view.block(&hash)? else { return Ok(Value::Null) };
     if !full {
         return Ok(json::block(&block, work, None));
     }
-    let senders: Vec<Address> = match chain.store().receipts(&hash)? {
+    let senders: Vec<Address> = match view.receipts(&hash)? {
         Some(r) if r.senders.len() == block.transactions.len() => r.senders,
         // A side-chain block was never executed here: recover the senders.
         _ => block.transactions.iter().map(|tx| tx.recover_sender().unwrap_or_default()).collect(),
@@ -311,12 +377,12 @@ fn block_json(chain: &Chain, c: &Ctx, id: BlockId, full: bool) -> Result<Value, 
 /// Tips (effective gas price − base fee) paid in the last [`ORACLE_BLOCKS`] blocks: the
 /// [`ORACLE_PERCENTILE`]th percentile of each block's three lowest tips (geth's oracle), at
 /// least `floor` (the pool's minimum tip); [`DEFAULT_TIP`] when no transaction was sampled.
-fn suggested_tip(chain: &Chain, floor: U256) -> Result<U256, RpcError> {
-    let tip = chain.tip();
+fn suggested_tip(view: &ChainView, floor: U256) -> Result<U256, RpcError> {
+    let tip = view.tip();
     let mut samples = Vec::new();
     let mut hash = tip.hash;
     for _ in 0..ORACLE_BLOCKS {
-        let Some(block) = chain.block(&hash)? else { break };
+        let Some(block) = view.block(&hash)? else { break };
         let base = block.header.base_fee_per_gas;
         let mut tips: Vec<U256> = block
             .transactions
@@ -339,13 +405,13 @@ fn suggested_tip(chain: &Chain, floor: U256) -> Result<U256, RpcError> {
 }
 
 fn fee_history(
-    chain: &Chain,
+    view: &ChainView,
     c: &Ctx,
     count: u64,
     newest: BlockId,
     percentiles: &[f64],
 ) -> Result<Value, RpcError> {
-    let Some((_, newest, _)) = resolve(chain, c, newest)? else {
+    let Some((_, newest, _)) = resolve(view, c, newest)? else {
         return Err(RpcError::server(format!("header not found: {newest:?}")));
     };
     if count == 0 {
@@ -356,17 +422,17 @@ fn fee_history(
     let mut ratios = Vec::new();
     let mut rewards = Vec::new();
     for number in oldest..=newest.number {
-        let hash = chain
+        let hash = view
             .canonical_hash(number)?
             .ok_or_else(|| RpcError::internal(format!("block {number} missing")))?;
-        let block = chain
+        let block = view
             .block(&hash)?
             .ok_or_else(|| RpcError::internal(format!("block {hash} missing")))?;
         let header = &block.header;
         base_fees.push(qty(header.base_fee_per_gas));
         ratios.push(json!(header.gas_used as f64 / header.gas_limit.max(1) as f64));
         if !percentiles.is_empty() {
-            let receipts = chain.store().receipts(&hash)?.unwrap_or_default();
+            let receipts = view.receipts(&hash)?.unwrap_or_default();
             rewards.push(block_rewards(&block, &receipts, percentiles));
         }
     }
@@ -431,11 +497,15 @@ struct Prepared {
     gas_cap: u64,
 }
 
-fn prepare(chain: &Chain, call: &CallRequest) -> Result<Prepared, RpcError> {
-    let tip = chain.tip();
-    let mut block = block_env(chain.rules(), &tip.header);
+fn prepare(
+    view: &ChainView,
+    header: &Header,
+    state: &StateAt<'_>,
+    call: &CallRequest,
+) -> Result<Prepared, RpcError> {
+    let mut block = block_env(view.rules(), header);
     let from = call.from.unwrap_or_default();
-    let account = chain.store().account(&from)?;
+    let account = state.account_info(&from)?;
     let (nonce, balance) = account.map_or((0, U256::ZERO), |a| (a.nonce, a.balance));
     let is_1559 = call.max_fee_per_gas.is_some() || call.max_priority_fee_per_gas.is_some();
     let (tx_type, gas_price, tip_cap) = if is_1559 {
@@ -470,9 +540,13 @@ fn prepare(chain: &Chain, call: &CallRequest) -> Result<Prepared, RpcError> {
     Ok(Prepared { block, tx, gas_cap })
 }
 
-fn execute(chain: &Chain, prepared: &Prepared, gas: u64) -> Result<ExecutionOutcome, RpcError> {
+fn execute(
+    state: &mut StateAt<'_>,
+    prepared: &Prepared,
+    gas: u64,
+) -> Result<ExecutionOutcome, RpcError> {
     let tx = TxEnv { gas_limit: gas, ..prepared.tx.clone() };
-    quarry_vm::transact(&mut chain.state(), &prepared.block, &tx).map_err(|e| match e {
+    quarry_vm::transact(state, &prepared.block, &tx).map_err(|e| match e {
         TransactError::Invalid(e) => RpcError::server(e.to_string()),
         TransactError::Database(e) => RpcError::from(e),
     })
@@ -489,9 +563,14 @@ fn halt_message(reason: HaltReason, gas: u64) -> String {
 /// (minus one) and the cap, after one optimistic try at `used × 64/63` (geth's estimator;
 /// the 63/64 rule of EIP-150 is why the gas used alone may not suffice). A call that fails at
 /// the cap is answered with its revert (code 3 with the data) or halt reason.
-fn estimate_gas(chain: &Chain, call: &CallRequest) -> Result<u64, RpcError> {
-    let prepared = prepare(chain, call)?;
-    let hi_outcome = execute(chain, &prepared, prepared.gas_cap)?;
+fn estimate_gas(
+    view: &ChainView,
+    header: &Header,
+    state: &mut StateAt<'_>,
+    call: &CallRequest,
+) -> Result<u64, RpcError> {
+    let prepared = prepare(view, header, state, call)?;
+    let hi_outcome = execute(state, &prepared, prepared.gas_cap)?;
     match hi_outcome.status {
         Status::Success => {}
         Status::Revert => return Err(RpcError::reverted(&hi_outcome.output)),
@@ -499,7 +578,7 @@ fn estimate_gas(chain: &Chain, call: &CallRequest) -> Result<u64, RpcError> {
             return Err(RpcError::server(halt_message(reason, prepared.gas_cap)))
         }
     }
-    let succeeds = |gas: u64| matches!(execute(chain, &prepared, gas), Ok(o) if o.is_success());
+    let mut succeeds = |gas: u64| matches!(execute(state, &prepared, gas), Ok(o) if o.is_success());
     let mut hi = prepared.gas_cap;
     let needed = hi_outcome.gas_used + hi_outcome.gas_refunded;
     let mut lo = needed.saturating_sub(1);
@@ -522,9 +601,9 @@ fn estimate_gas(chain: &Chain, call: &CallRequest) -> Result<u64, RpcError> {
     Ok(hi)
 }
 
-fn get_logs(chain: &Chain, c: &Ctx, filter: &LogFilter) -> Result<Vec<Value>, RpcError> {
+fn get_logs(view: &ChainView, c: &Ctx, filter: &LogFilter) -> Result<Vec<Value>, RpcError> {
     let hashes: Vec<B256> = if let Some(hash) = filter.block_hash {
-        if chain.header(&hash).is_none() {
+        if view.header(&hash)?.is_none() {
             return Err(RpcError::server(format!("unknown block {hash}")));
         }
         vec![hash]
@@ -535,7 +614,7 @@ fn get_logs(chain: &Chain, c: &Ctx, filter: &LogFilter) -> Result<Vec<Value>, Rp
                 // A range may reach past the tip (the limit counts what was asked for).
                 return Ok(n);
             }
-            match resolve(chain, c, id)? {
+            match resolve(view, c, id)? {
                 Some((_, header, _)) => Ok(header.number),
                 None => Err(RpcError::server(format!("header not found: {id:?}"))),
             }
@@ -560,7 +639,7 @@ fn get_logs(chain: &Chain, c: &Ctx, filter: &LogFilter) -> Result<Vec<Value>, Rp
         }
         let mut hashes = Vec::new();
         for n in from..=to {
-            if let Some(h) = chain.canonical_hash(n)? {
+            if let Some(h) = view.canonical_hash(n)? {
                 hashes.push(h);
             }
         }
@@ -568,12 +647,11 @@ fn get_logs(chain: &Chain, c: &Ctx, filter: &LogFilter) -> Result<Vec<Value>, Rp
     };
     let mut out = Vec::new();
     for hash in hashes {
-        let Some((header, _)) = chain.header(&hash) else { continue };
+        let Some((header, _)) = view.header(&hash)? else { continue };
         if !filter.may_match(&header.logs_bloom) {
             continue;
         }
-        let (Some(block), Some(receipts)) = (chain.block(&hash)?, chain.store().receipts(&hash)?)
-        else {
+        let (Some(block), Some(receipts)) = (view.block(&hash)?, view.receipts(&hash)?) else {
             continue;
         };
         out.extend(block_logs(&block, &receipts, filter, false));

@@ -5,7 +5,7 @@ use alloy_primitives::{Address, B256, U256};
 use quarry_primitives::{Block, Header, Log, Receipt, SignedTransaction, TxType};
 use serde_json::{json, Value};
 
-use crate::consensus::header_work;
+use quarry_consensus::header_work;
 
 /// `keccak256(rlp([]))`: the uncle hash of a block without uncles.
 pub const EMPTY_UNCLES_HASH: B256 =

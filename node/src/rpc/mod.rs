@@ -72,11 +72,20 @@ pub(crate) struct Ctx {
     pub(crate) config: RpcConfig,
 }
 
-/// A running server; dropping it does not stop it, [`RpcServer::stop`] does.
+/// Niceness of every JSON-RPC thread (Linux `setpriority`): under load, RPC readers yield the
+/// CPU to block import, sync and mining, so a flood of `eth_call`s or `eth_getLogs` cannot slow
+/// the chain down (the engine issue's "RPC never delays import"; lighthouse's processor queues
+/// give the same priority to blocks over API work).
+pub const RPC_THREAD_NICENESS: i32 = 10;
+
+/// A running server; [`RpcServer::stop`] stops it, and so does dropping it (jsonrpsee stops a
+/// server once every handle to it is gone). It runs on its own tokio runtime, whose threads
+/// have a lower priority than the node's ([`RPC_THREAD_NICENESS`]).
 #[derive(Debug)]
 pub struct RpcServer {
     handle: ServerHandle,
     addr: SocketAddr,
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl RpcServer {
@@ -88,7 +97,16 @@ impl RpcServer {
     /// Stops accepting connections and waits until the server has stopped.
     pub async fn stop(self) {
         let _ = self.handle.stop();
-        self.handle.stopped().await;
+        self.handle.clone().stopped().await;
+    }
+}
+
+impl Drop for RpcServer {
+    fn drop(&mut self) {
+        // Dropped from async code too: let the runtime's threads wind down on their own.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
     }
 }
 
@@ -103,6 +121,21 @@ pub enum RpcStartError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The server's runtime could not be started.
+    #[error("cannot start the JSON-RPC runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Lowers the calling thread's priority to [`RPC_THREAD_NICENESS`] (Linux applies `nice` per
+/// thread; elsewhere this does nothing).
+fn lower_thread_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid and setpriority take no pointers; a failure (no permission) leaves the
+    // thread at its priority, which is harmless.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, RPC_THREAD_NICENESS);
+    }
 }
 
 fn cors_layer(origins: &[String]) -> CorsLayer {
@@ -131,6 +164,27 @@ pub async fn start(
     p2p: Option<P2p>,
     config: RpcConfig,
 ) -> Result<RpcServer, RpcStartError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("rpc")
+        .on_thread_start(lower_thread_priority)
+        .enable_all()
+        .build()
+        .map_err(RpcStartError::Runtime)?;
+    let served = runtime.spawn(serve(node, p2p, config)).await;
+    let (handle, addr) = match served {
+        Ok(result) => result?,
+        Err(e) => return Err(RpcStartError::Runtime(std::io::Error::other(e.to_string()))),
+    };
+    Ok(RpcServer { handle, addr, runtime: Some(runtime) })
+}
+
+/// Binds and starts the server on the current (the RPC's own) runtime.
+async fn serve(
+    node: Node,
+    p2p: Option<P2p>,
+    config: RpcConfig,
+) -> Result<(ServerHandle, SocketAddr), RpcStartError> {
     if !config.addr.ip().is_loopback() {
         warn!(
             addr = %config.addr,
@@ -156,7 +210,7 @@ pub async fn start(
     let module = module(node, p2p, config);
     let handle = server.start(module);
     info!(%addr, "JSON-RPC listening (HTTP and WebSocket)");
-    Ok(RpcServer { handle, addr })
+    Ok((handle, addr))
 }
 
 /// Every method, registered on one module.

@@ -85,7 +85,7 @@ pub(super) fn register(m: &mut RpcModule<Ctx>) {
     });
     method(m, "quarry_nodeInfo", |c, _| {
         let tip = c.node.tip();
-        let genesis = c.node.with_chain(|chain| chain.genesis_hash());
+        let genesis = c.node.view().genesis_hash();
         Ok(json!({
             "clientVersion": client_version(),
             "chainId": qty(c.node.config().genesis.config.chain_id),

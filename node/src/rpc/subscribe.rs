@@ -52,14 +52,12 @@ pub(super) fn register(m: &mut RpcModule<Ctx>) {
                     event = events.recv() => event,
                 };
                 let messages: Vec<Value> = match event {
-                    Ok(ChainEvent::NewTip { disconnected, connected }) => match &kind {
+                    Ok(ChainEvent::NewTip { disconnected, connected, view }) => match &kind {
                         Kind::NewHeads => connected
                             .iter()
                             .map(|b| {
-                                let work = ctx
-                                    .node
-                                    .with_chain(|c| c.header(&b.header.hash()).map(|(_, w)| w));
-                                super::json::header(&b.header, work.unwrap_or_default())
+                                let work = view.header(&b.hash).ok().flatten().map(|(_, w)| w);
+                                super::json::header(&b.block.header, work.unwrap_or_default())
                             })
                             .collect(),
                         Kind::Logs(filter) => {
@@ -68,16 +66,18 @@ pub(super) fn register(m: &mut RpcModule<Ctx>) {
                                 .iter()
                                 .map(|b| (b, true))
                                 .chain(connected.iter().map(|b| (b, false)));
+                            // Each block carries its receipts, disconnected ones included, so
+                            // the logs of a reorganised-away block go out as `removed: true`.
                             for (block, removed) in blocks {
-                                if !filter.may_match(&block.header.logs_bloom) {
+                                if !filter.may_match(&block.block.header.logs_bloom) {
                                     continue;
                                 }
-                                let receipts = ctx.node.with_chain(|c| {
-                                    c.store().receipts(&block.header.hash()).ok().flatten()
-                                });
-                                if let Some(receipts) = receipts {
-                                    out.extend(block_logs(block, &receipts, filter, removed));
-                                }
+                                out.extend(block_logs(
+                                    &block.block,
+                                    &block.receipts,
+                                    filter,
+                                    removed,
+                                ));
                             }
                             out
                         }

@@ -207,6 +207,12 @@ impl NetNode {
         qty(&self.call("eth_blockNumber", json!([]))) as u64
     }
 
+    /// The peer ids `quarry_bannedPeers` lists.
+    pub fn banned_peers(&self) -> Vec<String> {
+        let banned = self.call("quarry_bannedPeers", json!([]));
+        banned.as_array().expect("array").iter().map(|b| b["peerId"].to_string()).collect()
+    }
+
     /// `true` if `quarry_bannedPeers` lists `peer`.
     pub fn banned(&self, peer: &str) -> bool {
         let banned = self.call("quarry_bannedPeers", json!([]));
@@ -306,4 +312,61 @@ fn dechunk(mut body: &str) -> String {
         body = rest[size..].trim_start_matches("\r\n");
     }
     out
+}
+
+/// A node in this process with JSON-RPC on a free loopback port, on its own tokio runtime, for
+/// tests that hand it blocks directly.
+pub struct RpcNode {
+    /// The node.
+    pub node: quarry_node::service::Node,
+    /// Where its RPC listens.
+    pub addr: SocketAddr,
+    /// The runtime serving the RPC.
+    pub runtime: tokio::runtime::Runtime,
+    /// The server (it stops when its handle is dropped).
+    _server: quarry_node::rpc::RpcServer,
+    _dir: tempfile::TempDir,
+}
+
+impl RpcNode {
+    /// A node on a fresh datadir for `genesis`, not mining.
+    pub fn start(
+        genesis: &quarry_primitives::genesis::Genesis,
+        history: quarry_node::engine::HistoryMode,
+    ) -> RpcNode {
+        let dir = tempfile::tempdir().unwrap();
+        let node = quarry_node::service::Node::start(quarry_node::service::NodeConfig {
+            datadir: dir.path().to_path_buf(),
+            genesis: genesis.clone(),
+            etherbase: alloy_primitives::Address::repeat_byte(0xee),
+            mining_threads: 0,
+            kernel: quarry_node::miner::Kernel::Portable,
+            extra_data: alloy_primitives::Bytes::new(),
+            history,
+        })
+        .unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+        let config = quarry_node::rpc::RpcConfig {
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            ..quarry_node::rpc::RpcConfig::default()
+        };
+        let server = runtime.block_on(quarry_node::rpc::start(node.clone(), None, config)).unwrap();
+        let addr = server.local_addr();
+        RpcNode { node, addr, runtime, _server: server, _dir: dir }
+    }
+
+    /// One request: `Ok(result)` or `Err(error object)`.
+    pub fn try_call(&self, method: &str, params: Value) -> Result<Value, Value> {
+        try_call(self.addr, method, params)
+    }
+
+    /// One request that must succeed.
+    pub fn call(&self, method: &str, params: Value) -> Value {
+        self.try_call(method, params.clone()).unwrap_or_else(|e| panic!("{method} {params}: {e}"))
+    }
+
+    /// Imports `block` (it must not be refused).
+    pub fn import(&self, block: &quarry_primitives::Block) -> quarry_node::engine::Imported {
+        self.node.import_block(block.clone()).unwrap()
+    }
 }

@@ -8,10 +8,11 @@
 use std::collections::HashMap;
 
 use alloy_primitives::{Address, Bytes, B256, U256};
-use quarry_node::consensus::block::{execute_block, receipts_root, transactions_root};
-use quarry_node::consensus::genesis::genesis_block;
-use quarry_node::consensus::header::ChainRules;
-use quarry_node::consensus::{check_pow, next_base_fee};
+use quarry_consensus::body::{receipts_root, transactions_root};
+use quarry_consensus::ChainRules;
+use quarry_consensus::{check_pow, next_base_fee};
+use quarry_node::execution::block::execute_block;
+use quarry_node::execution::genesis::genesis_block;
 use quarry_primitives::crypto::SecretKey;
 use quarry_primitives::dev::DEV_ACCOUNTS;
 use quarry_primitives::genesis::{ChainConfig, Genesis, GenesisAccount, PowParams};

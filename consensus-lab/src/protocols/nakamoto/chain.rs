@@ -2,17 +2,17 @@
 //!
 //! The rules are the node's own, called as the node calls them: block work is
 //! `quarry_primitives::pow::work_from_target(target_from_bits(bits))`, cumulative work is
-//! `quarry_node::consensus::chain_work`, the tip moves only when
-//! `quarry_node::consensus::fork_choice(tip_work, candidate_work)` says so (strictly more work;
+//! `quarry_consensus::chain_work`, the tip moves only when
+//! `quarry_consensus::fork_choice(tip_work, candidate_work)` says so (strictly more work;
 //! first seen wins ties), and in [`DifficultyRule::Asert`] mode a block's `bits` must equal
-//! `quarry_node::consensus::next_bits` of its parent (aserti3-2d anchored at genesis). What the
+//! `quarry_consensus::next_bits` of its parent (aserti3-2d anchored at genesis). What the
 //! lab does *not* model is the proof-of-work hash itself: a block's discovery is a Poisson event
 //! (the miner's timer), so blocks carry no nonce and no real header.
 
 use std::collections::HashMap;
 
 use alloy_primitives::U256;
-use quarry_node::consensus::{chain_work, fork_choice, next_bits, AsertParams};
+use quarry_consensus::{chain_work, fork_choice, next_bits, AsertParams};
 use quarry_primitives::pow::{target_from_bits, work_from_target};
 
 use crate::protocol::{NodeId, WireSize};
@@ -83,7 +83,7 @@ pub enum DifficultyRule {
     /// Every block carries [`GENESIS_BITS`]: cumulative work is proportional to height.
     Fixed,
     /// aserti3-2d anchored at genesis with the block interval as target spacing and this
-    /// half-life, both in ms (`quarry_node::consensus::next_bits`).
+    /// half-life, both in ms (`quarry_consensus::next_bits`).
     Asert {
         /// Target spacing, ms.
         block_time_ms: u64,

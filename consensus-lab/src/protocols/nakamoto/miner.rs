@@ -31,7 +31,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use quarry_node::consensus::{chain_work, fork_choice};
+use quarry_consensus::{chain_work, fork_choice};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

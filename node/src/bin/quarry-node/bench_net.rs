@@ -10,7 +10,7 @@ use alloy_primitives::{Bytes, B256};
 use indicatif::{ProgressBar, ProgressStyle};
 use libp2p::Multiaddr;
 use quarry_node::dev::dev_genesis;
-use quarry_node::generate::{generate_chain, generated_genesis};
+use quarry_node::generate::{generate_chain, generated_genesis, Recipients};
 use quarry_node::miner::Kernel;
 use quarry_node::p2p::{load_or_create_key, P2p, P2pConfig};
 use quarry_node::service::{unix_now, ChainEvent, Node, NodeConfig};
@@ -26,6 +26,7 @@ fn node_config(datadir: &Path, genesis: &Genesis, mining_threads: usize) -> Node
         mining_threads,
         kernel: Kernel::best(),
         extra_data: Bytes::from_static(b"quarry bench"),
+        history: quarry_node::engine::HistoryMode::Archive,
     }
 }
 
@@ -71,8 +72,15 @@ pub fn bench_sync(blocks: u64, txs_per_block: usize) -> Result<SyncReport, Strin
             .progress_chars("=> "),
     );
     bar.set_message("generate");
-    let generated = generate_chain(&a_dir, genesis.clone(), blocks, txs_per_block, |_| bar.inc(1))
-        .map_err(|e| e.to_string())?;
+    let generated = generate_chain(
+        &a_dir,
+        genesis.clone(),
+        blocks,
+        txs_per_block,
+        Recipients::DevAccounts,
+        |_| bar.inc(1),
+    )
+    .map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -154,7 +162,7 @@ pub fn bench_propagation(nodes: usize, blocks: usize) -> Result<PropagationRepor
                     if let ChainEvent::NewTip { connected, .. } = event {
                         let now = Instant::now();
                         for block in connected.iter() {
-                            let _ = tx.send((i, block.header.hash(), now));
+                            let _ = tx.send((i, block.hash, now));
                         }
                     }
                 }

@@ -1,8 +1,7 @@
-//! Block validation and execution, sans-IO: the body rules (transactions root, each
-//! transaction's stateless validity), the state transition of a whole block through `quarry-vm`
+//! Block execution, sans-IO: the state transition of a whole block through `quarry-vm`
 //! (transactions in order, then the block subsidy to the beneficiary), and the checks of the
 //! header's commitments against what execution produced (gas used, receipts root, logs bloom,
-//! state root).
+//! state root). The stateless body rules are `quarry_consensus::body`'s.
 //!
 //! Rewards: the VM already pays each transaction's priority fee to the beneficiary and burns
 //! the base fee (EIP-1559); this module adds the chain spec's `blockSubsidy` after the last
@@ -12,44 +11,20 @@
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, Bloom, Bytes, B256, U256};
+use quarry_consensus::body::receipts_root;
+use quarry_consensus::{BodyError, ChainRules};
 use quarry_primitives::receipt::logs_bloom;
-use quarry_primitives::{Header, Receipt, SignedTransaction, TxError};
+use quarry_primitives::{Header, Receipt, SignedTransaction};
 use quarry_vm::result::{AccountChange, StateChanges};
 use quarry_vm::{AccountInfo, BlockEnv, Database, InvalidTransaction, TxEnv};
-
-use super::header::ChainRules;
-
-/// Largest encoded block accepted from anyone, in bytes. Gas bounds a block's size long before
-/// this (calldata costs at least 4 gas per byte); the limit stops oversized messages cheaply.
-pub const MAX_BLOCK_SIZE: usize = 8 * 1024 * 1024;
 
 /// Why a block's body or execution was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum BlockError {
-    /// The encoded block is larger than [`MAX_BLOCK_SIZE`].
-    #[error("block is {size} bytes, more than the {MAX_BLOCK_SIZE}-byte limit")]
-    TooLarge {
-        /// Its encoded size.
-        size: usize,
-    },
-    /// `transactions_root` does not commit to the body.
-    #[error("transactions root {got} differs from the body's {computed}")]
-    TransactionsRoot {
-        /// Root of the body's transactions.
-        computed: B256,
-        /// The header's field.
-        got: B256,
-    },
-    /// A transaction breaks a stateless rule (chain id, signature, intrinsic gas, …).
-    #[error("transaction {index} ({hash}): {error}")]
-    Transaction {
-        /// Position in the block.
-        index: usize,
-        /// Its hash.
-        hash: B256,
-        /// The rule it breaks.
-        error: Box<TxError>,
-    },
+    /// The body breaks a stateless rule (size, transactions root, a transaction's signature,
+    /// chain id or intrinsic gas).
+    #[error(transparent)]
+    Body(#[from] BodyError),
     /// A transaction cannot be executed in this state (nonce, balance, fee cap, gas left).
     #[error("transaction {index} ({hash}) cannot be included: {error}")]
     Execution {
@@ -113,49 +88,12 @@ impl BlockError {
     pub fn is_consensus_failure(&self) -> bool {
         !matches!(self, BlockError::Database(_))
     }
-}
 
-/// Root of the transactions trie: key `rlp(index)`, value the EIP-2718 encoding.
-pub fn transactions_root(transactions: &[SignedTransaction]) -> B256 {
-    alloy_trie::root::ordered_trie_root_with_encoder(transactions, |tx, buf| {
-        buf.extend_from_slice(&tx.encoded())
-    })
-}
-
-/// Root of the receipts trie: key `rlp(index)`, value the EIP-2718 encoding.
-pub fn receipts_root(receipts: &[Receipt]) -> B256 {
-    alloy_trie::root::ordered_trie_root_with_encoder(receipts, |receipt, buf| {
-        buf.extend_from_slice(&receipt.encoded())
-    })
-}
-
-/// Checks the body against its header and every transaction's stateless rules, and returns
-/// each transaction's sender (recovered once here, reused by execution).
-///
-/// # Errors
-/// [`BlockError::TransactionsRoot`] or [`BlockError::Transaction`].
-pub fn validate_body(
-    rules: &ChainRules,
-    header: &Header,
-    transactions: &[SignedTransaction],
-) -> Result<Vec<Address>, BlockError> {
-    let computed = transactions_root(transactions);
-    if computed != header.transactions_root {
-        return Err(BlockError::TransactionsRoot { computed, got: header.transactions_root });
+    /// `true` when the body does not belong to its header ([`BodyError::is_body_mismatch`]):
+    /// the message is bad, the block hash may still name a valid block.
+    pub fn is_body_mismatch(&self) -> bool {
+        matches!(self, BlockError::Body(error) if error.is_body_mismatch())
     }
-    transactions
-        .iter()
-        .enumerate()
-        .map(|(index, tx)| {
-            tx.validate_stateless(rules.chain_id, rules.allow_unprotected_txs)
-                .and_then(|()| tx.recover_sender())
-                .map_err(|error| BlockError::Transaction {
-                    index,
-                    hash: tx.hash(),
-                    error: Box::new(error),
-                })
-        })
-        .collect()
 }
 
 /// The VM's view of the block `header` opens.
@@ -370,7 +308,7 @@ impl BlockExecutor {
     }
 }
 
-/// Executes `transactions` (sent by `senders`, from [`validate_body`]) on top of `db` as block
+/// Executes `transactions` (sent by `senders`, recovered by `quarry_consensus::body::check_transaction`) on top of `db` as block
 /// `header` says, then pays `rules.block_subsidy` to the beneficiary. Does not check the
 /// header's commitments; see [`check_outcome`].
 ///
@@ -438,4 +376,23 @@ pub fn check_outcome(
         return Err(BlockError::StateRoot { computed: state_root, got: header.state_root });
     }
     Ok(())
+}
+
+/// Checks a block body against its header and every transaction's stateless rules, and
+/// returns each transaction's sender (recovered once here, reused by execution).
+///
+/// # Errors
+/// [`BlockError::Body`].
+pub fn validate_body(
+    rules: &ChainRules,
+    header: &Header,
+    transactions: &[SignedTransaction],
+) -> Result<Vec<Address>, BlockError> {
+    quarry_consensus::body::check_transactions_root(header, transactions)?;
+    let senders = transactions
+        .iter()
+        .enumerate()
+        .map(|(index, tx)| quarry_consensus::body::check_transaction(rules, index, tx))
+        .collect::<Result<_, _>>()?;
+    Ok(senders)
 }

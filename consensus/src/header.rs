@@ -2,12 +2,11 @@
 //! rule and the values (the shape of grin's `chain/src/pipe.rs`).
 
 use alloy_primitives::{B256, U256};
-use quarry_primitives::genesis::Genesis;
 use quarry_primitives::header::MAX_EXTRA_DATA_SIZE;
 use quarry_primitives::pow::{meets_target, target_from_bits, work_from_target, BitsError};
 use quarry_primitives::Header;
 
-use super::asert::{next_bits, AsertParams};
+use crate::spec::ChainRules;
 
 /// How far a header's timestamp may run ahead of the validating node's clock, in seconds.
 pub const MAX_FUTURE_DRIFT: u64 = 15;
@@ -23,48 +22,6 @@ pub const MIN_GAS_LIMIT: u64 = 5_000;
 pub const ELASTICITY_MULTIPLIER: u64 = 2;
 /// EIP-1559 `BASE_FEE_MAX_CHANGE_DENOMINATOR`: the base fee moves at most 1/8 per block.
 pub const BASE_FEE_MAX_CHANGE_DENOMINATOR: u64 = 8;
-
-/// The consensus parameters a header is judged by, derived from the chain spec.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ChainRules {
-    /// EIP-155 chain id.
-    pub chain_id: u64,
-    /// Difficulty schedule.
-    pub asert: AsertParams,
-    /// Timestamp of the genesis block, ASERT's anchor, seconds since the Unix epoch.
-    pub genesis_timestamp: u64,
-    /// New coins paid to each block's beneficiary, in wei (`config.quarry.blockSubsidy`).
-    pub block_subsidy: U256,
-    /// Whether pre-EIP-155 legacy transactions are valid (`config.quarry.allowUnprotectedTxs`).
-    pub allow_unprotected_txs: bool,
-}
-
-impl ChainRules {
-    /// The rules of the chain described by `genesis`.
-    ///
-    /// # Errors
-    /// A `bits` value in the spec that encodes no usable target.
-    pub fn from_genesis(genesis: &Genesis) -> Result<Self, BitsError> {
-        let pow = &genesis.config.quarry;
-        Ok(ChainRules {
-            chain_id: genesis.config.chain_id,
-            asert: AsertParams::from_bits(
-                pow.initial_bits,
-                pow.pow_limit_bits(),
-                pow.target_block_time,
-                pow.asert_half_life,
-            )?,
-            genesis_timestamp: genesis.timestamp,
-            block_subsidy: pow.block_subsidy,
-            allow_unprotected_txs: pow.allow_unprotected_txs,
-        })
-    }
-
-    /// The `bits` the child of `parent` must carry (ASERT, anchored at genesis).
-    pub fn next_bits(&self, parent: &Header) -> u32 {
-        next_bits(&self.asert, self.genesis_timestamp, parent.number, parent.timestamp)
-    }
-}
 
 /// Why a header was refused. Each variant names its rule and the values involved.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -1,7 +1,7 @@
 //! Every header rule has a header that breaks exactly that rule, and the typed error it gets.
 
 use alloy_primitives::{Address, B256, U256};
-use quarry_node::consensus::{
+use quarry_consensus::{
     check_pow, next_base_fee, validate_header, AsertParams, ChainRules, HeaderError,
 };
 use quarry_primitives::pow::target_from_bits;
