@@ -487,3 +487,49 @@ fn a_reorg_removes_storage_the_losing_branch_wrote() {
     assert_eq!(chain.store().latest().storage(&contract, &B256::ZERO).unwrap(), U256::from(1));
     assert_eq!(chain.recompute_state_root().unwrap(), a3.header.state_root);
 }
+
+#[test]
+fn address_indexes_follow_the_canonical_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = ChainBuilder::new();
+    let mut chain = open(&dir, &b);
+    let genesis = b.genesis_hash();
+    let (sender, to) = (DEV_ACCOUNTS[0].address, Address::repeat_byte(0x42));
+    let pay = transfer(0, to, ether(1), 0);
+    let create = quarry_primitives::SignedTransaction::sign(
+        quarry_primitives::Transaction::Eip1559(quarry_primitives::transaction::TxEip1559 {
+            chain_id: CHAIN_ID,
+            nonce: 1,
+            max_priority_fee_per_gas: U256::from(2_000_000_000u64),
+            max_fee_per_gas: U256::from(100_000_000_000u64),
+            gas_limit: 100_000,
+            to: alloy_primitives::TxKind::Create,
+            value: U256::ZERO,
+            // RETURN(0, 0): a contract with no code.
+            input: Bytes::from_static(&[0x60, 0x00, 0x60, 0x00, 0xf3]),
+            access_list: Vec::new(),
+        }),
+        &key(0),
+    );
+    let contract = sender.create(1);
+    let a1 = b.block_with(&genesis, vec![pay.clone(), create.clone()], Address::repeat_byte(0xa));
+    import(&mut chain, &a1).unwrap();
+    let r = chain.store().latest();
+    assert_eq!(r.tx_by_sender_nonce(&sender, 0).unwrap(), Some(pay.hash()));
+    assert_eq!(r.tx_by_sender_nonce(&sender, 1).unwrap(), Some(create.hash()));
+    assert_eq!(r.contract_creator(&contract).unwrap(), Some((create.hash(), sender)));
+    assert_eq!(r.address_txs(&sender, 0, false, 10).unwrap(), vec![(1, 0), (1, 1)]);
+    assert_eq!(r.address_txs(&sender, u64::MAX, true, 1).unwrap(), vec![(1, 1)]);
+    assert_eq!(r.address_txs(&to, 0, false, 10).unwrap(), vec![(1, 0)]);
+    assert_eq!(r.address_txs(&contract, 0, false, 10).unwrap(), vec![(1, 1)]);
+    assert_eq!(r.address_txs(&to, 2, false, 10).unwrap(), vec![], "nothing from block 2 on");
+    // A heavier branch without them takes every entry away.
+    for block in b.branch(&genesis, 2, 0xb) {
+        import(&mut chain, &block).unwrap();
+    }
+    let r = chain.store().latest();
+    assert_eq!(r.tx_by_sender_nonce(&sender, 0).unwrap(), None);
+    assert_eq!(r.contract_creator(&contract).unwrap(), None);
+    assert!(r.address_txs(&sender, 0, false, 10).unwrap().is_empty());
+    assert!(r.address_txs(&to, 0, false, 10).unwrap().is_empty());
+}

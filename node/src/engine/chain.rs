@@ -682,7 +682,7 @@ impl Chain {
             .ok_or_else(|| StoreError::Missing { family: "bodies", key: hash.to_string() })?;
         let receipts = latest.receipts(&hash)?.unwrap_or_default();
         let tx_hashes: Vec<B256> = transactions.iter().map(|tx| tx.hash()).collect();
-        self.store.disconnect(&header, hash, &tx_hashes)?;
+        self.store.disconnect(&header, hash, &transactions, &receipts)?;
         self.tree.disconnect().map_err(|e| ChainError::Spec(e.to_string()))?;
         self.tries = StateTries::at_root(self.tree.tip_entry().meta.state_root);
         Ok(Arc::new(CommittedBlock {

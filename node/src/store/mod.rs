@@ -17,9 +17,13 @@
 //! | `account_history` | address (20) ‖ number (8)        | the account before that block (or ∅)   |
 //! | `storage_history` | address ‖ slot ‖ number (60)     | the slot before that block (32)        |
 //! | `trie_nodes`      | keccak256(node) (32)             | node RLP                               |
+//! | `sender_nonces`   | sender (20) ‖ nonce (8)          | tx hash                                |
+//! | `contract_creators` | contract address (20)          | creating tx hash (32) ‖ creator (20)   |
+//! | `address_txs`     | address ‖ number (8) ‖ index (4) | empty: the address sent, received or created in that tx |
 //! | `meta`            | `tip`, `genesis`, `schema`, `oldest_state` | hashes and numbers           |
 //!
-//! `accounts`, `storage`, `tx_index` and `canonical` describe the canonical tip. The state of
+//! `accounts`, `storage`, `tx_index`, `canonical` and the three address indexes (what
+//! Otterscan's `ots_` methods search) describe the canonical chain. The state of
 //! any earlier canonical block is the tip's with the later blocks' change sets undone: a read
 //! of an account at block N finds the first `account_history` entry above N (one seek), else
 //! the current record — the layout of Erigon's and reth's history tables. Headers, bodies and
@@ -406,12 +410,69 @@ impl Store {
             location.extend_from_slice(&(index as u32).to_be_bytes());
             batch.put_cf(self.cf(TX_INDEX), tx_hash, location);
         }
+        self.address_indexes(&mut batch, header, commit.body, commit.receipts, true);
         batch.put_cf(self.cf(CANONICAL), number.to_be_bytes(), hash);
         batch.put_cf(self.cf(META), TIP_KEY, hash);
         if let Some(through) = commit.prune_through {
             self.prune_into(&mut batch, through)?;
         }
         self.sync_write(batch)
+    }
+
+    /// Adds to `batch` (`put`) or removes from it the address index entries of a canonical
+    /// block: each transaction under its sender and nonce, each top-level contract creation
+    /// under the new contract, and each transaction under its sender, recipient and created
+    /// contract.
+    fn address_indexes(
+        &self,
+        batch: &mut WriteBatch,
+        header: &Header,
+        body: &[SignedTransaction],
+        receipts: &BlockReceipts,
+        put: bool,
+    ) {
+        for (index, tx) in body.iter().enumerate() {
+            let Some(&sender) = receipts.senders.get(index) else { continue };
+            let created = receipts.contract_addresses.get(index).copied().flatten();
+            let tx_hash = tx.hash();
+            let mut keys: Vec<(&'static str, Vec<u8>, Vec<u8>)> = vec![(
+                SENDER_NONCES,
+                sender_nonce_key(&sender, tx.nonce()).to_vec(),
+                tx_hash.to_vec(),
+            )];
+            let index = index as u32;
+            keys.push((
+                ADDRESS_TXS,
+                address_tx_key(&sender, header.number, index).to_vec(),
+                vec![],
+            ));
+            if let alloy_primitives::TxKind::Call(to) = tx.transaction().to() {
+                if to != sender {
+                    keys.push((
+                        ADDRESS_TXS,
+                        address_tx_key(&to, header.number, index).to_vec(),
+                        vec![],
+                    ));
+                }
+            }
+            if let Some(contract) = created {
+                let mut value = tx_hash.to_vec();
+                value.extend_from_slice(sender.as_slice());
+                keys.push((CONTRACT_CREATORS, contract.to_vec(), value));
+                keys.push((
+                    ADDRESS_TXS,
+                    address_tx_key(&contract, header.number, index).to_vec(),
+                    vec![],
+                ));
+            }
+            for (family, key, value) in keys {
+                if put {
+                    batch.put_cf(self.cf(family), key, value);
+                } else {
+                    batch.delete_cf(self.cf(family), key);
+                }
+            }
+        }
     }
 
     /// Adds to `batch` the deletion of the change sets (and their history entries) of blocks
@@ -432,9 +493,9 @@ impl Store {
         Ok(())
     }
 
-    /// Disconnects the canonical tip `header` (hash `hash`, transactions `tx_hashes`):
-    /// restores the state from its change set, drops its history entries, tx index entries and
-    /// canonical index entry, and points the tip at its parent, in ONE synced `WriteBatch`.
+    /// Disconnects the canonical tip `header` (hash `hash`, transactions `body`, receipts
+    /// `receipts`): restores the state from its change set, drops its history entries, tx and
+    /// address index entries and canonical index entry, and points the tip at its parent, in ONE synced `WriteBatch`.
     /// Its header, body and receipts stay stored. Returns the change set undone.
     ///
     /// # Errors
@@ -444,7 +505,8 @@ impl Store {
         &self,
         header: &Header,
         hash: B256,
-        tx_hashes: &[B256],
+        body: &[SignedTransaction],
+        receipts: &BlockReceipts,
     ) -> Result<ChangeSet, StoreError> {
         let number = header.number;
         let set =
@@ -469,9 +531,10 @@ impl Store {
             }
         }
         self.delete_history(&mut batch, &set, number);
-        for tx_hash in tx_hashes {
-            batch.delete_cf(self.cf(TX_INDEX), tx_hash);
+        for tx in body {
+            batch.delete_cf(self.cf(TX_INDEX), tx.hash());
         }
+        self.address_indexes(&mut batch, header, body, receipts, false);
         batch.delete_cf(self.cf(CANONICAL), number.to_be_bytes());
         batch.put_cf(self.cf(META), TIP_KEY, header.parent_hash);
         self.sync_write(batch)?;

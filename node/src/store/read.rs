@@ -361,6 +361,85 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The canonical transaction `sender` sent with `nonce`.
+    ///
+    /// # Errors
+    /// A read error or a corrupt record.
+    pub fn tx_by_sender_nonce(
+        &self,
+        sender: &Address,
+        nonce: u64,
+    ) -> Result<Option<B256>, StoreError> {
+        let key = sender_nonce_key(sender, nonce);
+        self.get(SENDER_NONCES, &key)?.map(|b| decode_hash(SENDER_NONCES, &key, &b)).transpose()
+    }
+
+    /// The canonical transaction that created contract `address` at the top level, and its
+    /// sender.
+    ///
+    /// # Errors
+    /// A read error or a corrupt record.
+    pub fn contract_creator(
+        &self,
+        address: &Address,
+    ) -> Result<Option<(B256, Address)>, StoreError> {
+        match self.get(CONTRACT_CREATORS, address.as_slice())? {
+            None => Ok(None),
+            Some(b) if b.len() == 52 => {
+                Ok(Some((B256::from_slice(&b[..32]), Address::from_slice(&b[32..]))))
+            }
+            Some(b) => {
+                Err(corrupt(CONTRACT_CREATORS, address.as_slice(), format!("{} bytes", b.len())))
+            }
+        }
+    }
+
+    /// Canonical transactions `address` sent, received or created (top level), as (block
+    /// number, index) pairs in chain order, from block `from` on (inclusive), at most `limit`;
+    /// with `backwards`, from block `from` down.
+    ///
+    /// # Errors
+    /// A read error or a corrupt key.
+    pub fn address_txs(
+        &self,
+        address: &Address,
+        from: u64,
+        backwards: bool,
+        limit: usize,
+    ) -> Result<Vec<(u64, u32)>, StoreError> {
+        let decode = |key: &[u8]| -> Result<(u64, u32), StoreError> {
+            if key.len() != 32 {
+                return Err(corrupt(ADDRESS_TXS, key, "key is not address ‖ number ‖ index"));
+            }
+            Ok((
+                u64::from_be_bytes(key[20..28].try_into().expect("8 bytes")),
+                u32::from_be_bytes(key[28..].try_into().expect("4 bytes")),
+            ))
+        };
+        let mut out = Vec::new();
+        if backwards {
+            let upper = address_tx_key(address, from, u32::MAX);
+            let mode = IteratorMode::From(&upper, Direction::Reverse);
+            for item in self.db.iterator_cf_opt(self.cf(ADDRESS_TXS), self.options(), mode) {
+                let (key, _) = item?;
+                if !key.starts_with(address.as_slice()) || out.len() >= limit {
+                    break;
+                }
+                out.push(decode(&key)?);
+            }
+        } else {
+            let lower = address_tx_key(address, from, 0);
+            for item in self.scan(ADDRESS_TXS, &lower, address.as_slice()) {
+                let (key, _) = item?;
+                if out.len() >= limit {
+                    break;
+                }
+                out.push(decode(&key)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// A trie node by its hash.
     ///
     /// # Errors

@@ -25,10 +25,13 @@ pub(crate) const CHANGESETS: &str = "changesets";
 pub(crate) const ACCOUNT_HISTORY: &str = "account_history";
 pub(crate) const STORAGE_HISTORY: &str = "storage_history";
 pub(crate) const TRIE_NODES: &str = "trie_nodes";
+pub(crate) const SENDER_NONCES: &str = "sender_nonces";
+pub(crate) const CONTRACT_CREATORS: &str = "contract_creators";
+pub(crate) const ADDRESS_TXS: &str = "address_txs";
 pub(crate) const META: &str = "meta";
 
 /// Every column family, in the order they are opened.
-pub(crate) const FAMILIES: [&str; 14] = [
+pub(crate) const FAMILIES: [&str; 17] = [
     HEADERS,
     BODIES,
     BLOCK_NUMBERS,
@@ -42,6 +45,9 @@ pub(crate) const FAMILIES: [&str; 14] = [
     ACCOUNT_HISTORY,
     STORAGE_HISTORY,
     TRIE_NODES,
+    SENDER_NONCES,
+    CONTRACT_CREATORS,
+    ADDRESS_TXS,
     META,
 ];
 
@@ -165,6 +171,19 @@ pub(crate) fn storage_history_key(address: &Address, slot: &B256, number: u64) -
     let mut key = [0u8; 60];
     key[..52].copy_from_slice(&storage_key(address, slot));
     key[52..].copy_from_slice(&number.to_be_bytes());
+    key
+}
+
+/// `sender ‖ nonce`: the canonical transaction a sender sent with a nonce.
+pub(crate) fn sender_nonce_key(sender: &Address, nonce: u64) -> [u8; 28] {
+    account_history_key(sender, nonce)
+}
+
+/// `address ‖ number ‖ index`: a canonical transaction the address sent, received or created.
+pub(crate) fn address_tx_key(address: &Address, number: u64, index: u32) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    key[..28].copy_from_slice(&account_history_key(address, number));
+    key[28..].copy_from_slice(&index.to_be_bytes());
     key
 }
 

@@ -18,24 +18,23 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the repo").to_path_buf()
 }
 
-/// Builds `quarry-node`, `quarry-wallet` and `quarry-oracle` once per test binary, in this test's profile, and
-/// returns the directory holding them.
+/// Builds `quarry-node`, `quarry-wallet` and `quarry-oracle` once per test binary, in this
+/// test's profile, and returns the directory holding them. It asks cargo for every binary and
+/// test target of the workspace, the same dependency features `cargo test --workspace`
+/// resolves, so under that command only the binaries themselves are left to link: a narrower
+/// `cargo build -p …` would unify dependency features differently and compile a second copy of
+/// much of the dependency graph.
 pub fn bin_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let release = !cfg!(debug_assertions);
         let mut cargo = Command::new(env!("CARGO"));
-        cargo
-            .args(["build", "-p", "quarry-node", "-p", "quarry-wallet", "-p", "quarry-oracle"])
-            .current_dir(repo());
+        cargo.args(["build", "--workspace", "--bins", "--tests"]).current_dir(repo());
         if release {
             cargo.arg("--release");
         }
         let status = cargo.status().expect("run cargo");
-        assert!(
-            status.success(),
-            "cargo build of quarry-node, quarry-wallet and quarry-oracle failed"
-        );
+        assert!(status.success(), "cargo build of the workspace's binaries failed");
         // The test binary is target/<profile>/deps/<name>; the binaries are in target/<profile>.
         let exe = std::env::current_exe().expect("test path");
         exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf()
