@@ -53,7 +53,10 @@ fn read_methods_transfers_receipts_calls_and_logs() {
         .as_str()
         .unwrap()
         .starts_with("quarry-node/"));
-    assert_eq!(node.call("eth_accounts", json!([])), json!([]));
+    // --dev unlocks the ten dev accounts, as anvil does.
+    let accounts: Vec<String> =
+        DEV_ACCOUNTS.iter().map(|a| a.address.to_string().to_lowercase()).collect();
+    assert_eq!(node.call("eth_accounts", json!([])), json!(accounts));
     assert_eq!(node.call("eth_syncing", json!([])), false);
     assert_eq!(node.call("eth_mining", json!([])), true);
 
@@ -209,7 +212,7 @@ fn read_methods_transfers_receipts_calls_and_logs() {
 
 #[test]
 fn malformed_input_gets_json_rpc_errors_and_the_node_keeps_serving() {
-    let node = DevNode::start();
+    let node = DevNode::start_with(&["--rpc-max-logs-range", "1000"]);
     // Not JSON: parse error, id null.
     let (_, parse) = node.post(b"{\"jsonrpc\": \"2.0\", \"method\": ");
     assert_eq!(code(&parse), -32700, "{parse}");
@@ -218,8 +221,10 @@ fn malformed_input_gets_json_rpc_errors_and_the_node_keeps_serving() {
     // Not a request object.
     let (_, not_request) = node.post(b"42");
     assert!(not_request["error"].is_object(), "{not_request}");
-    // Unknown method.
-    assert_eq!(code(&node.request("eth_mine", json!([]))), -32601);
+    // Unknown method: geth's code and words, which ethers v6 recognises.
+    let unknown = node.request("eth_mine", json!([]));
+    assert_eq!(code(&unknown), -32601);
+    assert_eq!(unknown["error"]["message"], "the method eth_mine does not exist/is not available");
     assert_eq!(code(&node.request("", json!([]))), -32601);
     // Wrong types and shapes.
     assert_eq!(code(&node.request("eth_getBalance", json!([123, "latest"]))), -32602);
@@ -270,6 +275,7 @@ fn malformed_input_gets_json_rpc_errors_and_the_node_keeps_serving() {
     assert_eq!(by_id(1)["result"], "0x539");
     assert_eq!(code(by_id(2)), -32602);
     assert_eq!(code(by_id(3)), -32601);
+    assert_eq!(by_id(3)["error"]["message"], "the method nope does not exist/is not available");
     assert!(by_id(4)["result"].is_string());
     // An empty batch and a huge batch (over the 1,000-request limit) are refused whole.
     let (_, empty) = node.post(b"[]");

@@ -74,6 +74,10 @@ pub struct TxEnv {
     pub chain_id: Option<u64>,
     /// EIP-2930 access list (empty for legacy transactions).
     pub access_list: Vec<AccessListItem>,
+    /// Let a sender with code send (geth's `SkipFromEOACheck`, which `eth_call` and
+    /// `eth_estimateGas` set so a contract or smart account can be simulated as the caller).
+    /// Never set for a real transaction: EIP-3607 refuses those.
+    pub skip_eoa_check: bool,
 }
 
 impl Default for TxEnv {
@@ -90,6 +94,7 @@ impl Default for TxEnv {
             nonce: 0,
             chain_id: None,
             access_list: Vec::new(),
+            skip_eoa_check: false,
         }
     }
 }
@@ -111,6 +116,7 @@ impl TxEnv {
             nonce: tx.nonce(),
             chain_id: tx.chain_id(),
             access_list: tx.access_list().to_vec(),
+            skip_eoa_check: false,
         }
     }
 

@@ -12,8 +12,8 @@ use crate::context::{is_empty_code_hash, Context};
 use crate::database::Database;
 use crate::gas::{self, Gas, CALL_DEPTH_LIMIT};
 use crate::interpreter::{
-    Action, AnalyzedCode, CallInputs, CallKind, CreateInputs, CreateScheme, FrameResult,
-    InstructionResult, Interpreter, Tracer,
+    Action, AnalyzedCode, CallInputs, CallKind, CreateInputs, CreateScheme, FrameEnter,
+    FrameKind as TracedKind, FrameResult, InstructionResult, Interpreter, Tracer,
 };
 use crate::journal::Checkpoint;
 use crate::precompiles;
@@ -77,8 +77,16 @@ pub fn execute<DB: Database>(
     mut tracer: Option<&mut dyn Tracer>,
 ) -> (FrameResult, Option<Address>) {
     let started = match first {
-        FirstFrame::Call(inputs) => start_call(ctx, &inputs, 0),
-        FirstFrame::Create(inputs) => start_create(ctx, &inputs, 0),
+        FirstFrame::Call(inputs) => {
+            let started = start_call(ctx, &inputs, 0);
+            trace_start(&mut tracer, call_enter(&inputs, 0), &started);
+            started
+        }
+        FirstFrame::Create(inputs) => {
+            let started = start_create(ctx, &inputs, 0);
+            trace_start(&mut tracer, create_enter(&inputs, 0), &started);
+            started
+        }
     };
     let mut stack: Vec<Frame> = match started {
         Started::Done(result, address) => return (result, address),
@@ -93,15 +101,22 @@ pub fn execute<DB: Database>(
         let started = match action {
             Action::Call(inputs) => {
                 top.waiting = Waiting::Call(inputs.return_memory);
-                start_call(ctx, &inputs, depth + 1)
+                let started = start_call(ctx, &inputs, depth + 1);
+                trace_start(&mut tracer, call_enter(&inputs, depth + 1), &started);
+                started
             }
             Action::Create(inputs) => {
                 top.waiting = Waiting::Create;
-                start_create(ctx, &inputs, depth + 1)
+                let started = start_create(ctx, &inputs, depth + 1);
+                trace_start(&mut tracer, create_enter(&inputs, depth + 1), &started);
+                started
             }
             Action::Return(result) => {
                 let Some(frame) = stack.pop() else { continue };
                 let (result, address) = finish_frame(ctx, frame, result);
+                if let Some(t) = tracer.as_deref_mut() {
+                    t.frame_exit(&result);
+                }
                 match stack.last_mut() {
                     None => return (result, address),
                     Some(parent) => {
@@ -119,6 +134,51 @@ pub fn execute<DB: Database>(
                 }
             }
         }
+    }
+}
+
+/// What a tracer is told about a call frame at `depth` (0 for the transaction's own).
+fn call_enter(inputs: &CallInputs, depth: usize) -> FrameEnter<'_> {
+    FrameEnter {
+        kind: TracedKind::Call(inputs.kind),
+        caller: inputs.caller,
+        target: inputs.target,
+        input: &inputs.input,
+        value: inputs.value,
+        gas_limit: inputs.gas_limit,
+        depth: depth + 1,
+    }
+}
+
+/// What a tracer is told about a creation frame at `depth`; the address is filled in from the
+/// started frame.
+fn create_enter(inputs: &CreateInputs, depth: usize) -> FrameEnter<'_> {
+    FrameEnter {
+        kind: match inputs.scheme {
+            CreateScheme::Create => TracedKind::Create,
+            CreateScheme::Create2 { .. } => TracedKind::Create2,
+        },
+        caller: inputs.caller,
+        target: Address::ZERO,
+        input: &inputs.init_code,
+        value: inputs.value,
+        gas_limit: inputs.gas_limit,
+        depth: depth + 1,
+    }
+}
+
+/// Tells the tracer, if any, that a frame started, and when it ended without running code,
+/// that it ended.
+fn trace_start(tracer: &mut Option<&mut dyn Tracer>, enter: FrameEnter<'_>, started: &Started) {
+    let Some(t) = tracer.as_deref_mut() else { return };
+    let target = match started {
+        Started::Frame(frame) => frame.interpreter.address,
+        Started::Done(_, Some(address)) => *address,
+        Started::Done(_, None) => enter.target,
+    };
+    t.frame_enter(&FrameEnter { target, ..enter });
+    if let Started::Done(result, _) = started {
+        t.frame_exit(result);
     }
 }
 

@@ -28,7 +28,7 @@ pub mod txtest;
 pub use context::CodeCache;
 pub use database::{AccountInfo, Database, KECCAK_EMPTY};
 pub use env::{AccessListItem, BlockEnv, TxEnv};
-pub use interpreter::{Step, Tracer};
+pub use interpreter::{FrameEnter, FrameKind, Step, Tracer};
 pub use result::{
     AccountChange, ExecutionOutcome, HaltReason, InvalidTransaction, Log, StateChanges, Status,
     TransactError,

@@ -183,7 +183,7 @@ fn validate<DB: Database>(
     if info.nonce == u64::MAX {
         return invalid(InvalidTransaction::NonceOverflow { address, nonce: info.nonce });
     }
-    if !is_empty_code_hash(info.code_hash) {
+    if !tx.skip_eoa_check && !is_empty_code_hash(info.code_hash) {
         return invalid(InvalidTransaction::SenderHasCode { address, code_hash: info.code_hash });
     }
     if let Some(priority_fee) = tx.max_priority_fee_per_gas {

@@ -224,6 +224,17 @@ impl BlockExecutor {
         }
     }
 
+    /// `db` seen through the transactions applied so far: the state the next transaction
+    /// runs on (what a tracer replays a transaction on).
+    pub fn state<'a, D: Database>(&'a self, db: &'a mut D) -> Overlay<'a, D> {
+        Overlay::new(db, &self.outcome.changes, &self.codes)
+    }
+
+    /// The environment of the block being executed.
+    pub fn env(&self) -> &BlockEnv {
+        &self.env
+    }
+
     /// Gas still available in the block.
     pub fn gas_left(&self) -> u64 {
         self.gas_limit - self.outcome.gas_used

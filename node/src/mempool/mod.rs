@@ -169,6 +169,11 @@ impl Mempool {
         self.by_hash.is_empty()
     }
 
+    /// Every sender with a transaction in the pool, in no particular order.
+    pub fn senders(&self) -> impl Iterator<Item = Address> + '_ {
+        self.senders.keys().copied()
+    }
+
     /// The transaction with this hash, if held.
     pub fn get(&self, hash: &B256) -> Option<&PoolTransaction> {
         self.by_hash.get(hash).map(|tx| tx.as_ref())

@@ -12,7 +12,8 @@
 //! gas price given the price is 0 and the base fee is treated as 0 (geth's `NoBaseFee`), so the
 //! sender only needs the `value`; with a price given the sender must afford `gas × price +
 //! value` and the gas allowance is capped by what the balance buys. The sender defaults to the
-//! zero address. Unlike geth, a sender with code (EIP-3607) is refused.
+//! zero address and may have code (geth's `SkipFromEOACheck`). A third argument overrides
+//! account fields and storage for the call ([`super::overrides`]).
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use jsonrpsee::server::RpcModule;
@@ -23,12 +24,13 @@ use serde_json::{json, Value};
 
 use super::error::LIMIT_EXCEEDED;
 use super::json::{self, qty, qty256};
+use super::overrides::{state_override, Overridden};
 use super::params::{self, BlockId, CallRequest, LogFilter};
 use super::{method, Ctx, RpcError};
 use crate::engine::ChainView;
 use crate::execution::block::block_env;
 use crate::state::{account_key, prove, slot_key, StateAt, TrieError};
-use crate::store::BlockReceipts;
+use crate::store::{BlockReceipts, StoreError};
 use alloy_rlp::Decodable;
 use quarry_consensus::next_base_fee;
 
@@ -76,7 +78,6 @@ pub(super) fn register(m: &mut RpcModule<Ctx>) {
     });
     method(m, "eth_mining", |c, _| Ok(json!(c.node.is_mining())));
     method(m, "eth_hashrate", |c, _| Ok(qty(c.node.hash_rate() as u64)));
-    method(m, "eth_accounts", |_, _| Ok(json!([])));
     method(m, "eth_coinbase", |c, _| Ok(json!(c.node.config().etherbase)));
     method(m, "eth_getBalance", |c, a| {
         let address = params::address(a, 0, "address")?;
@@ -159,6 +160,63 @@ pub(super) fn register(m: &mut RpcModule<Ctx>) {
     });
     method(m, "eth_getUncleCountByBlockNumber", |_, _| Ok(qty(0)));
     method(m, "eth_getUncleCountByBlockHash", |_, _| Ok(qty(0)));
+    // Quarry's blocks have no uncles (ommers): every index answers null, as geth's do for a
+    // block without them.
+    method(m, "eth_getUncleByBlockNumberAndIndex", |_, a| {
+        params::block_id(a, 0)?;
+        params::req::<Value>(a, 1, "uncle index")
+            .and_then(|i| params::u64_of(&i, "uncle index"))?;
+        Ok(Value::Null)
+    });
+    method(m, "eth_getUncleByBlockHashAndIndex", |_, a| {
+        params::hash(a, 0, "block hash")?;
+        params::req::<Value>(a, 1, "uncle index")
+            .and_then(|i| params::u64_of(&i, "uncle index"))?;
+        Ok(Value::Null)
+    });
+    method(m, "eth_getTransactionByBlockNumberAndIndex", |c, a| {
+        let id = params::block_id(a, 0)?;
+        let index = params::req::<Value>(a, 1, "transaction index")
+            .and_then(|i| params::u64_of(&i, "transaction index"))?;
+        let view = c.node.view();
+        let Some((hash, _, _)) = resolve(&view, c, id)? else { return Ok(Value::Null) };
+        transaction_in_block(&view, hash, index)
+    });
+    method(m, "eth_getTransactionByBlockHashAndIndex", |c, a| {
+        let hash = params::hash(a, 0, "block hash")?;
+        let index = params::req::<Value>(a, 1, "transaction index")
+            .and_then(|i| params::u64_of(&i, "transaction index"))?;
+        transaction_in_block(&c.node.view(), hash, index)
+    });
+    method(m, "eth_getBlockReceipts", |c, a| {
+        let id = params::block_id(a, 0)?;
+        let view = c.node.view();
+        let Some((hash, _, _)) = resolve(&view, c, id)? else { return Ok(Value::Null) };
+        // Receipts exist for blocks this node executed on its canonical chain; a side-chain
+        // block known only by hash has none, and answers null as geth's does.
+        let (Some(block), Some(r)) = (view.block(&hash)?, view.receipts(&hash)?) else {
+            return Ok(Value::Null);
+        };
+        if r.receipts.len() != block.transactions.len() {
+            return Err(RpcError::internal(format!(
+                "store: block {hash} has {} transactions but {} receipts",
+                block.transactions.len(),
+                r.receipts.len()
+            )));
+        }
+        let receipts: Vec<Value> = (0..block.transactions.len())
+            .map(|i| {
+                json::receipt(&json::ReceiptParts {
+                    block: &block,
+                    index: i,
+                    receipts: &r.receipts,
+                    from: r.senders.get(i).copied().unwrap_or_default(),
+                    contract_address: r.contract_addresses.get(i).copied().flatten(),
+                })
+            })
+            .collect();
+        Ok(Value::Array(receipts))
+    });
     method(m, "eth_getTransactionByHash", |c, a| {
         let hash = params::hash(a, 0, "transaction hash")?;
         if let Some(json) = c
@@ -246,9 +304,11 @@ pub(super) fn register(m: &mut RpcModule<Ctx>) {
     method(m, "eth_call", |c, a| {
         let call = params::call_request(a, 0)?;
         let id = params::block_id(a, 1)?;
+        let overrides = state_override(a, 2)?;
         let view = c.node.view();
-        let (header, mut state) = call_state(&view, c, id)?;
-        let prepared = prepare(&view, &header, &state, &call)?;
+        let (header, mut stored) = call_state(&view, c, id)?;
+        let mut state = Overridden::new(&mut stored, &overrides);
+        let prepared = prepare(&view, &header, &mut state, &call)?;
         let outcome = execute(&mut state, &prepared, prepared.gas_cap)?;
         match outcome.status {
             Status::Success => Ok(json!(outcome.output)),
@@ -259,9 +319,18 @@ pub(super) fn register(m: &mut RpcModule<Ctx>) {
     method(m, "eth_estimateGas", |c, a| {
         let call = params::call_request(a, 0)?;
         let id = params::block_id(a, 1)?;
+        let overrides = state_override(a, 2)?;
+        let view = c.node.view();
+        let (header, mut stored) = call_state(&view, c, id)?;
+        let mut state = Overridden::new(&mut stored, &overrides);
+        estimate_gas(&view, &header, &mut state, &call).map(qty)
+    });
+    method(m, "eth_createAccessList", |c, a| {
+        let call = params::call_request(a, 0)?;
+        let id = params::block_id(a, 1)?;
         let view = c.node.view();
         let (header, mut state) = call_state(&view, c, id)?;
-        estimate_gas(&view, &header, &mut state, &call).map(qty)
+        create_access_list(&view, &header, &mut state, &call)
     });
     method(m, "eth_getLogs", |c, a| {
         let filter = params::log_filter(a, 0)?;
@@ -334,7 +403,11 @@ pub(super) fn resolve(
 
 /// The state after the block `id` names: any canonical block within the kept history
 /// (`latest`, `pending`, `safe`, `finalized`, `earliest`, a number or a canonical hash).
-fn state_for<'v>(view: &'v ChainView, c: &Ctx, id: BlockId) -> Result<StateAt<'v>, RpcError> {
+pub(super) fn state_for<'v>(
+    view: &'v ChainView,
+    c: &Ctx,
+    id: BlockId,
+) -> Result<StateAt<'v>, RpcError> {
     let Some((hash, header, _)) = resolve(view, c, id)? else {
         return Err(RpcError::server(format!("header not found: {id:?}")));
     };
@@ -347,7 +420,7 @@ fn state_for<'v>(view: &'v ChainView, c: &Ctx, id: BlockId) -> Result<StateAt<'v
 
 /// The header a call at `id` runs in (its number, timestamp, base fee, …) and the state after
 /// that block, as geth's `DoCall` takes them.
-fn call_state<'v>(
+pub(super) fn call_state<'v>(
     view: &'v ChainView,
     c: &Ctx,
     id: BlockId,
@@ -377,7 +450,7 @@ fn block_json(view: &ChainView, c: &Ctx, id: BlockId, full: bool) -> Result<Valu
 /// Tips (effective gas price − base fee) paid in the last [`ORACLE_BLOCKS`] blocks: the
 /// [`ORACLE_PERCENTILE`]th percentile of each block's three lowest tips (geth's oracle), at
 /// least `floor` (the pool's minimum tip); [`DEFAULT_TIP`] when no transaction was sampled.
-fn suggested_tip(view: &ChainView, floor: U256) -> Result<U256, RpcError> {
+pub(super) fn suggested_tip(view: &ChainView, floor: U256) -> Result<U256, RpcError> {
     let tip = view.tip();
     let mut samples = Vec::new();
     let mut hash = tip.hash;
@@ -497,15 +570,15 @@ struct Prepared {
     gas_cap: u64,
 }
 
-fn prepare(
+fn prepare<D: Database<Error = StoreError>>(
     view: &ChainView,
     header: &Header,
-    state: &StateAt<'_>,
+    state: &mut D,
     call: &CallRequest,
 ) -> Result<Prepared, RpcError> {
     let mut block = block_env(view.rules(), header);
     let from = call.from.unwrap_or_default();
-    let account = state.account_info(&from)?;
+    let account = state.account(from)?;
     let (nonce, balance) = account.map_or((0, U256::ZERO), |a| (a.nonce, a.balance));
     let is_1559 = call.max_fee_per_gas.is_some() || call.max_priority_fee_per_gas.is_some();
     let (tx_type, gas_price, tip_cap) = if is_1559 {
@@ -536,12 +609,26 @@ fn prepare(
         nonce,
         chain_id: None,
         access_list: call.access_list.clone(),
+        // geth's SkipFromEOACheck: a contract or smart account may be simulated as the sender.
+        skip_eoa_check: true,
     };
     Ok(Prepared { block, tx, gas_cap })
 }
 
-fn execute(
-    state: &mut StateAt<'_>,
+/// The block and transaction environments `eth_call` would run `call` in at `header`, with
+/// the gas allowance as the transaction's gas limit (what `debug_traceCall` runs).
+pub(super) fn prepare_call<D: Database<Error = StoreError>>(
+    view: &ChainView,
+    header: &Header,
+    state: &mut D,
+    call: &CallRequest,
+) -> Result<(BlockEnv, TxEnv), RpcError> {
+    let prepared = prepare(view, header, state, call)?;
+    Ok((prepared.block, TxEnv { gas_limit: prepared.gas_cap, ..prepared.tx }))
+}
+
+fn execute<D: Database<Error = StoreError>>(
+    state: &mut D,
     prepared: &Prepared,
     gas: u64,
 ) -> Result<ExecutionOutcome, RpcError> {
@@ -563,10 +650,10 @@ fn halt_message(reason: HaltReason, gas: u64) -> String {
 /// (minus one) and the cap, after one optimistic try at `used × 64/63` (geth's estimator;
 /// the 63/64 rule of EIP-150 is why the gas used alone may not suffice). A call that fails at
 /// the cap is answered with its revert (code 3 with the data) or halt reason.
-fn estimate_gas(
+pub(super) fn estimate_gas<D: Database<Error = StoreError>>(
     view: &ChainView,
     header: &Header,
-    state: &mut StateAt<'_>,
+    state: &mut D,
     call: &CallRequest,
 ) -> Result<u64, RpcError> {
     let prepared = prepare(view, header, state, call)?;
@@ -601,7 +688,11 @@ fn estimate_gas(
     Ok(hi)
 }
 
-fn get_logs(view: &ChainView, c: &Ctx, filter: &LogFilter) -> Result<Vec<Value>, RpcError> {
+pub(super) fn get_logs(
+    view: &ChainView,
+    c: &Ctx,
+    filter: &LogFilter,
+) -> Result<Vec<Value>, RpcError> {
     let hashes: Vec<B256> = if let Some(hash) = filter.block_hash {
         if view.header(&hash)?.is_none() {
             return Err(RpcError::server(format!("unknown block {hash}")));
@@ -626,7 +717,7 @@ fn get_logs(view: &ChainView, c: &Ctx, filter: &LogFilter) -> Result<Vec<Value>,
                 "invalid block range: fromBlock {from} > toBlock {to}"
             )));
         }
-        if to - from >= c.config.max_log_range {
+        if c.config.max_log_range != 0 && to - from >= c.config.max_log_range {
             return Err(RpcError {
                 code: LIMIT_EXCEEDED,
                 message: format!(
@@ -637,8 +728,9 @@ fn get_logs(view: &ChainView, c: &Ctx, filter: &LogFilter) -> Result<Vec<Value>,
                 data: None,
             });
         }
+        // Blocks past the tip do not exist yet: a range reaching beyond it stops there.
         let mut hashes = Vec::new();
-        for n in from..=to {
+        for n in from..=to.min(view.tip().header.number) {
             if let Some(h) = view.canonical_hash(n)? {
                 hashes.push(h);
             }
@@ -685,4 +777,185 @@ pub(super) fn block_logs(
         }
     }
     out
+}
+
+/// The transaction at `index` of block `hash` in `eth_getTransactionByHash`'s shape, or null
+/// when the block or the index is unknown.
+fn transaction_in_block(view: &ChainView, hash: B256, index: u64) -> Result<Value, RpcError> {
+    let Some(block) = view.block(&hash)? else { return Ok(Value::Null) };
+    let Some(tx) = usize::try_from(index).ok().and_then(|i| block.transactions.get(i)) else {
+        return Ok(Value::Null);
+    };
+    let i = index as usize;
+    let sender = match view.receipts(&hash)? {
+        Some(r) if r.senders.len() == block.transactions.len() => r.senders[i],
+        // A side-chain block was never executed here: recover the sender.
+        _ => tx
+            .recover_sender()
+            .map_err(|e| RpcError::internal(format!("transaction {i} of block {hash}: {e}")))?,
+    };
+    Ok(json::transaction(
+        tx,
+        sender,
+        Some((hash, block.header.number, i, block.header.base_fee_per_gas)),
+    ))
+}
+
+/// geth's `eth_createAccessList` (EIP-2930): runs the call with an access-list tracer, then
+/// again with the list it found, until the list stops changing (a list can change the gas
+/// left and so the path taken). The sender, the recipient (or the created address) and the
+/// precompiles are left out, as geth leaves them out: they are warm anyway (EIP-2929). Answers
+/// `{accessList, gasUsed}` and, when the call failed, `error` with the reason.
+fn create_access_list(
+    view: &ChainView,
+    header: &Header,
+    state: &mut StateAt<'_>,
+    call: &CallRequest,
+) -> Result<Value, RpcError> {
+    let mut prepared = prepare(view, header, state, call)?;
+    // A legacy-priced call runs as an EIP-2930 transaction, the first type to carry a list.
+    prepared.tx.tx_type = prepared.tx.tx_type.max(1);
+    let from = prepared.tx.caller;
+    let to = match call.to {
+        Some(to) => to,
+        None => from.create(prepared.tx.nonce),
+    };
+    let mut list = call.access_list.clone();
+    // Each round can only add entries the previous list did not hold; a bound keeps a
+    // pathological contract from looping forever.
+    for _ in 0..16 {
+        prepared.tx.access_list = list.clone();
+        let mut tracer = AccessListTracer::new(&list, [from, to]);
+        let tx = TxEnv { gas_limit: prepared.gas_cap, ..prepared.tx.clone() };
+        let outcome =
+            quarry_vm::transact_with_tracer(state, &prepared.block, &tx, Some(&mut tracer))
+                .map_err(|e| match e {
+                    TransactError::Invalid(e) => RpcError::server(e.to_string()),
+                    TransactError::Database(e) => RpcError::from(e),
+                })?;
+        let found = tracer.into_list();
+        if found == list {
+            let mut out = json!({
+                "accessList": found,
+                "gasUsed": qty(outcome.gas_used),
+            });
+            match outcome.status {
+                Status::Success => {}
+                Status::Revert => out["error"] = json!("execution reverted"),
+                Status::Halt(reason) => {
+                    out["error"] = json!(halt_message(reason, prepared.gas_cap))
+                }
+            }
+            return Ok(out);
+        }
+        list = found;
+    }
+    Err(RpcError::server("access list did not settle after 16 rounds of execution"))
+}
+
+/// Collects the addresses and storage slots a call touches (geth's
+/// `eth/tracers/logger.AccessListTracer`): SLOAD/SSTORE slots of the executing account,
+/// addresses read by BALANCE and EXTCODE*, targets of the CALL family and SELFDESTRUCT's
+/// beneficiary, minus the excluded addresses and the precompiles.
+struct AccessListTracer {
+    /// Address → its slots, in first-touch order.
+    list: Vec<(Address, Vec<B256>)>,
+    excluded: [Address; 2],
+}
+
+impl AccessListTracer {
+    fn new(
+        start: &[quarry_primitives::transaction::AccessListItem],
+        excluded: [Address; 2],
+    ) -> Self {
+        let mut tracer = AccessListTracer { list: Vec::new(), excluded };
+        for item in start {
+            tracer.entry(item.address);
+            for key in &item.storage_keys {
+                tracer.add_slot(item.address, *key);
+            }
+        }
+        tracer
+    }
+
+    fn wanted(&self, address: Address) -> bool {
+        !self.excluded.contains(&address) && !quarry_vm::precompiles::is_precompile(address)
+    }
+
+    /// The index of `address`'s entry, added if new (no exclusion: geth lists the slots of
+    /// every account, the recipient's included).
+    fn entry(&mut self, address: Address) -> usize {
+        match self.list.iter().position(|(a, _)| *a == address) {
+            Some(i) => i,
+            None => {
+                self.list.push((address, Vec::new()));
+                self.list.len() - 1
+            }
+        }
+    }
+
+    fn add_address(&mut self, address: Address) {
+        if self.wanted(address) {
+            self.entry(address);
+        }
+    }
+
+    fn add_slot(&mut self, address: Address, slot: B256) {
+        let i = self.entry(address);
+        if !self.list[i].1.contains(&slot) {
+            self.list[i].1.push(slot);
+        }
+    }
+
+    fn into_list(self) -> Vec<quarry_primitives::transaction::AccessListItem> {
+        self.list
+            .into_iter()
+            .map(|(address, storage_keys)| quarry_primitives::transaction::AccessListItem {
+                address,
+                storage_keys,
+            })
+            .collect()
+    }
+}
+
+/// Opcodes the access-list tracer watches (Yellow Paper Appendix H; EIP-1052 for EXTCODEHASH).
+mod opcode {
+    pub const BALANCE: u8 = 0x31;
+    pub const EXTCODESIZE: u8 = 0x3b;
+    pub const EXTCODECOPY: u8 = 0x3c;
+    pub const EXTCODEHASH: u8 = 0x3f;
+    pub const SLOAD: u8 = 0x54;
+    pub const SSTORE: u8 = 0x55;
+    pub const CALL: u8 = 0xf1;
+    pub const CALLCODE: u8 = 0xf2;
+    pub const DELEGATECALL: u8 = 0xf4;
+    pub const STATICCALL: u8 = 0xfa;
+    pub const SELFDESTRUCT: u8 = 0xff;
+}
+
+impl quarry_vm::Tracer for AccessListTracer {
+    fn step(&mut self, step: &quarry_vm::Step<'_>) {
+        use opcode::*;
+        // The stack is bottom first: item n from the top is at len - 1 - n.
+        let top = |n: usize| step.stack.len().checked_sub(n + 1).map(|i| step.stack[i]);
+        let as_address = |word: U256| Address::from_word(B256::from(word));
+        match step.op {
+            SLOAD | SSTORE => {
+                if let Some(slot) = top(0) {
+                    self.add_slot(step.address, B256::from(slot));
+                }
+            }
+            BALANCE | EXTCODESIZE | EXTCODECOPY | EXTCODEHASH | SELFDESTRUCT => {
+                if let Some(word) = top(0) {
+                    self.add_address(as_address(word));
+                }
+            }
+            CALL | CALLCODE | DELEGATECALL | STATICCALL => {
+                if let Some(word) = top(1) {
+                    self.add_address(as_address(word));
+                }
+            }
+            _ => {}
+        }
+    }
 }

@@ -8,16 +8,25 @@
 //! connections. Input is taken leniently (see [`params`]); anything malformed gets a JSON-RPC
 //! error object with the codes listed in `docs/rpc.md`, never a panic.
 
+mod accounts;
 pub mod error;
 mod eth;
+mod filters;
 mod json;
+pub mod middleware;
+mod ots;
+pub mod overrides;
 pub mod params;
 mod quarry;
 mod subscribe;
+mod trace;
+mod txpool;
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use jsonrpsee::server::middleware::rpc::RpcServiceBuilder;
 use jsonrpsee::server::{BatchRequestConfig, RpcModule, Server, ServerConfig, ServerHandle};
 use jsonrpsee::types::ErrorObjectOwned;
 use serde_json::Value;
@@ -43,12 +52,16 @@ pub struct RpcConfig {
     /// Blocks behind the tip that the `safe` and `finalized` tags name (proof of work has no
     /// finality; this is the confirmation depth the operator trusts).
     pub confirmations: u64,
-    /// Most blocks one `eth_getLogs` may scan.
+    /// Most blocks one `eth_getLogs` may scan; 0: no limit (geth's `--rpc.rangelimit`, whose
+    /// default is also 0).
     pub max_log_range: u64,
     /// Most requests in one JSON-RPC batch (geth's `--rpc.batch-request-limit`, 1000).
     pub max_batch: u32,
     /// Most bytes in one request body.
     pub max_request_size: u32,
+    /// Sign for the ten dev accounts (`eth_accounts`, `eth_sendTransaction`, `eth_sign`, …):
+    /// on with `--dev` or `--unlock`, as anvil and Hardhat do on their dev chains.
+    pub unlock_dev_accounts: bool,
 }
 
 impl Default for RpcConfig {
@@ -57,9 +70,10 @@ impl Default for RpcConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)),
             cors: Vec::new(),
             confirmations: 6,
-            max_log_range: 10_000,
+            max_log_range: 0,
             max_batch: 1_000,
             max_request_size: 10 * 1024 * 1024,
+            unlock_dev_accounts: false,
         }
     }
 }
@@ -70,6 +84,8 @@ pub(crate) struct Ctx {
     /// The p2p layer, if the node runs one.
     pub(crate) p2p: Option<P2p>,
     pub(crate) config: RpcConfig,
+    /// Installed polled filters (`eth_newFilter`, …).
+    pub(crate) filters: Arc<filters::Filters>,
 }
 
 /// Niceness of every JSON-RPC thread (Linux `setpriority`): under load, RPC readers yield the
@@ -101,11 +117,22 @@ impl RpcServer {
     }
 }
 
+/// How long dropping an [`RpcServer`] from synchronous code waits for its handlers to end.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl Drop for RpcServer {
     fn drop(&mut self) {
-        // Dropped from async code too: let the runtime's threads wind down on their own.
-        if let Some(runtime) = self.runtime.take() {
+        let Some(runtime) = self.runtime.take() else { return };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Dropped from async code, which must not block: the runtime's threads wind down
+            // on their own.
             runtime.shutdown_background();
+        } else {
+            // From synchronous code, wait until every task (and the node handles they hold) is
+            // gone, so a store the server kept open is closed when this returns, not while the
+            // process exits (RocksDB aborts with "pthread lock: Invalid argument" when its
+            // threads outlive its statics).
+            runtime.shutdown_timeout(SHUTDOWN_GRACE);
         }
     }
 }
@@ -193,6 +220,12 @@ async fn serve(
         );
     }
     let cors = cors_layer(&config.cors);
+    let filters = Arc::new(filters::Filters::default());
+    filters::spawn_feeder(&node, filters.clone());
+    let module = module(node, p2p, config.clone(), filters);
+    let known: Arc<HashSet<&'static str>> = Arc::new(module.method_names().collect());
+    let rpc_middleware = RpcServiceBuilder::new()
+        .layer_fn(move |service| middleware::GethMethodNotFound::new(service, known.clone()));
     let server_config = ServerConfig::builder()
         .max_request_body_size(config.max_request_size)
         .max_response_body_size(32 * 1024 * 1024)
@@ -202,21 +235,31 @@ async fn serve(
     let server = Server::builder()
         .set_config(server_config)
         .set_http_middleware(tower::ServiceBuilder::new().layer(cors))
+        .set_rpc_middleware(rpc_middleware)
         .build(config.addr)
         .await
         .map_err(|source| RpcStartError::Bind { addr: config.addr, source })?;
     let addr =
         server.local_addr().map_err(|source| RpcStartError::Bind { addr: config.addr, source })?;
-    let module = module(node, p2p, config);
     let handle = server.start(module);
     info!(%addr, "JSON-RPC listening (HTTP and WebSocket)");
     Ok((handle, addr))
 }
 
 /// Every method, registered on one module.
-fn module(node: Node, p2p: Option<P2p>, config: RpcConfig) -> RpcModule<Ctx> {
-    let mut module = RpcModule::new(Ctx { node, p2p, config });
+fn module(
+    node: Node,
+    p2p: Option<P2p>,
+    config: RpcConfig,
+    filters: Arc<filters::Filters>,
+) -> RpcModule<Ctx> {
+    let mut module = RpcModule::new(Ctx { node, p2p, config, filters });
     eth::register(&mut module);
+    filters::register(&mut module);
+    accounts::register(&mut module);
+    txpool::register(&mut module);
+    trace::register(&mut module);
+    ots::register(&mut module);
     quarry::register(&mut module);
     subscribe::register(&mut module);
     module

@@ -24,10 +24,16 @@ impl DevNode {
     /// Starts `quarry-node run --dev` in a fresh datadir with `--rpc-port 0` and waits for the
     /// line naming the bound address, then for `eth_blockNumber` to answer.
     pub fn start() -> DevNode {
+        Self::start_with(&[])
+    }
+
+    /// [`DevNode::start`] with extra `quarry-node run` arguments.
+    pub fn start_with(extra: &[&str]) -> DevNode {
         let datadir = tempfile::tempdir().expect("tempdir");
         let mut child = Command::new(env!("CARGO_BIN_EXE_quarry-node"))
             .args(["run", "--dev", "--rpc-port", "0", "--datadir"])
             .arg(datadir.path())
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

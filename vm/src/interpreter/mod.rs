@@ -158,12 +158,55 @@ pub struct Step<'a> {
     pub memory_size: usize,
     /// Refund counter of this frame after the instruction.
     pub refund: i64,
+    /// ADDRESS of the executing frame: the account whose storage SLOAD and SSTORE use.
+    pub address: Address,
 }
 
-/// Observer of execution, called once per executed instruction.
+/// Which instruction (or the transaction itself) started a frame, for tracers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameKind {
+    /// A message call of this kind (the transaction's own call is a [`CallKind::Call`]).
+    Call(CallKind),
+    /// CREATE, or a creation transaction.
+    Create,
+    /// CREATE2 (EIP-1014).
+    Create2,
+}
+
+/// A frame about to run, as a tracer sees it (geth's `OnEnter` fields).
+#[derive(Clone, Debug)]
+pub struct FrameEnter<'a> {
+    /// What started it.
+    pub kind: FrameKind,
+    /// CALLER of the frame.
+    pub caller: Address,
+    /// The called account, or the created contract's address (zero when a creation failed
+    /// before its address was derived: call depth exceeded or value above the balance).
+    pub target: Address,
+    /// Call data, or initcode for a creation.
+    pub input: &'a Bytes,
+    /// Wei passed (for DELEGATECALL the parent's CALLVALUE, which moves nothing).
+    pub value: U256,
+    /// Gas given to the frame.
+    pub gas_limit: u64,
+    /// Call depth, 1 for the transaction's own frame (as [`Step::depth`]).
+    pub depth: usize,
+}
+
+/// Observer of execution: once per executed instruction, and at the start and end of every
+/// frame (message call or creation, nested ones included).
 pub trait Tracer {
     /// Called after each instruction with what it saw before executing it.
     fn step(&mut self, step: &Step<'_>);
+
+    /// Called when a frame starts, before its first step; also for a frame that ends without
+    /// running code (a precompile, an account without code, a failed transfer), which is
+    /// followed at once by its [`Tracer::frame_exit`].
+    fn frame_enter(&mut self, _frame: &FrameEnter<'_>) {}
+
+    /// Called when the most recently entered frame ends, with its result (for a creation,
+    /// after the code deposit rules).
+    fn frame_exit(&mut self, _result: &FrameResult) {}
 }
 
 /// The state of one executing frame.
@@ -290,6 +333,7 @@ impl Interpreter {
                 depth: self.depth + 1,
                 memory_size,
                 refund: self.gas.refunded,
+                address: self.address,
             });
         }
     }

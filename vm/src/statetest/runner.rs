@@ -141,6 +141,7 @@ pub fn tx_env(test: &StateTest, entry: &PostEntry, caller: Address) -> Result<Tx
         nonce: parse_u64("nonce", &tx.nonce)?,
         chain_id: (tx_type > 0).then_some(CHAIN_ID),
         access_list,
+        skip_eoa_check: false,
     })
 }
 

@@ -96,6 +96,7 @@ pub fn quarry_tx(input: &Bytes, gas_limit: u64) -> TxEnv {
         nonce: 0,
         chain_id: Some(1),
         access_list: Vec::new(),
+        skip_eoa_check: false,
     }
 }
 

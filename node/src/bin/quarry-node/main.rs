@@ -179,6 +179,15 @@ struct RunArgs {
     /// Blocks behind the tip that the `safe` and `finalized` block tags name.
     #[arg(long, default_value_t = 6)]
     rpc_confirmations: u64,
+    /// Most blocks one `eth_getLogs` or `eth_getFilterLogs` may scan; 0: no limit (geth's
+    /// `--rpc.rangelimit`, default 0).
+    #[arg(long, default_value_t = 0, value_name = "BLOCKS")]
+    rpc_max_logs_range: u64,
+    /// Sign with the ten dev accounts' keys over JSON-RPC (`eth_accounts`, `eth_sendTransaction`,
+    /// `eth_sign`, `personal_sign`, `eth_signTypedData_v4`), as anvil does. Implied by --dev;
+    /// their keys are public, so only for chains where their ether is worthless.
+    #[arg(long)]
+    unlock: bool,
     /// Do not start the JSON-RPC server.
     #[arg(long)]
     no_rpc: bool,
@@ -531,6 +540,8 @@ fn run(args: RunArgs) -> ExitCode {
         addr: SocketAddr::new(args.rpc_addr, args.rpc_port),
         cors: args.rpc_cors.clone(),
         confirmations: args.rpc_confirmations,
+        max_log_range: args.rpc_max_logs_range,
+        unlock_dev_accounts: args.dev || args.unlock,
         ..RpcConfig::default()
     };
     // A --dev chain's genesis is unique to its datadir: without an explicit address there is

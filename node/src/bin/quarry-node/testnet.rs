@@ -172,7 +172,9 @@ fn run(args: TestnetArgs) -> Result<(), String> {
             .arg(datadir)
             .args(["--rpc-port", &rpc.to_string()])
             .args(["--listen", &format!("/ip4/127.0.0.1/tcp/{p2p}")])
-            .arg("--no-mdns");
+            .arg("--no-mdns")
+            // The dev accounts are funded on the testnet: sign for them, as anvil does.
+            .arg("--unlock");
         for (_, _, _, other) in plan.iter().take(i) {
             cmd.args(["--bootnode", other]);
         }

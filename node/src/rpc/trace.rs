@@ -1,0 +1,712 @@
+//! geth's tracing API: `debug_traceTransaction`, `debug_traceCall`, `debug_traceBlockByNumber`
+//! and `debug_traceBlockByHash` with geth's three everyday tracers, in geth's output shapes so
+//! `cast run`, Blockscout and Otterscan-style tools read them:
+//! - the default **struct logger** (`eth/tracers/logger`; EIP-3155's fields): one entry per
+//!   executed instruction with `pc`, `op`, `gas`, `gasCost`, `depth`, `stack` (unless
+//!   `disableStack`), `storage` at SLOAD/SSTORE (unless `disableStorage`) and `refund`;
+//!   `memory` and `returnData` are not recorded (`enableMemory`/`enableReturnData` are
+//!   refused rather than silently ignored);
+//! - **`callTracer`** (`eth/tracers/native/call.go`): the tree of calls and creations with
+//!   `type`, `from`, `to`, `value`, `gas`, `gasUsed`, `input`, `output`, `error`,
+//!   `revertReason` and `calls`; `onlyTopCall` keeps the top frame (`withLog` is refused);
+//! - **`prestateTracer`** (`eth/tracers/native/prestate.go`): every account the transaction
+//!   touched as it was before (`balance`, `nonce`, `code`, `storage` of the slots read or
+//!   written), or with `diffMode` the `pre` and `post` values of what changed.
+//!
+//! A mined transaction is replayed on the state after its parent block with the block's earlier
+//! transactions applied first, in the block's environment; a call is traced as `eth_call`
+//! runs it. Tracing reads the published chain view like every other method.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use alloy_primitives::{Address, Bytes, B256, U256};
+use jsonrpsee::server::RpcModule;
+use quarry_primitives::Block;
+use quarry_vm::interpreter::table::opcode_name;
+use quarry_vm::interpreter::{CallKind, FrameResult, InstructionResult};
+use quarry_vm::result::{ExecutionOutcome, Status, TransactError};
+use quarry_vm::{Database, FrameEnter, FrameKind, Step, Tracer, TxEnv};
+use serde_json::{json, Map, Value};
+
+use super::eth::{call_state, prepare_call, resolve};
+use super::json::qty;
+use super::params::{self, BlockId};
+use super::{method, Ctx, RpcError};
+use crate::engine::ChainView;
+use crate::execution::block::BlockExecutor;
+use crate::store::StoreError;
+
+/// Which tracer a request asked for, with its options.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum TracerKind {
+    /// The struct logger.
+    Struct { stack: bool, storage: bool },
+    /// `callTracer`.
+    Call { only_top_call: bool },
+    /// `prestateTracer`.
+    Prestate { diff_mode: bool },
+}
+
+/// The tracing options argument (geth's `TraceConfig`).
+///
+/// # Errors
+/// `-32602` for a malformed object or an option this node does not support; geth's
+/// `-32000 tracer not found` style message for an unknown tracer name.
+fn tracer_kind(args: &[Value], index: usize) -> Result<TracerKind, RpcError> {
+    let options = match args.get(index) {
+        None | Some(Value::Null) => return Ok(TracerKind::Struct { stack: true, storage: true }),
+        Some(Value::Object(map)) => map,
+        Some(other) => {
+            return Err(RpcError::invalid_params(format!(
+                "trace options must be an object, got {other}"
+            )))
+        }
+    };
+    let flag = |name: &str| -> Result<bool, RpcError> {
+        match options.get(name) {
+            None | Some(Value::Null) => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(other) => {
+                Err(RpcError::invalid_params(format!("{name} must be true or false, got {other}")))
+            }
+        }
+    };
+    let config = match options.get("tracerConfig") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(map)) => map.clone(),
+        Some(other) => {
+            return Err(RpcError::invalid_params(format!(
+                "tracerConfig must be an object, got {other}"
+            )))
+        }
+    };
+    let config_flag = |name: &str| -> Result<bool, RpcError> {
+        match config.get(name) {
+            None | Some(Value::Null) => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(other) => Err(RpcError::invalid_params(format!(
+                "tracerConfig.{name} must be true or false, got {other}"
+            ))),
+        }
+    };
+    match options.get("tracer") {
+        None | Some(Value::Null) => {
+            for unsupported in ["enableMemory", "enableReturnData"] {
+                if flag(unsupported)? {
+                    return Err(RpcError::invalid_params(format!(
+                        "{unsupported} is not supported by this node's struct logger"
+                    )));
+                }
+            }
+            Ok(TracerKind::Struct {
+                stack: !flag("disableStack")?,
+                storage: !flag("disableStorage")?,
+            })
+        }
+        Some(Value::String(name)) => match name.as_str() {
+            "callTracer" => {
+                if config_flag("withLog")? {
+                    return Err(RpcError::invalid_params(
+                        "callTracer's withLog is not supported by this node",
+                    ));
+                }
+                Ok(TracerKind::Call { only_top_call: config_flag("onlyTopCall")? })
+            }
+            "prestateTracer" => Ok(TracerKind::Prestate { diff_mode: config_flag("diffMode")? }),
+            other => Err(RpcError::server(format!(
+                "tracer not found: {other:?} (this node has the struct logger, callTracer and \
+                 prestateTracer)"
+            ))),
+        },
+        Some(other) => Err(RpcError::invalid_params(format!("tracer must be a name, got {other}"))),
+    }
+}
+
+/// The struct logger's record of one step.
+struct StructStep {
+    pc: usize,
+    op: u8,
+    gas: u64,
+    gas_cost: u64,
+    depth: usize,
+    refund: i64,
+    stack: Option<Vec<U256>>,
+    storage: Option<BTreeMap<B256, B256>>,
+    error: Option<String>,
+}
+
+/// geth's struct logger (see the module docs).
+struct StructLogger {
+    stack: bool,
+    storage: bool,
+    steps: Vec<StructStep>,
+    /// Storage seen so far per contract (geth keeps it per contract address).
+    seen: BTreeMap<Address, BTreeMap<B256, B256>>,
+    /// An SLOAD whose value the next step's stack shows: (step index, address, slot, depth).
+    pending_sload: Option<(usize, Address, B256, usize)>,
+}
+
+impl StructLogger {
+    fn new(stack: bool, storage: bool) -> Self {
+        StructLogger {
+            stack,
+            storage,
+            steps: Vec::new(),
+            seen: BTreeMap::new(),
+            pending_sload: None,
+        }
+    }
+
+    fn json(&self, outcome: &ExecutionOutcome) -> Value {
+        let logs: Vec<Value> = self
+            .steps
+            .iter()
+            .map(|s| {
+                let mut log = json!({
+                    "pc": s.pc,
+                    "op": opcode_name(s.op),
+                    "gas": s.gas,
+                    "gasCost": s.gas_cost,
+                    "depth": s.depth,
+                });
+                if s.refund > 0 {
+                    log["refund"] = json!(s.refund);
+                }
+                if let Some(stack) = &s.stack {
+                    log["stack"] =
+                        json!(stack.iter().map(|v| format!("{v:#x}")).collect::<Vec<_>>());
+                }
+                if let Some(storage) = &s.storage {
+                    let map: Map<String, Value> = storage
+                        .iter()
+                        .map(|(k, v)| {
+                            (
+                                alloy_primitives::hex::encode(k),
+                                json!(alloy_primitives::hex::encode(v)),
+                            )
+                        })
+                        .collect();
+                    log["storage"] = Value::Object(map);
+                }
+                if let Some(error) = &s.error {
+                    log["error"] = json!(error);
+                }
+                log
+            })
+            .collect();
+        json!({
+            "gas": outcome.gas_used,
+            "failed": !outcome.is_success(),
+            "returnValue": outcome.output,
+            "structLogs": logs,
+        })
+    }
+}
+
+const SLOAD: u8 = 0x54;
+const SSTORE: u8 = 0x55;
+
+impl Tracer for StructLogger {
+    fn step(&mut self, step: &Step<'_>) {
+        // The value an SLOAD loaded is on top of the stack at the frame's next step.
+        if let Some((index, address, slot, depth)) = self.pending_sload.take() {
+            if step.depth == depth {
+                if let Some(value) = step.stack.last() {
+                    let storage = self.seen.entry(address).or_default();
+                    storage.insert(slot, B256::from(*value));
+                    self.steps[index].storage = Some(storage.clone());
+                }
+            }
+        }
+        let mut storage = None;
+        if self.storage {
+            let top = |n: usize| step.stack.len().checked_sub(n + 1).map(|i| step.stack[i]);
+            match step.op {
+                SSTORE => {
+                    if let (Some(slot), Some(value)) = (top(0), top(1)) {
+                        let seen = self.seen.entry(step.address).or_default();
+                        seen.insert(B256::from(slot), B256::from(value));
+                        storage = Some(seen.clone());
+                    }
+                }
+                SLOAD => {
+                    if let Some(slot) = top(0) {
+                        self.pending_sload =
+                            Some((self.steps.len(), step.address, B256::from(slot), step.depth));
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.steps.push(StructStep {
+            pc: step.pc,
+            op: step.op,
+            gas: step.gas,
+            gas_cost: step.gas_cost,
+            depth: step.depth,
+            refund: step.refund,
+            stack: self.stack.then(|| step.stack.to_vec()),
+            storage,
+            error: None,
+        });
+    }
+
+    fn frame_exit(&mut self, result: &FrameResult) {
+        // geth marks the step that halted a frame with the error.
+        if let InstructionResult::Halt(reason) = result.result {
+            if let Some(last) = self.steps.last_mut() {
+                if last.error.is_none() {
+                    last.error = Some(reason.to_string());
+                }
+            }
+        }
+    }
+}
+
+/// One frame of the call tree.
+#[derive(Debug)]
+struct CallFrame {
+    kind: FrameKind,
+    from: Address,
+    to: Address,
+    value: U256,
+    gas: u64,
+    gas_used: u64,
+    input: Bytes,
+    output: Bytes,
+    error: Option<String>,
+    revert_reason: Option<String>,
+    calls: Vec<CallFrame>,
+}
+
+impl CallFrame {
+    fn json(&self) -> Value {
+        let kind = match self.kind {
+            FrameKind::Call(CallKind::Call) => "CALL",
+            FrameKind::Call(CallKind::CallCode) => "CALLCODE",
+            FrameKind::Call(CallKind::DelegateCall) => "DELEGATECALL",
+            FrameKind::Call(CallKind::StaticCall) => "STATICCALL",
+            FrameKind::Create => "CREATE",
+            FrameKind::Create2 => "CREATE2",
+        };
+        let mut out = json!({
+            "type": kind,
+            "from": self.from,
+            "to": self.to,
+            "gas": qty(self.gas),
+            "gasUsed": qty(self.gas_used),
+            "input": self.input,
+        });
+        if self.kind != FrameKind::Call(CallKind::StaticCall) {
+            out["value"] = json!(format!("{:#x}", self.value));
+        }
+        if !self.output.is_empty() {
+            out["output"] = json!(self.output);
+        }
+        if let Some(error) = &self.error {
+            out["error"] = json!(error);
+        }
+        if let Some(reason) = &self.revert_reason {
+            out["revertReason"] = json!(reason);
+        }
+        if !self.calls.is_empty() {
+            out["calls"] = json!(self.calls.iter().map(CallFrame::json).collect::<Vec<_>>());
+        }
+        out
+    }
+}
+
+/// geth's `callTracer`.
+#[derive(Default)]
+struct CallTracer {
+    only_top_call: bool,
+    /// Frames entered and not yet exited, outermost first.
+    open: Vec<CallFrame>,
+    /// The finished top frame.
+    top: Option<CallFrame>,
+}
+
+impl Tracer for CallTracer {
+    fn step(&mut self, _step: &Step<'_>) {}
+
+    fn frame_enter(&mut self, frame: &FrameEnter<'_>) {
+        self.open.push(CallFrame {
+            kind: frame.kind,
+            from: frame.caller,
+            to: frame.target,
+            value: frame.value,
+            gas: frame.gas_limit,
+            gas_used: 0,
+            input: frame.input.clone(),
+            output: Bytes::new(),
+            error: None,
+            revert_reason: None,
+            calls: Vec::new(),
+        });
+    }
+
+    fn frame_exit(&mut self, result: &FrameResult) {
+        let Some(mut frame) = self.open.pop() else { return };
+        frame.gas_used = frame.gas.saturating_sub(result.gas.remaining);
+        match result.result {
+            InstructionResult::Revert => {
+                frame.error = Some("execution reverted".into());
+                frame.revert_reason = alloy_sol_types::decode_revert_reason(&result.output)
+                    .map(|r| r.strip_prefix("revert: ").unwrap_or(&r).to_string());
+                frame.output = result.output.clone();
+            }
+            InstructionResult::Halt(reason) => frame.error = Some(reason.to_string()),
+            InstructionResult::Fatal => frame.error = Some("state read failed".into()),
+            // A creation's output is the deployed code; geth reports it as the output.
+            _ => frame.output = result.output.clone(),
+        }
+        match self.open.last_mut() {
+            Some(parent) if !self.only_top_call => parent.calls.push(frame),
+            Some(_) => {}
+            None => self.top = Some(frame),
+        }
+    }
+}
+
+/// The addresses and slots a transaction touched, for the prestate tracer.
+#[derive(Default)]
+struct Touched {
+    accounts: BTreeSet<Address>,
+    slots: BTreeMap<Address, BTreeSet<B256>>,
+}
+
+impl Tracer for Touched {
+    fn step(&mut self, step: &Step<'_>) {
+        const BALANCE: u8 = 0x31;
+        const EXTCODESIZE: u8 = 0x3b;
+        const EXTCODECOPY: u8 = 0x3c;
+        const EXTCODEHASH: u8 = 0x3f;
+        const CALL: u8 = 0xf1;
+        const CALLCODE: u8 = 0xf2;
+        const DELEGATECALL: u8 = 0xf4;
+        const STATICCALL: u8 = 0xfa;
+        const SELFDESTRUCT: u8 = 0xff;
+        let top = |n: usize| step.stack.len().checked_sub(n + 1).map(|i| step.stack[i]);
+        let address = |w: U256| Address::from_word(B256::from(w));
+        match step.op {
+            SLOAD | SSTORE => {
+                if let Some(slot) = top(0) {
+                    self.accounts.insert(step.address);
+                    self.slots.entry(step.address).or_default().insert(B256::from(slot));
+                }
+            }
+            BALANCE | EXTCODESIZE | EXTCODECOPY | EXTCODEHASH | SELFDESTRUCT => {
+                if let Some(w) = top(0) {
+                    self.accounts.insert(address(w));
+                }
+            }
+            CALL | CALLCODE | DELEGATECALL | STATICCALL => {
+                if let Some(w) = top(1) {
+                    self.accounts.insert(address(w));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn frame_enter(&mut self, frame: &FrameEnter<'_>) {
+        self.accounts.insert(frame.caller);
+        self.accounts.insert(frame.target);
+    }
+}
+
+/// One account's fields as the prestate tracer prints them.
+fn account_json<D: Database<Error = StoreError>>(
+    db: &mut D,
+    address: Address,
+    slots: Option<&BTreeSet<B256>>,
+) -> Result<Option<Value>, RpcError> {
+    let Some(info) = db.account(address)? else { return Ok(None) };
+    let mut out = json!({"balance": format!("{:#x}", info.balance)});
+    if info.nonce > 0 {
+        out["nonce"] = json!(info.nonce);
+    }
+    let code = db.code_by_hash(info.code_hash)?;
+    if !code.is_empty() {
+        out["code"] = json!(code);
+    }
+    let mut storage = Map::new();
+    for slot in slots.into_iter().flatten() {
+        let value = db.storage(address, U256::from_be_bytes(slot.0))?;
+        storage.insert(slot.to_string(), json!(B256::from(value)));
+    }
+    if !storage.is_empty() {
+        out["storage"] = Value::Object(storage);
+    }
+    Ok(Some(out))
+}
+
+/// Runs `tx` on `db` in `block` with the tracer `kind` asks for; the tracer's JSON result.
+fn run_traced<D: Database<Error = StoreError>>(
+    db: &mut D,
+    block: &quarry_vm::BlockEnv,
+    tx: &TxEnv,
+    kind: &TracerKind,
+) -> Result<Value, RpcError> {
+    let transact_error = |e: TransactError<StoreError>| match e {
+        TransactError::Invalid(e) => RpcError::server(e.to_string()),
+        TransactError::Database(e) => RpcError::from(e),
+    };
+    match kind {
+        TracerKind::Struct { stack, storage } => {
+            let mut tracer = StructLogger::new(*stack, *storage);
+            let outcome = quarry_vm::transact_with_tracer(db, block, tx, Some(&mut tracer))
+                .map_err(transact_error)?;
+            Ok(tracer.json(&outcome))
+        }
+        TracerKind::Call { only_top_call } => {
+            let mut tracer = CallTracer { only_top_call: *only_top_call, ..CallTracer::default() };
+            let outcome = quarry_vm::transact_with_tracer(db, block, tx, Some(&mut tracer))
+                .map_err(transact_error)?;
+            let mut top =
+                tracer.top.ok_or_else(|| RpcError::internal("the call tracer saw no top frame"))?;
+            // geth's top frame: the transaction's gas and the gas it used, intrinsic included.
+            top.gas = tx.gas_limit;
+            top.gas_used = outcome.gas_used;
+            if let Status::Success = outcome.status {
+                if let Some(created) = outcome.contract_address {
+                    top.to = created;
+                }
+            }
+            Ok(top.json())
+        }
+        TracerKind::Prestate { diff_mode } => {
+            let mut touched = Touched::default();
+            let outcome = quarry_vm::transact_with_tracer(db, block, tx, Some(&mut touched))
+                .map_err(transact_error)?;
+            touched.accounts.insert(tx.caller);
+            touched.accounts.insert(block.coinbase);
+            if let Some(created) = outcome.contract_address {
+                touched.accounts.insert(created);
+            }
+            // Slots the transaction wrote are touched too.
+            for (address, change) in &outcome.state.accounts {
+                touched.accounts.insert(*address);
+                let slots = touched.slots.entry(*address).or_default();
+                slots.extend(change.storage.keys().map(|k| B256::from(*k)));
+            }
+            if !diff_mode {
+                let mut pre = Map::new();
+                for address in &touched.accounts {
+                    if let Some(account) = account_json(db, *address, touched.slots.get(address))? {
+                        pre.insert(address.to_string(), account);
+                    }
+                }
+                return Ok(Value::Object(pre));
+            }
+            // diffMode: accounts the transaction changed, before and after.
+            let (mut pre, mut post) = (Map::new(), Map::new());
+            for (address, change) in &outcome.state.accounts {
+                let before = account_json(db, *address, touched.slots.get(address))?;
+                let mut after = json!({});
+                let old = db.account(*address)?;
+                match &change.info {
+                    None => {}
+                    Some(info) => {
+                        if old.as_ref().map(|o| o.balance) != Some(info.balance) {
+                            after["balance"] = json!(format!("{:#x}", info.balance));
+                        }
+                        if old.as_ref().map(|o| o.nonce) != Some(info.nonce) {
+                            after["nonce"] = json!(info.nonce);
+                        }
+                        if let Some(code) = &change.code {
+                            after["code"] = json!(code);
+                        }
+                        let mut storage = Map::new();
+                        for (slot, value) in &change.storage {
+                            if db.storage(*address, *slot)? != *value {
+                                storage.insert(
+                                    B256::from(*slot).to_string(),
+                                    json!(B256::from(*value)),
+                                );
+                            }
+                        }
+                        if !storage.is_empty() {
+                            after["storage"] = Value::Object(storage);
+                        }
+                    }
+                }
+                let changed =
+                    change.info.is_none() || after.as_object().is_some_and(|m| !m.is_empty());
+                if !changed {
+                    continue;
+                }
+                if let Some(before) = before {
+                    pre.insert(address.to_string(), before);
+                }
+                if change.info.is_some() {
+                    post.insert(address.to_string(), after);
+                }
+            }
+            Ok(json!({"pre": pre, "post": post}))
+        }
+    }
+}
+
+/// Traces transactions `range` of `block` (canonical, executed here) with `kind`; for each
+/// its hash and result.
+fn trace_block_transactions(
+    view: &ChainView,
+    block: &Block,
+    only: Option<usize>,
+    kind: &TracerKind,
+) -> Result<Vec<(B256, Value)>, RpcError> {
+    let hash = block.header.hash();
+    if block.header.number == 0 {
+        return Ok(Vec::new());
+    }
+    let receipts = view.receipts(&hash)?.ok_or_else(|| {
+        RpcError::server(format!("block {hash} was not executed on this node's canonical chain"))
+    })?;
+    let mut parent = view
+        .state_at_hash(&block.header.parent_hash)
+        .map_err(|e| RpcError::server(e.to_string()))?;
+    let mut executor = BlockExecutor::new(view.rules(), &block.header);
+    let mut out = Vec::new();
+    for (i, tx) in block.transactions.iter().enumerate() {
+        let sender = *receipts.senders.get(i).ok_or_else(|| {
+            RpcError::internal(format!("store: sender {i} of block {hash} missing"))
+        })?;
+        if only.is_none_or(|wanted| wanted == i) {
+            let env = TxEnv::from_transaction(tx.transaction(), sender);
+            let block_env = executor.env().clone();
+            let mut state = executor.state(&mut parent);
+            out.push((tx.hash(), run_traced(&mut state, &block_env, &env, kind)?));
+            if only.is_some() {
+                break;
+            }
+        }
+        executor
+            .apply(&mut parent, tx, sender)
+            .map_err(|e| RpcError::internal(format!("replaying block {hash}: {e}")))?;
+    }
+    Ok(out)
+}
+
+/// Replays mined transaction `tx_hash` on the state before it (its parent block's state and
+/// the block's earlier transactions) with `tracer` watching; its outcome.
+///
+/// # Errors
+/// `-32000` for an unknown transaction or state older than the kept history.
+pub(super) fn replay_transaction(
+    view: &ChainView,
+    tx_hash: &B256,
+    tracer: &mut dyn Tracer,
+) -> Result<ExecutionOutcome, RpcError> {
+    let Some((block_hash, index)) = view.tx_location(tx_hash)? else {
+        return Err(RpcError::server(format!("transaction {tx_hash} not found")));
+    };
+    let block = view
+        .block(&block_hash)?
+        .ok_or_else(|| RpcError::internal(format!("store: block {block_hash} missing")))?;
+    let receipts = view.receipts(&block_hash)?.ok_or_else(|| {
+        RpcError::internal(format!("store: receipts of block {block_hash} missing"))
+    })?;
+    let mut parent = view
+        .state_at_hash(&block.header.parent_hash)
+        .map_err(|e| RpcError::server(e.to_string()))?;
+    let mut executor = BlockExecutor::new(view.rules(), &block.header);
+    for (i, tx) in block.transactions.iter().enumerate() {
+        let sender = *receipts.senders.get(i).ok_or_else(|| {
+            RpcError::internal(format!("store: sender {i} of block {block_hash} missing"))
+        })?;
+        if i == index as usize {
+            let env = TxEnv::from_transaction(tx.transaction(), sender);
+            let block_env = executor.env().clone();
+            let mut state = executor.state(&mut parent);
+            return quarry_vm::transact_with_tracer(&mut state, &block_env, &env, Some(tracer))
+                .map_err(|e| match e {
+                    TransactError::Invalid(e) => RpcError::internal(format!(
+                        "replaying {tx_hash}: the mined transaction is invalid: {e}"
+                    )),
+                    TransactError::Database(e) => RpcError::from(e),
+                });
+        }
+        executor
+            .apply(&mut parent, tx, sender)
+            .map_err(|e| RpcError::internal(format!("replaying block {block_hash}: {e}")))?;
+    }
+    Err(RpcError::internal(format!("transaction {tx_hash} is not in block {block_hash}")))
+}
+
+fn trace_block(c: &Ctx, id: BlockId, kind: &TracerKind) -> Result<Value, RpcError> {
+    let view = c.node.view();
+    let Some((hash, _, _)) = resolve(&view, c, id)? else {
+        return Err(RpcError::server(format!("block {id:?} not found")));
+    };
+    let block =
+        view.block(&hash)?.ok_or_else(|| RpcError::server(format!("block {hash} not found")))?;
+    let traces = trace_block_transactions(&view, &block, None, kind)?;
+    Ok(json!(traces
+        .into_iter()
+        .map(|(tx_hash, result)| json!({"txHash": tx_hash, "result": result}))
+        .collect::<Vec<_>>()))
+}
+
+pub(super) fn register(m: &mut RpcModule<Ctx>) {
+    method(m, "debug_traceTransaction", |c, a| {
+        let tx_hash = params::hash(a, 0, "transaction hash")?;
+        let kind = tracer_kind(a, 1)?;
+        let view = c.node.view();
+        let Some((block_hash, index)) = view.tx_location(&tx_hash)? else {
+            return Err(RpcError::server(format!("transaction {tx_hash} not found")));
+        };
+        let block = view
+            .block(&block_hash)?
+            .ok_or_else(|| RpcError::internal(format!("store: block {block_hash} missing")))?;
+        let mut traces = trace_block_transactions(&view, &block, Some(index as usize), &kind)?;
+        traces
+            .pop()
+            .map(|(_, result)| result)
+            .ok_or_else(|| RpcError::internal(format!("transaction {tx_hash} not in its block")))
+    });
+    method(m, "debug_traceCall", |c, a| {
+        let call = params::call_request(a, 0)?;
+        let id = params::block_id(a, 1)?;
+        let kind = tracer_kind(a, 2)?;
+        let view = c.node.view();
+        let (header, mut state) = call_state(&view, c, id)?;
+        let (block, tx) = prepare_call(&view, &header, &mut state, &call)?;
+        run_traced(&mut state, &block, &tx, &kind)
+    });
+    method(m, "debug_traceBlockByNumber", |c, a| {
+        let id = params::block_id(a, 0)?;
+        trace_block(c, id, &tracer_kind(a, 1)?)
+    });
+    method(m, "debug_traceBlockByHash", |c, a| {
+        let hash = params::hash(a, 0, "block hash")?;
+        trace_block(c, BlockId::Hash(hash), &tracer_kind(a, 1)?)
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_options_choose_a_tracer_and_refuse_what_is_not_supported() {
+        let kind = |v: Value| tracer_kind(&[v], 0);
+        assert_eq!(kind(Value::Null).unwrap(), TracerKind::Struct { stack: true, storage: true });
+        assert_eq!(
+            kind(json!({"disableStack": true})).unwrap(),
+            TracerKind::Struct { stack: false, storage: true }
+        );
+        assert_eq!(
+            kind(json!({"tracer": "callTracer", "tracerConfig": {"onlyTopCall": true}})).unwrap(),
+            TracerKind::Call { only_top_call: true }
+        );
+        assert_eq!(
+            kind(json!({"tracer": "prestateTracer", "tracerConfig": {"diffMode": true}})).unwrap(),
+            TracerKind::Prestate { diff_mode: true }
+        );
+        assert!(kind(json!({"tracer": "4byteTracer"})).unwrap_err().message.contains("not found"));
+        assert_eq!(kind(json!({"enableMemory": true})).unwrap_err().code, -32602);
+        assert_eq!(kind(json!({"tracer": 1})).unwrap_err().code, -32602);
+        assert_eq!(kind(json!("callTracer")).unwrap_err().code, -32602);
+    }
+}
