@@ -59,6 +59,7 @@ fn changes_until_some(node: &DevNode, id: &Value) -> Vec<Value> {
 #[test]
 fn block_and_pending_transaction_filters_report_what_happened_since_the_last_poll() {
     let node = DevNode::start();
+    let tip_before = qty(&node.call("eth_blockNumber", json!([]))) as u64;
     let blocks = node.call("eth_newBlockFilter", json!([]));
     let hashes = node.call("eth_newPendingTransactionFilter", json!([]));
     let full = node.call("eth_newPendingTransactionFilter", json!([true]));
@@ -88,6 +89,8 @@ fn block_and_pending_transaction_filters_report_what_happened_since_the_last_pol
     let first = node.call("eth_getBlockByHash", json!([seen[0], false]));
     let first = qty(&first["number"]) as u64;
     assert!(first <= receipt_block);
+    // Nothing that was already on the chain when the filter was installed.
+    assert!(first > tip_before, "block {first} was the tip before the filter existed");
     for (i, hash) in seen.iter().enumerate() {
         let block =
             node.call("eth_getBlockByNumber", json!([format!("{:#x}", first + i as u64), false]));

@@ -83,6 +83,18 @@ impl From<StoreError> for RpcError {
     }
 }
 
+/// A transaction a call or trace runs that cannot run at all: `-32000` with the VM's words
+/// (geth's for the same checks: `nonce too low`, `insufficient funds …`); a state read that
+/// failed is `-32603`.
+impl From<quarry_vm::result::TransactError<StoreError>> for RpcError {
+    fn from(e: quarry_vm::result::TransactError<StoreError>) -> Self {
+        match e {
+            quarry_vm::result::TransactError::Invalid(e) => RpcError::server(e.to_string()),
+            quarry_vm::result::TransactError::Database(e) => RpcError::from(e),
+        }
+    }
+}
+
 impl From<ChainError> for RpcError {
     fn from(e: ChainError) -> Self {
         RpcError::internal(e.to_string())

@@ -18,7 +18,7 @@
 use alloy_primitives::{Address, Bytes, B256, U256};
 use jsonrpsee::server::RpcModule;
 use quarry_primitives::{Header, SignedTransaction};
-use quarry_vm::result::{ExecutionOutcome, HaltReason, Status, TransactError};
+use quarry_vm::result::{ExecutionOutcome, HaltReason, Status};
 use quarry_vm::{BlockEnv, Database, TxEnv};
 use serde_json::{json, Value};
 
@@ -26,6 +26,7 @@ use super::error::LIMIT_EXCEEDED;
 use super::json::{self, qty, qty256};
 use super::overrides::{state_override, Overridden};
 use super::params::{self, BlockId, CallRequest, LogFilter};
+use super::trace::{state_access, StateAccess};
 use super::{method, Ctx, RpcError};
 use crate::engine::ChainView;
 use crate::execution::block::block_env;
@@ -633,10 +634,7 @@ fn execute<D: Database<Error = StoreError>>(
     gas: u64,
 ) -> Result<ExecutionOutcome, RpcError> {
     let tx = TxEnv { gas_limit: gas, ..prepared.tx.clone() };
-    quarry_vm::transact(state, &prepared.block, &tx).map_err(|e| match e {
-        TransactError::Invalid(e) => RpcError::server(e.to_string()),
-        TransactError::Database(e) => RpcError::from(e),
-    })
+    quarry_vm::transact(state, &prepared.block, &tx).map_err(RpcError::from)
 }
 
 fn halt_message(reason: HaltReason, gas: u64) -> String {
@@ -828,11 +826,7 @@ fn create_access_list(
         let mut tracer = AccessListTracer::new(&list, [from, to]);
         let tx = TxEnv { gas_limit: prepared.gas_cap, ..prepared.tx.clone() };
         let outcome =
-            quarry_vm::transact_with_tracer(state, &prepared.block, &tx, Some(&mut tracer))
-                .map_err(|e| match e {
-                    TransactError::Invalid(e) => RpcError::server(e.to_string()),
-                    TransactError::Database(e) => RpcError::from(e),
-                })?;
+            quarry_vm::transact_with_tracer(state, &prepared.block, &tx, Some(&mut tracer))?;
         let found = tracer.into_list();
         if found == list {
             let mut out = json!({
@@ -918,44 +912,12 @@ impl AccessListTracer {
     }
 }
 
-/// Opcodes the access-list tracer watches (Yellow Paper Appendix H; EIP-1052 for EXTCODEHASH).
-mod opcode {
-    pub const BALANCE: u8 = 0x31;
-    pub const EXTCODESIZE: u8 = 0x3b;
-    pub const EXTCODECOPY: u8 = 0x3c;
-    pub const EXTCODEHASH: u8 = 0x3f;
-    pub const SLOAD: u8 = 0x54;
-    pub const SSTORE: u8 = 0x55;
-    pub const CALL: u8 = 0xf1;
-    pub const CALLCODE: u8 = 0xf2;
-    pub const DELEGATECALL: u8 = 0xf4;
-    pub const STATICCALL: u8 = 0xfa;
-    pub const SELFDESTRUCT: u8 = 0xff;
-}
-
 impl quarry_vm::Tracer for AccessListTracer {
     fn step(&mut self, step: &quarry_vm::Step<'_>) {
-        use opcode::*;
-        // The stack is bottom first: item n from the top is at len - 1 - n.
-        let top = |n: usize| step.stack.len().checked_sub(n + 1).map(|i| step.stack[i]);
-        let as_address = |word: U256| Address::from_word(B256::from(word));
-        match step.op {
-            SLOAD | SSTORE => {
-                if let Some(slot) = top(0) {
-                    self.add_slot(step.address, B256::from(slot));
-                }
-            }
-            BALANCE | EXTCODESIZE | EXTCODECOPY | EXTCODEHASH | SELFDESTRUCT => {
-                if let Some(word) = top(0) {
-                    self.add_address(as_address(word));
-                }
-            }
-            CALL | CALLCODE | DELEGATECALL | STATICCALL => {
-                if let Some(word) = top(1) {
-                    self.add_address(as_address(word));
-                }
-            }
-            _ => {}
+        match state_access(step) {
+            Some(StateAccess::Slot(address, slot)) => self.add_slot(address, slot),
+            Some(StateAccess::Account(address)) => self.add_address(address),
+            None => {}
         }
     }
 }

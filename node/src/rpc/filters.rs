@@ -179,11 +179,11 @@ impl Filters {
     }
 
     /// Takes what `id` collected since its last poll.
-    fn take_changes(&self, id: &str) -> Result<(Kind, Vec<Change>), RpcError> {
+    fn take_changes(&self, id: &str) -> Result<Vec<Change>, RpcError> {
         let mut installed = self.lock();
         let filter = installed.get_mut(id).ok_or_else(not_found)?;
         filter.last_poll = Instant::now();
-        Ok((filter.kind.clone(), filter.changes.drain(..).collect()))
+        Ok(filter.changes.drain(..).collect())
     }
 
     /// The criteria of log filter `id` (polling it resets its timeout, as geth's does).
@@ -277,7 +277,7 @@ pub(super) fn register(m: &mut RpcModule<Ctx>) {
     });
     method(m, "eth_getFilterChanges", |c, a| {
         let id = filter_id(a)?;
-        let (_, changes) = c.filters.take_changes(&id)?;
+        let changes = c.filters.take_changes(&id)?;
         let out: Vec<Value> = changes
             .into_iter()
             .map(|change| match change {
@@ -305,7 +305,7 @@ mod tests {
         let b = filters.install(Kind::Blocks, U256::ZERO);
         assert_ne!(a, b);
         assert!(a.starts_with("0x") && u128::from_str_radix(&a[2..], 16).is_ok(), "{a}");
-        assert!(filters.take_changes(&a).unwrap().1.is_empty());
+        assert!(filters.take_changes(&a).unwrap().is_empty());
         assert!(filters.uninstall(&a));
         assert!(!filters.uninstall(&a));
         assert_eq!(filters.take_changes(&a).unwrap_err().message, "filter not found");
@@ -320,7 +320,7 @@ mod tests {
         for i in 0..3u8 {
             filters.on_event(&ChainEvent::NewTransaction(B256::repeat_byte(i)), |_| None);
         }
-        let (_, changes) = filters.take_changes(&id).unwrap();
+        let changes = filters.take_changes(&id).unwrap();
         let hashes: Vec<B256> = changes
             .into_iter()
             .map(|c| match c {
@@ -329,8 +329,8 @@ mod tests {
             })
             .collect();
         assert_eq!(hashes, (0..3u8).map(B256::repeat_byte).collect::<Vec<_>>());
-        assert!(filters.take_changes(&id).unwrap().1.is_empty(), "a poll clears the changes");
-        assert!(filters.take_changes(&blocks).unwrap().1.is_empty(), "not a block");
+        assert!(filters.take_changes(&id).unwrap().is_empty(), "a poll clears the changes");
+        assert!(filters.take_changes(&blocks).unwrap().is_empty(), "not a block");
     }
 
     #[test]

@@ -25,7 +25,7 @@ use quarry_primitives::Block;
 use quarry_vm::interpreter::table::opcode_name;
 use quarry_vm::interpreter::{CallKind, FrameResult, InstructionResult};
 use quarry_vm::result::{ExecutionOutcome, Status, TransactError};
-use quarry_vm::{Database, FrameEnter, FrameKind, Step, Tracer, TxEnv};
+use quarry_vm::{BlockEnv, Database, FrameEnter, FrameKind, Step, Tracer, TxEnv};
 use serde_json::{json, Map, Value};
 
 use super::eth::{call_state, prepare_call, resolve};
@@ -33,7 +33,8 @@ use super::json::qty;
 use super::params::{self, BlockId};
 use super::{method, Ctx, RpcError};
 use crate::engine::ChainView;
-use crate::execution::block::BlockExecutor;
+use crate::execution::block::{BlockExecutor, Overlay};
+use crate::state::StateAt;
 use crate::store::StoreError;
 
 /// Which tracer a request asked for, with its options.
@@ -45,6 +46,18 @@ enum TracerKind {
     Call { only_top_call: bool },
     /// `prestateTracer`.
     Prestate { diff_mode: bool },
+}
+
+/// Boolean option `name` of `map`: absent or null is false; anything but a boolean is
+/// `-32602` naming `prefix` + `name`.
+fn bool_option(map: &Map<String, Value>, name: &str, prefix: &str) -> Result<bool, RpcError> {
+    match map.get(name) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => Err(RpcError::invalid_params(format!(
+            "{prefix}{name} must be true or false, got {other}"
+        ))),
+    }
 }
 
 /// The tracing options argument (geth's `TraceConfig`).
@@ -62,15 +75,7 @@ fn tracer_kind(args: &[Value], index: usize) -> Result<TracerKind, RpcError> {
             )))
         }
     };
-    let flag = |name: &str| -> Result<bool, RpcError> {
-        match options.get(name) {
-            None | Some(Value::Null) => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(other) => {
-                Err(RpcError::invalid_params(format!("{name} must be true or false, got {other}")))
-            }
-        }
-    };
+    let flag = |name: &str| bool_option(options, name, "");
     let config = match options.get("tracerConfig") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(map)) => map.clone(),
@@ -80,15 +85,7 @@ fn tracer_kind(args: &[Value], index: usize) -> Result<TracerKind, RpcError> {
             )))
         }
     };
-    let config_flag = |name: &str| -> Result<bool, RpcError> {
-        match config.get(name) {
-            None | Some(Value::Null) => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(other) => Err(RpcError::invalid_params(format!(
-                "tracerConfig.{name} must be true or false, got {other}"
-            ))),
-        }
-    };
+    let config_flag = |name: &str| bool_option(&config, name, "tracerConfig.");
     match options.get("tracer") {
         None | Some(Value::Null) => {
             for unsupported in ["enableMemory", "enableReturnData"] {
@@ -368,6 +365,43 @@ impl Tracer for CallTracer {
     }
 }
 
+/// State one instruction reads or writes by name, as geth's access-list and prestate tracers
+/// see it (Yellow Paper Appendix H; EIP-1052 for EXTCODEHASH).
+pub(super) enum StateAccess {
+    /// SLOAD or SSTORE: a slot of the executing account.
+    Slot(Address, B256),
+    /// BALANCE, EXTCODESIZE, EXTCODECOPY, EXTCODEHASH, SELFDESTRUCT's beneficiary, or the
+    /// target of a CALL, CALLCODE, DELEGATECALL or STATICCALL.
+    Account(Address),
+}
+
+/// What `step`'s instruction accesses, read from its operands; `None` for other instructions
+/// (or a stack too short for the operand, which then halts).
+pub(super) fn state_access(step: &Step<'_>) -> Option<StateAccess> {
+    const BALANCE: u8 = 0x31;
+    const EXTCODESIZE: u8 = 0x3b;
+    const EXTCODECOPY: u8 = 0x3c;
+    const EXTCODEHASH: u8 = 0x3f;
+    const CALL: u8 = 0xf1;
+    const CALLCODE: u8 = 0xf2;
+    const DELEGATECALL: u8 = 0xf4;
+    const STATICCALL: u8 = 0xfa;
+    const SELFDESTRUCT: u8 = 0xff;
+    // The stack is bottom first: item n from the top is at len - 1 - n.
+    let top = |n: usize| step.stack.len().checked_sub(n + 1).map(|i| step.stack[i]);
+    let address = |word: U256| Address::from_word(B256::from(word));
+    match step.op {
+        SLOAD | SSTORE => top(0).map(|slot| StateAccess::Slot(step.address, B256::from(slot))),
+        BALANCE | EXTCODESIZE | EXTCODECOPY | EXTCODEHASH | SELFDESTRUCT => {
+            top(0).map(|word| StateAccess::Account(address(word)))
+        }
+        CALL | CALLCODE | DELEGATECALL | STATICCALL => {
+            top(1).map(|word| StateAccess::Account(address(word)))
+        }
+        _ => None,
+    }
+}
+
 /// The addresses and slots a transaction touched, for the prestate tracer.
 #[derive(Default)]
 struct Touched {
@@ -377,35 +411,15 @@ struct Touched {
 
 impl Tracer for Touched {
     fn step(&mut self, step: &Step<'_>) {
-        const BALANCE: u8 = 0x31;
-        const EXTCODESIZE: u8 = 0x3b;
-        const EXTCODECOPY: u8 = 0x3c;
-        const EXTCODEHASH: u8 = 0x3f;
-        const CALL: u8 = 0xf1;
-        const CALLCODE: u8 = 0xf2;
-        const DELEGATECALL: u8 = 0xf4;
-        const STATICCALL: u8 = 0xfa;
-        const SELFDESTRUCT: u8 = 0xff;
-        let top = |n: usize| step.stack.len().checked_sub(n + 1).map(|i| step.stack[i]);
-        let address = |w: U256| Address::from_word(B256::from(w));
-        match step.op {
-            SLOAD | SSTORE => {
-                if let Some(slot) = top(0) {
-                    self.accounts.insert(step.address);
-                    self.slots.entry(step.address).or_default().insert(B256::from(slot));
-                }
+        match state_access(step) {
+            Some(StateAccess::Slot(address, slot)) => {
+                self.accounts.insert(address);
+                self.slots.entry(address).or_default().insert(slot);
             }
-            BALANCE | EXTCODESIZE | EXTCODECOPY | EXTCODEHASH | SELFDESTRUCT => {
-                if let Some(w) = top(0) {
-                    self.accounts.insert(address(w));
-                }
+            Some(StateAccess::Account(address)) => {
+                self.accounts.insert(address);
             }
-            CALL | CALLCODE | DELEGATECALL | STATICCALL => {
-                if let Some(w) = top(1) {
-                    self.accounts.insert(address(w));
-                }
-            }
-            _ => {}
+            None => {}
         }
     }
 
@@ -448,21 +462,15 @@ fn run_traced<D: Database<Error = StoreError>>(
     tx: &TxEnv,
     kind: &TracerKind,
 ) -> Result<Value, RpcError> {
-    let transact_error = |e: TransactError<StoreError>| match e {
-        TransactError::Invalid(e) => RpcError::server(e.to_string()),
-        TransactError::Database(e) => RpcError::from(e),
-    };
     match kind {
         TracerKind::Struct { stack, storage } => {
             let mut tracer = StructLogger::new(*stack, *storage);
-            let outcome = quarry_vm::transact_with_tracer(db, block, tx, Some(&mut tracer))
-                .map_err(transact_error)?;
+            let outcome = quarry_vm::transact_with_tracer(db, block, tx, Some(&mut tracer))?;
             Ok(tracer.json(&outcome))
         }
         TracerKind::Call { only_top_call } => {
             let mut tracer = CallTracer { only_top_call: *only_top_call, ..CallTracer::default() };
-            let outcome = quarry_vm::transact_with_tracer(db, block, tx, Some(&mut tracer))
-                .map_err(transact_error)?;
+            let outcome = quarry_vm::transact_with_tracer(db, block, tx, Some(&mut tracer))?;
             let mut top =
                 tracer.top.ok_or_else(|| RpcError::internal("the call tracer saw no top frame"))?;
             // geth's top frame: the transaction's gas and the gas it used, intrinsic included.
@@ -477,8 +485,7 @@ fn run_traced<D: Database<Error = StoreError>>(
         }
         TracerKind::Prestate { diff_mode } => {
             let mut touched = Touched::default();
-            let outcome = quarry_vm::transact_with_tracer(db, block, tx, Some(&mut touched))
-                .map_err(transact_error)?;
+            let outcome = quarry_vm::transact_with_tracer(db, block, tx, Some(&mut touched))?;
             touched.accounts.insert(tx.caller);
             touched.accounts.insert(block.coinbase);
             if let Some(created) = outcome.contract_address {
@@ -548,14 +555,16 @@ fn run_traced<D: Database<Error = StoreError>>(
     }
 }
 
-/// Traces transactions `range` of `block` (canonical, executed here) with `kind`; for each
-/// its hash and result.
-fn trace_block_transactions(
+/// Replays `block` (canonical, executed here) on its parent's state: for each transaction (or
+/// only transaction `only`) calls `run` with the state before it, the block's environment and
+/// the transaction's, then applies it for the next. For each transaction run, its hash and
+/// what `run` returned.
+fn replay_block<R>(
     view: &ChainView,
     block: &Block,
     only: Option<usize>,
-    kind: &TracerKind,
-) -> Result<Vec<(B256, Value)>, RpcError> {
+    mut run: impl FnMut(&mut Overlay<'_, StateAt<'_>>, &BlockEnv, &TxEnv) -> Result<R, RpcError>,
+) -> Result<Vec<(B256, R)>, RpcError> {
     let hash = block.header.hash();
     if block.header.number == 0 {
         return Ok(Vec::new());
@@ -576,7 +585,7 @@ fn trace_block_transactions(
             let env = TxEnv::from_transaction(tx.transaction(), sender);
             let block_env = executor.env().clone();
             let mut state = executor.state(&mut parent);
-            out.push((tx.hash(), run_traced(&mut state, &block_env, &env, kind)?));
+            out.push((tx.hash(), run(&mut state, &block_env, &env)?));
             if only.is_some() {
                 break;
             }
@@ -586,6 +595,16 @@ fn trace_block_transactions(
             .map_err(|e| RpcError::internal(format!("replaying block {hash}: {e}")))?;
     }
     Ok(out)
+}
+
+/// Traces every transaction of `block` (or only transaction `only`) with `kind`.
+fn trace_block_transactions(
+    view: &ChainView,
+    block: &Block,
+    only: Option<usize>,
+    kind: &TracerKind,
+) -> Result<Vec<(B256, Value)>, RpcError> {
+    replay_block(view, block, only, |state, block_env, tx| run_traced(state, block_env, tx, kind))
 }
 
 /// Replays mined transaction `tx_hash` on the state before it (its parent block's state and
@@ -604,34 +623,19 @@ pub(super) fn replay_transaction(
     let block = view
         .block(&block_hash)?
         .ok_or_else(|| RpcError::internal(format!("store: block {block_hash} missing")))?;
-    let receipts = view.receipts(&block_hash)?.ok_or_else(|| {
-        RpcError::internal(format!("store: receipts of block {block_hash} missing"))
+    let mut outcomes = replay_block(view, &block, Some(index as usize), |state, block_env, tx| {
+        quarry_vm::transact_with_tracer(state, block_env, tx, Some(&mut *tracer)).map_err(|e| {
+            match e {
+                TransactError::Invalid(e) => RpcError::internal(format!(
+                    "replaying {tx_hash}: the mined transaction is invalid: {e}"
+                )),
+                TransactError::Database(e) => RpcError::from(e),
+            }
+        })
     })?;
-    let mut parent = view
-        .state_at_hash(&block.header.parent_hash)
-        .map_err(|e| RpcError::server(e.to_string()))?;
-    let mut executor = BlockExecutor::new(view.rules(), &block.header);
-    for (i, tx) in block.transactions.iter().enumerate() {
-        let sender = *receipts.senders.get(i).ok_or_else(|| {
-            RpcError::internal(format!("store: sender {i} of block {block_hash} missing"))
-        })?;
-        if i == index as usize {
-            let env = TxEnv::from_transaction(tx.transaction(), sender);
-            let block_env = executor.env().clone();
-            let mut state = executor.state(&mut parent);
-            return quarry_vm::transact_with_tracer(&mut state, &block_env, &env, Some(tracer))
-                .map_err(|e| match e {
-                    TransactError::Invalid(e) => RpcError::internal(format!(
-                        "replaying {tx_hash}: the mined transaction is invalid: {e}"
-                    )),
-                    TransactError::Database(e) => RpcError::from(e),
-                });
-        }
-        executor
-            .apply(&mut parent, tx, sender)
-            .map_err(|e| RpcError::internal(format!("replaying block {block_hash}: {e}")))?;
-    }
-    Err(RpcError::internal(format!("transaction {tx_hash} is not in block {block_hash}")))
+    outcomes.pop().map(|(_, outcome)| outcome).ok_or_else(|| {
+        RpcError::internal(format!("transaction {tx_hash} is not in block {block_hash}"))
+    })
 }
 
 fn trace_block(c: &Ctx, id: BlockId, kind: &TracerKind) -> Result<Value, RpcError> {
