@@ -1,8 +1,8 @@
 //! The JSON-RPC methods dev tools lean on beyond reads and raw transactions, against a real
 //! `quarry-node run --dev` process: polled filters (`eth_newFilter`, `eth_newBlockFilter`,
 //! `eth_newPendingTransactionFilter`, `eth_getFilterChanges`, `eth_getFilterLogs`,
-//! `eth_uninstallFilter`), the unlocked dev accounts (`eth_sendTransaction`, `eth_sign`,
-//! `personal_sign`, `eth_signTypedData_v4`), `eth_getBlockReceipts`, transactions by block and
+//! `eth_uninstallFilter`), the unlocked dev accounts (`eth_sendTransaction`,
+//! `eth_signTransaction`, `eth_sign`, `personal_sign`, `eth_signTypedData_v4`), `eth_getBlockReceipts`, transactions by block and
 //! index, uncles, `eth_createAccessList` and the `txpool_` namespace.
 
 mod common;
@@ -190,6 +190,7 @@ fn unlocked_dev_accounts_sign_messages_typed_data_and_transactions() {
     for (method, params) in [
         ("eth_sign", json!([stranger, "0x00"])),
         ("eth_sendTransaction", json!([{"from": stranger, "to": stranger}])),
+        ("eth_signTransaction", json!([{"from": stranger, "to": stranger}])),
         ("eth_signTypedData_v4", json!([stranger, mail])),
     ] {
         let refused = node.request(method, params);
@@ -213,6 +214,19 @@ fn unlocked_dev_accounts_sign_messages_typed_data_and_transactions() {
     assert_eq!(node.wait_receipt(first.as_str().unwrap())["status"], "0x1");
     assert_eq!(node.wait_receipt(legacy.as_str().unwrap())["status"], "0x1");
     assert_eq!(qty(&node.call("eth_getBalance", json!([to]))), 11);
+
+    // eth_signTransaction fills in the same way and only signs: the raw transaction decodes to
+    // dev account 0's next nonce, and sending it is what lands.
+    let raw = node.call("eth_signTransaction", json!([{"from": dev0, "to": to, "value": "0x7"}]));
+    let bytes: Bytes = raw.as_str().unwrap().parse().unwrap();
+    let signed = SignedTransaction::decode(&bytes).expect("a signed transaction");
+    assert_eq!(signed.recover_sender().expect("a valid signature"), dev0);
+    assert_eq!(signed.transaction().nonce(), qty(&legacy_tx["nonce"]) + 1);
+    assert_eq!(qty(&node.call("eth_getBalance", json!([to]))), 11, "signing sends nothing");
+    let hash = node.call("eth_sendRawTransaction", json!([raw]));
+    assert_eq!(hash.as_str().unwrap(), signed.hash().to_string());
+    assert_eq!(node.wait_receipt(hash.as_str().unwrap())["status"], "0x1");
+    assert_eq!(qty(&node.call("eth_getBalance", json!([to]))), 18);
 }
 
 #[test]

@@ -1,13 +1,16 @@
-//! Unmodified ethers.js v6 (npm) and web3.py (PyPI), with their default settings, against
-//! `quarry-node run --dev`: the scripts under `tests/clients/` send value, deploy the example
-//! ERC-20, transfer tokens, read balances now and at older blocks, receive events through
-//! polled filters and check revert data and nonce errors. Each flow then runs unchanged against
-//! anvil (`@foundry-rs/anvil` from npm, chain id 1337, one-second blocks, the same dev
-//! accounts), the node users
-//! hold Quarry against, and the test asserts both answered the same (the flows' `RESULT`
-//! lines: gas used, balances, decoded errors, event arguments, contract addresses).
+//! Unmodified ethers.js v6 and viem 2 (npm), web3.py (PyPI) and foundry's cast and forge 1.x
+//! (npm), with their default settings, against `quarry-node run --dev`: the scripts under
+//! `tests/clients/` send value, deploy contracts (the example ERC-20; `forge create`; a
+//! `forge script` salted deployment through the CREATE2 deployer), transfer tokens, read
+//! balances now and at older blocks, receive events through polled filters, batch reads through
+//! Multicall3, check revert data and nonce errors, and (foundry) trace a set of transactions
+//! with every tracer and read proofs, access lists and logs. Each flow then runs unchanged
+//! against anvil (`@foundry-rs/anvil` from npm, chain id 1337, one-second blocks, the same dev
+//! accounts), the node users hold Quarry against, and the test asserts both answered the same:
+//! the flows' `RESULT` lines, compared field by field (gas used, balances, decoded errors, event
+//! arguments, contract addresses, whole traces).
 //!
-//! Each test runs when its client is installed (`npm ci --prefix tests/clients/ethers`,
+//! Each test runs when its client is installed (`npm ci --prefix tests/clients/<client>`,
 //! `python3 -m pip install -r tests/clients/web3py/requirements.txt`, as `scripts/test` does)
 //! and otherwise prints "skipped: …" and passes; under CI (`CI` set) a missing client fails.
 
@@ -18,7 +21,8 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use harness::{repo, DevNode};
+use harness::{json_rpc, repo, DevNode};
+use serde_json::Value;
 
 fn skip_or_fail(why: &str) {
     assert!(std::env::var_os("CI").is_none(), "CI must install the clients: {why}");
@@ -26,7 +30,7 @@ fn skip_or_fail(why: &str) {
 }
 
 /// Runs a flow script against `url`; the JSON of its `RESULT` line.
-fn run_script(program: &str, script: &str, url: &str) -> serde_json::Value {
+fn run_script(program: &str, script: &str, url: &str) -> Value {
     let output = Command::new(program)
         .arg(script)
         .arg(url)
@@ -66,6 +70,10 @@ impl Anvil {
             // `eth_getTransactionCount(addr, "pending")` answers the count before the block
             // that was just mined, so ethers reuses a nonce.
             .args(["--port", &port.to_string(), "--chain-id", "1337", "--block-time", "1"])
+            // Quarry's rules (anvil 1.7.1 defaults to a later fork, whose modexp costs more).
+            .args(["--hardfork", "cancun"])
+            // Without it anvil answers the struct logger with no steps.
+            .arg("--steps-tracing")
             .arg("--silent")
             // Its own process group: `.bin/anvil` is a Node.js wrapper that starts the real
             // binary, and both must go when the test ends.
@@ -92,26 +100,65 @@ impl Drop for Anvil {
     }
 }
 
-/// Runs the flow against Quarry and anvil and asserts both observed the same.
-fn run_against_quarry_and_anvil(program: &str, script: &str) {
+/// Where two JSON values first differ, as a path (`traces.make.callTracer.calls[0].gasUsed`)
+/// with both sides; `None` when they are equal.
+fn first_difference(left: &Value, right: &Value, path: &str) -> Option<String> {
+    match (left, right) {
+        (Value::Object(l), Value::Object(r)) => {
+            let keys = l.keys().chain(r.keys().filter(|k| !l.contains_key(*k)));
+            keys.map(|k| {
+                let null = Value::Null;
+                let at = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                first_difference(l.get(k).unwrap_or(&null), r.get(k).unwrap_or(&null), &at)
+            })
+            .find(Option::is_some)
+            .flatten()
+        }
+        (Value::Array(l), Value::Array(r)) if l.len() == r.len() => l
+            .iter()
+            .zip(r)
+            .enumerate()
+            .find_map(|(i, (l, r))| first_difference(l, r, &format!("{path}[{i}]"))),
+        _ if left == right => None,
+        _ => Some(format!("{path}: Quarry {left} / anvil {right}")),
+    }
+}
+
+/// Runs the flow against Quarry and anvil and asserts both observed the same. `prepare` runs
+/// on anvil first, with the Quarry node's URL, for what anvil lacks that a Quarry dev chain
+/// has from genesis.
+fn run_against_quarry_and_anvil(program: &str, script: &str, prepare: impl FnOnce(&str, &str)) {
     let node = DevNode::start();
     let quarry = run_script(program, script, &node.url);
-    drop(node);
     let Some(anvil) = Anvil::start() else { return };
+    prepare(&node.url, &anvil.url);
+    drop(node);
     let reference = run_script(program, script, &anvil.url);
-    assert_eq!(quarry, reference, "{script}: Quarry (left) and anvil (right) disagree");
+    if let Some(difference) = first_difference(&quarry, &reference, "") {
+        panic!("{script}: Quarry and anvil disagree at {difference}");
+    }
+}
+
+/// Whether the npm client in `tests/clients/<dir>` is installed (`package` names a module in
+/// its node_modules) and Node.js runs; if not, skips (or, under CI, fails).
+fn npm_client_installed(dir: &str, package: &str) -> bool {
+    let module = repo().join("tests/clients").join(dir).join("node_modules").join(package);
+    if !module.join("package.json").exists() {
+        skip_or_fail(&format!("{package} not installed (npm ci --prefix tests/clients/{dir})"));
+        return false;
+    }
+    if Command::new("node").arg("--version").output().is_err() {
+        skip_or_fail("node is not on PATH");
+        return false;
+    }
+    true
 }
 
 #[test]
 fn ethers_v6_runs_the_flow_unmodified() {
-    let module = repo().join("tests/clients/ethers/node_modules/ethers/package.json");
-    if !module.exists() {
-        return skip_or_fail("ethers.js not installed (npm ci --prefix tests/clients/ethers)");
+    if npm_client_installed("ethers", "ethers") {
+        run_against_quarry_and_anvil("node", "tests/clients/ethers/flow.mjs", |_, _| {});
     }
-    if Command::new("node").arg("--version").output().is_err() {
-        return skip_or_fail("node is not on PATH");
-    }
-    run_against_quarry_and_anvil("node", "tests/clients/ethers/flow.mjs");
 }
 
 #[test]
@@ -125,5 +172,27 @@ fn web3_py_runs_the_flow_unmodified() {
             "web3.py not installed (python3 -m pip install -r tests/clients/web3py/requirements.txt)",
         );
     }
-    run_against_quarry_and_anvil("python3", "tests/clients/web3py/flow.py");
+    run_against_quarry_and_anvil("python3", "tests/clients/web3py/flow.py", |_, _| {});
+}
+
+/// Multicall3's canonical address, where viem's `multicall` finds it.
+const MULTICALL3: &str = "0xcA11bde05977b3631167028862bE2a173976CA11";
+
+#[test]
+fn viem_runs_the_flow_unmodified() {
+    if npm_client_installed("viem", "viem") {
+        // anvil 1.7.1 has no Multicall3; it gets the code Quarry's dev genesis holds, which the
+        // flow checks on both against what viem's own copy of Multicall3's creation code leaves.
+        run_against_quarry_and_anvil("node", "tests/clients/viem/flow.mjs", |quarry, anvil| {
+            let code = json_rpc(quarry, "eth_getCode", serde_json::json!([MULTICALL3, "latest"]));
+            json_rpc(anvil, "anvil_setCode", serde_json::json!([MULTICALL3, code]));
+        });
+    }
+}
+
+#[test]
+fn foundry_cast_and_forge_run_the_flow_unmodified_and_traces_match_anvil() {
+    if npm_client_installed("foundry", "@foundry-rs/cast") {
+        run_against_quarry_and_anvil("node", "tests/clients/foundry/flow.mjs", |_, _| {});
+    }
 }

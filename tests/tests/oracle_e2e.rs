@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use harness::{bin_dir, repo, DevNode, Wallet};
+use harness::{bin_dir, json_rpc, repo, DevNode, Wallet};
 use quarry_primitives::keccak256;
 use serde_json::Value;
 
@@ -158,21 +158,8 @@ fn hex(bytes: &[u8]) -> String {
 /// The timestamp of the node's latest block: the clock contracts see (`block.timestamp`),
 /// which runs ahead of the wall clock while blocks come fast and behind it while they are slow.
 fn chain_time(url: &str) -> u64 {
-    let addr = url.trim_start_matches("http://");
-    let body =
-        r#"{"jsonrpc":"2.0","id":1,"method":"eth_getBlockByNumber","params":["latest",false]}"#;
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect to the node");
-    write!(
-        stream,
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let json = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    let block: Value = serde_json::from_str(json).expect("a JSON-RPC response");
-    let hex = block["result"]["timestamp"].as_str().expect("a timestamp");
+    let block = json_rpc(url, "eth_getBlockByNumber", serde_json::json!(["latest", false]));
+    let hex = block["timestamp"].as_str().expect("a timestamp");
     u64::from_str_radix(hex.trim_start_matches("0x"), 16).expect("hex")
 }
 

@@ -26,6 +26,9 @@ pub struct Context<'a, DB: Database> {
     pub gas_price: U256,
     /// First database error met; execution stops when set.
     pub error: Option<DB::Error>,
+    /// The beneficiary and the wei moved by the last SELFDESTRUCT, until the frame that ran it
+    /// returns; tracers report it as a frame (see [`crate::FrameKind::SelfDestruct`]).
+    pub selfdestructed: Option<(Address, U256)>,
     /// Jump-destination analysis per code hash.
     analyses: &'a mut CodeCache,
 }
@@ -78,7 +81,16 @@ impl<'a, DB: Database> Context<'a, DB> {
         cache: &'a mut CodeCache,
     ) -> Self {
         let gas_price = tx.effective_gas_price(block.base_fee);
-        Self { db, journal: Journal::new(), block, tx, gas_price, error: None, analyses: cache }
+        Self {
+            db,
+            journal: Journal::new(),
+            block,
+            tx,
+            gas_price,
+            error: None,
+            selfdestructed: None,
+            analyses: cache,
+        }
     }
 
     /// Turns a database result into an `Option`, keeping the first error.
@@ -197,6 +209,7 @@ impl<DB: Database> Host for Context<'_, DB> {
             let r = self.journal.touch(self.db, address);
             self.ok(r)?;
         }
+        self.selfdestructed = Some((target, balance));
         Some(SelfDestructResult { had_value: !balance.is_zero(), target_dead, target_cold })
     }
 

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use alloy_primitives::{Address, Bytes};
+use alloy_primitives::{Address, Bytes, U256};
 
 use crate::context::{is_empty_code_hash, Context};
 use crate::database::Database;
@@ -113,6 +113,13 @@ pub fn execute<DB: Database>(
             }
             Action::Return(result) => {
                 let Some(frame) = stack.pop() else { continue };
+                if result.result == InstructionResult::SelfDestruct {
+                    if let (Some(t), Some((beneficiary, value))) =
+                        (tracer.as_deref_mut(), ctx.selfdestructed.take())
+                    {
+                        trace_selfdestruct(t, &frame, beneficiary, value);
+                    }
+                }
                 let (result, address) = finish_frame(ctx, frame, result);
                 if let Some(t) = tracer.as_deref_mut() {
                     t.frame_exit(&result);
@@ -135,6 +142,25 @@ pub fn execute<DB: Database>(
             }
         }
     }
+}
+
+/// Tells the tracer about SELFDESTRUCT in `frame` as a frame of its own (see
+/// [`TracedKind::SelfDestruct`]).
+fn trace_selfdestruct(t: &mut dyn Tracer, frame: &Frame, beneficiary: Address, value: U256) {
+    t.frame_enter(&FrameEnter {
+        kind: TracedKind::SelfDestruct,
+        caller: frame.interpreter.address,
+        target: beneficiary,
+        input: &Bytes::new(),
+        value,
+        gas_limit: 0,
+        depth: frame.interpreter.depth + 2,
+    });
+    t.frame_exit(&FrameResult {
+        result: InstructionResult::Stop,
+        output: Bytes::new(),
+        gas: Gas { limit: 0, remaining: 0, refunded: 0 },
+    });
 }
 
 /// What a tracer is told about a call frame at `depth` (0 for the transaction's own).

@@ -18,6 +18,9 @@ pub enum HaltReason {
     /// Not enough gas for the next step.
     #[error("out of gas")]
     OutOfGas,
+    /// SSTORE with at most 2300 gas left (EIP-2200's reentrancy sentry), in geth's words.
+    #[error("out of gas: not enough gas for reentrancy sentry")]
+    ReentrancySentryOutOfGas,
     /// An instruction needed more stack items than there were.
     #[error("stack underflow")]
     StackUnderflow,

@@ -1,6 +1,6 @@
-//! Unlocked development accounts: `eth_accounts`, `eth_sendTransaction`, `eth_sign`,
-//! `personal_sign` and `eth_signTypedData_v4`, as anvil and Hardhat serve them on their dev
-//! chains. With `--dev` (or `--unlock` on any chain) the node holds the ten well-known dev keys
+//! Unlocked development accounts: `eth_accounts`, `eth_sendTransaction`,
+//! `eth_signTransaction`, `eth_sign`, `personal_sign` and `eth_signTypedData_v4`, as anvil and
+//! Hardhat serve them on their dev chains. With `--dev` (or `--unlock` on any chain) the node holds the ten well-known dev keys
 //! ([`DEV_ACCOUNTS`], the test mnemonic's first ten accounts, whose keys are public) and signs
 //! for them; otherwise `eth_accounts` is empty and the signing methods answer geth's
 //! `unknown account`. Never unlock accounts on a chain where their ether is worth anything.
@@ -58,14 +58,34 @@ fn sign_message(c: &Ctx, address: Address, message: &Bytes) -> Result<Value, Rpc
     Ok(json!(rsv(&key.sign_prehash(&personal_message_hash(message)))))
 }
 
-/// Fills in what the request leaves out as geth's `TransactionArgs.setDefaults` does (nonce
-/// from the pool, gas by estimation, EIP-1559 fees of tip + 2 × the next base fee unless a
-/// legacy `gasPrice` is given), signs with the sender's unlocked key and submits.
+/// `eth_sendTransaction`: [`sign_request`], then submits to the pool; the transaction hash.
 fn send_transaction(c: &Ctx, args: &[Value]) -> Result<Value, RpcError> {
+    let signed = sign_request(c, args, "eth_sendTransaction")?;
+    let hash = c.node.submit_transaction(signed).map_err(|e| RpcError::server(e.to_string()))?;
+    Ok(json!(hash))
+}
+
+/// `eth_signTransaction`: [`sign_request`]; the signed transaction's EIP-2718 encoding, as
+/// execution-apis specifies it (and anvil and Hardhat answer; geth wraps it as `{raw, tx}`).
+/// Nothing is submitted.
+fn sign_transaction(c: &Ctx, args: &[Value]) -> Result<Value, RpcError> {
+    let signed = sign_request(c, args, "eth_signTransaction")?;
+    Ok(json!(Bytes::from(signed.encoded())))
+}
+
+/// The transaction request `args[0]` asks for, signed with its sender's unlocked key. What it
+/// leaves out is filled in as geth's `TransactionArgs.setDefaults` does: the nonce from the
+/// pool, gas by estimation, EIP-1559 fees of tip + 2 × the next base fee unless a legacy
+/// `gasPrice` is given.
+///
+/// # Errors
+/// `-32602` without `from` (naming `method`), for a locked or unknown sender, or for
+/// `maxFeePerGas` below `maxPriorityFeePerGas`; an estimation's errors.
+fn sign_request(c: &Ctx, args: &[Value], method: &str) -> Result<SignedTransaction, RpcError> {
     let call = params::call_request(args, 0)?;
     let from = call
         .from
-        .ok_or_else(|| RpcError::invalid_params("eth_sendTransaction needs a \"from\" address"))?;
+        .ok_or_else(|| RpcError::invalid_params(format!("{method} needs a \"from\" address")))?;
     let key = key_of(c, from)?;
     let view = c.node.view();
     let chain_id = c.node.config().genesis.config.chain_id;
@@ -135,9 +155,7 @@ fn send_transaction(c: &Ctx, args: &[Value]) -> Result<Value, RpcError> {
             access_list: call.access_list,
         })
     };
-    let signed = SignedTransaction::sign(tx, &key);
-    let hash = c.node.submit_transaction(signed).map_err(|e| RpcError::server(e.to_string()))?;
-    Ok(json!(hash))
+    Ok(SignedTransaction::sign(tx, &key))
 }
 
 /// EIP-712 `eth_signTypedData_v4`: the typed data (an object, or a JSON string of one, as
@@ -174,6 +192,7 @@ pub(super) fn register(m: &mut RpcModule<Ctx>) {
         Ok(json!(accounts))
     });
     method(m, "eth_sendTransaction", send_transaction);
+    method(m, "eth_signTransaction", sign_transaction);
     method(m, "eth_sign", |c, a| {
         let address = params::address(a, 0, "address")?;
         let message: Bytes = params::req(a, 1, "message")?;

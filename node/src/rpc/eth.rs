@@ -639,7 +639,9 @@ fn execute<D: Database<Error = StoreError>>(
 
 fn halt_message(reason: HaltReason, gas: u64) -> String {
     match reason {
-        HaltReason::OutOfGas => format!("out of gas: gas required exceeds allowance ({gas})"),
+        HaltReason::OutOfGas | HaltReason::ReentrancySentryOutOfGas => {
+            format!("out of gas: gas required exceeds allowance ({gas})")
+        }
         other => other.to_string(),
     }
 }
@@ -852,7 +854,7 @@ fn create_access_list(
 /// addresses read by BALANCE and EXTCODE*, targets of the CALL family and SELFDESTRUCT's
 /// beneficiary, minus the excluded addresses and the precompiles.
 struct AccessListTracer {
-    /// Address → its slots, in first-touch order.
+    /// Address → its slots, in first-touch order (sorted on output).
     list: Vec<(Address, Vec<B256>)>,
     excluded: [Address; 2],
 }
@@ -901,14 +903,19 @@ impl AccessListTracer {
         }
     }
 
+    /// The list sorted by address, each address's slots sorted (geth's `accessListSorted`,
+    /// the order anvil answers in; EIP-2930 gives the order no meaning).
     fn into_list(self) -> Vec<quarry_primitives::transaction::AccessListItem> {
-        self.list
+        let mut list: Vec<_> = self
+            .list
             .into_iter()
-            .map(|(address, storage_keys)| quarry_primitives::transaction::AccessListItem {
-                address,
-                storage_keys,
+            .map(|(address, mut storage_keys)| {
+                storage_keys.sort();
+                quarry_primitives::transaction::AccessListItem { address, storage_keys }
             })
-            .collect()
+            .collect();
+        list.sort_by_key(|item| item.address);
+        list
     }
 }
 

@@ -10,8 +10,7 @@
 //! in each block's batch, docs/node.md); the trace-based methods replay the transaction as
 //! `debug_traceTransaction` does. Differences from Erigon: `ots_getContractCreator` knows
 //! contracts created by a transaction itself, not those created by another contract's CREATE
-//! (it answers `null` for those); `ots_getInternalOperations` reports internal transfers and
-//! creations but not SELFDESTRUCT balance moves.
+//! (it answers `null` for those).
 
 use std::collections::HashMap;
 
@@ -205,6 +204,7 @@ impl Tracer for Operations {
             FrameKind::Call(CallKind::Call) if !frame.value.is_zero() => 0,
             FrameKind::Create => 2,
             FrameKind::Create2 => 3,
+            FrameKind::SelfDestruct => 1,
             _ => return,
         };
         self.out.push(json!({
@@ -239,6 +239,7 @@ impl Tracer for FlatTrace {
             FrameKind::Call(CallKind::StaticCall) => ("STATICCALL", None),
             FrameKind::Create => ("CREATE", Some(frame.value)),
             FrameKind::Create2 => ("CREATE2", Some(frame.value)),
+            FrameKind::SelfDestruct => ("SELFDESTRUCT", Some(frame.value)),
         };
         self.open.push(self.out.len());
         self.out.push(json!({

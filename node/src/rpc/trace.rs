@@ -8,7 +8,10 @@
 //!   refused rather than silently ignored);
 //! - **`callTracer`** (`eth/tracers/native/call.go`): the tree of calls and creations with
 //!   `type`, `from`, `to`, `value`, `gas`, `gasUsed`, `input`, `output`, `error`,
-//!   `revertReason` and `calls`; `onlyTopCall` keeps the top frame (`withLog` is refused);
+//!   `revertReason` and `calls`; `onlyTopCall` keeps the top frame; `withLog` adds each
+//!   frame's `logs` (`address`, `topics`, `data`, `position`: how many of the frame's calls
+//!   came before it, `index`: its place among the transaction's logs), none in a frame that
+//!   failed or whose caller failed, as in geth;
 //! - **`prestateTracer`** (`eth/tracers/native/prestate.go`): every account the transaction
 //!   touched as it was before (`balance`, `nonce`, `code`, `storage` of the slots read or
 //!   written), or with `diffMode` the `pre` and `post` values of what changed.
@@ -21,10 +24,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use jsonrpsee::server::RpcModule;
-use quarry_primitives::Block;
+use quarry_primitives::{Block, Log};
 use quarry_vm::interpreter::table::opcode_name;
 use quarry_vm::interpreter::{CallKind, FrameResult, InstructionResult};
-use quarry_vm::result::{ExecutionOutcome, Status, TransactError};
+use quarry_vm::result::{AccountChange, ExecutionOutcome, Status, TransactError};
 use quarry_vm::{BlockEnv, Database, FrameEnter, FrameKind, Step, Tracer, TxEnv};
 use serde_json::{json, Map, Value};
 
@@ -43,7 +46,7 @@ enum TracerKind {
     /// The struct logger.
     Struct { stack: bool, storage: bool },
     /// `callTracer`.
-    Call { only_top_call: bool },
+    Call { only_top_call: bool, with_log: bool },
     /// `prestateTracer`.
     Prestate { diff_mode: bool },
 }
@@ -101,14 +104,10 @@ fn tracer_kind(args: &[Value], index: usize) -> Result<TracerKind, RpcError> {
             })
         }
         Some(Value::String(name)) => match name.as_str() {
-            "callTracer" => {
-                if config_flag("withLog")? {
-                    return Err(RpcError::invalid_params(
-                        "callTracer's withLog is not supported by this node",
-                    ));
-                }
-                Ok(TracerKind::Call { only_top_call: config_flag("onlyTopCall")? })
-            }
+            "callTracer" => Ok(TracerKind::Call {
+                only_top_call: config_flag("onlyTopCall")?,
+                with_log: config_flag("withLog")?,
+            }),
             "prestateTracer" => Ok(TracerKind::Prestate { diff_mode: config_flag("diffMode")? }),
             other => Err(RpcError::server(format!(
                 "tracer not found: {other:?} (this node has the struct logger, callTracer and \
@@ -274,6 +273,18 @@ struct CallFrame {
     error: Option<String>,
     revert_reason: Option<String>,
     calls: Vec<CallFrame>,
+    /// The LOG instructions this frame ran (with `withLog`), in order, with the logs they
+    /// made once the transaction's kept logs are matched to them.
+    logs: Vec<FrameLog>,
+}
+
+/// One LOG instruction of a frame, for `callTracer`'s `withLog`.
+#[derive(Debug)]
+struct FrameLog {
+    /// How many calls the frame had made before it (geth's `position`).
+    position: usize,
+    /// The log, with its index among the transaction's logs; `None` until matched.
+    log: Option<(usize, Log)>,
 }
 
 impl CallFrame {
@@ -285,6 +296,7 @@ impl CallFrame {
             FrameKind::Call(CallKind::StaticCall) => "STATICCALL",
             FrameKind::Create => "CREATE",
             FrameKind::Create2 => "CREATE2",
+            FrameKind::SelfDestruct => "SELFDESTRUCT",
         };
         let mut out = json!({
             "type": kind,
@@ -309,14 +321,96 @@ impl CallFrame {
         if !self.calls.is_empty() {
             out["calls"] = json!(self.calls.iter().map(CallFrame::json).collect::<Vec<_>>());
         }
+        let logs: Vec<Value> = self
+            .logs
+            .iter()
+            .filter_map(|frame_log| {
+                let (index, log) = frame_log.log.as_ref()?;
+                Some(json!({
+                    "address": log.address,
+                    "topics": log.topics,
+                    "data": log.data,
+                    "position": qty(frame_log.position as u64),
+                    "index": qty(*index as u64),
+                }))
+            })
+            .collect();
+        if !logs.is_empty() {
+            out["logs"] = Value::Array(logs);
+        }
         out
     }
+
+    /// Matches the transaction's logs, in order, to the LOG instructions of frames that
+    /// succeeded with every caller: geth drops the logs of a failed frame and of everything
+    /// it called, exactly the logs a receipt leaves out.
+    ///
+    /// # Errors
+    /// An internal error if the counts differ (the VM and this tracer disagree).
+    fn attach_logs(&mut self, logs: &[Log]) -> Result<(), RpcError> {
+        fn walk<'a>(frame: &mut CallFrame, next: &mut impl Iterator<Item = (usize, &'a Log)>) {
+            if frame.error.is_some() {
+                return;
+            }
+            // Logs and calls interleave in execution order: a log at position p came after
+            // the frame's first p calls.
+            let mut calls = frame.calls.iter_mut().enumerate().peekable();
+            for frame_log in &mut frame.logs {
+                while let Some((_, call)) = calls.next_if(|(i, _)| *i < frame_log.position) {
+                    walk(call, next);
+                }
+                frame_log.log = next.next().map(|(index, log)| (index, log.clone()));
+            }
+            for (_, call) in calls {
+                walk(call, next);
+            }
+        }
+        let mut next = logs.iter().enumerate();
+        walk(self, &mut next);
+        if next.next().is_some() || self.logs_unmatched() {
+            return Err(RpcError::internal("callTracer: the logs and the LOG steps disagree"));
+        }
+        Ok(())
+    }
+
+    /// Whether a succeeded frame's LOG instruction found no log.
+    fn logs_unmatched(&self) -> bool {
+        self.error.is_none()
+            && (self.logs.iter().any(|l| l.log.is_none())
+                || self.calls.iter().any(CallFrame::logs_unmatched))
+    }
+}
+
+/// The reason in revert data as geth's `abi.UnpackRevert` reads it: the message of
+/// `Error(string)`, or for `Panic(uint256)` Solidity's words for the code; `None` for anything
+/// else (custom errors, empty data).
+fn revert_reason(output: &[u8]) -> Option<String> {
+    use alloy_sol_types::{Panic, Revert, SolError};
+    if let Ok(revert) = Revert::abi_decode(output) {
+        return Some(revert.reason);
+    }
+    let panic = Panic::abi_decode(output).ok()?;
+    let code = panic.code;
+    let words = match code.try_into().unwrap_or(u64::MAX) {
+        0x00 => "generic panic",
+        0x01 => "assert(false)",
+        0x11 => "arithmetic underflow or overflow",
+        0x12 => "division or modulo by zero",
+        0x21 => "enum overflow",
+        0x22 => "invalid encoded storage byte array accessed",
+        0x31 => "out-of-bounds array access; popping on an empty array",
+        0x32 => "out-of-bounds access of an array or bytesN",
+        0x41 => "out of memory",
+        0x51 => "uninitialized function",
+        _ => return Some(format!("unknown panic code: {code:#x}")),
+    };
+    Some(words.to_string())
 }
 
 /// geth's `callTracer`.
 #[derive(Default)]
 struct CallTracer {
-    only_top_call: bool,
+    with_log: bool,
     /// Frames entered and not yet exited, outermost first.
     open: Vec<CallFrame>,
     /// The finished top frame.
@@ -324,7 +418,15 @@ struct CallTracer {
 }
 
 impl Tracer for CallTracer {
-    fn step(&mut self, _step: &Step<'_>) {}
+    fn step(&mut self, step: &Step<'_>) {
+        const LOG0: u8 = 0xa0;
+        const LOG4: u8 = 0xa4;
+        if self.with_log && (LOG0..=LOG4).contains(&step.op) {
+            if let Some(frame) = self.open.last_mut() {
+                frame.logs.push(FrameLog { position: frame.calls.len(), log: None });
+            }
+        }
+    }
 
     fn frame_enter(&mut self, frame: &FrameEnter<'_>) {
         self.open.push(CallFrame {
@@ -339,6 +441,7 @@ impl Tracer for CallTracer {
             error: None,
             revert_reason: None,
             calls: Vec::new(),
+            logs: Vec::new(),
         });
     }
 
@@ -348,8 +451,7 @@ impl Tracer for CallTracer {
         match result.result {
             InstructionResult::Revert => {
                 frame.error = Some("execution reverted".into());
-                frame.revert_reason = alloy_sol_types::decode_revert_reason(&result.output)
-                    .map(|r| r.strip_prefix("revert: ").unwrap_or(&r).to_string());
+                frame.revert_reason = revert_reason(&result.output);
                 frame.output = result.output.clone();
             }
             InstructionResult::Halt(reason) => frame.error = Some(reason.to_string()),
@@ -357,9 +459,10 @@ impl Tracer for CallTracer {
             // A creation's output is the deployed code; geth reports it as the output.
             _ => frame.output = result.output.clone(),
         }
+        // With onlyTopCall the inner frames are still kept until the end: `withLog` needs
+        // them to tell which logs are the top frame's.
         match self.open.last_mut() {
-            Some(parent) if !self.only_top_call => parent.calls.push(frame),
-            Some(_) => {}
+            Some(parent) => parent.calls.push(frame),
             None => self.top = Some(frame),
         }
     }
@@ -402,11 +505,13 @@ pub(super) fn state_access(step: &Step<'_>) -> Option<StateAccess> {
     }
 }
 
-/// The addresses and slots a transaction touched, for the prestate tracer.
+/// The addresses and slots a transaction touched, for the prestate tracer, and the addresses
+/// it created (CREATE, CREATE2 or a creation transaction).
 #[derive(Default)]
 struct Touched {
     accounts: BTreeSet<Address>,
     slots: BTreeMap<Address, BTreeSet<B256>>,
+    created: BTreeSet<Address>,
 }
 
 impl Tracer for Touched {
@@ -425,34 +530,159 @@ impl Tracer for Touched {
 
     fn frame_enter(&mut self, frame: &FrameEnter<'_>) {
         self.accounts.insert(frame.caller);
-        self.accounts.insert(frame.target);
+        match frame.kind {
+            // A creation that failed before its address was derived names the zero address.
+            FrameKind::Create | FrameKind::Create2 if frame.target == Address::ZERO => {}
+            FrameKind::Create | FrameKind::Create2 => {
+                self.accounts.insert(frame.target);
+                self.created.insert(frame.target);
+            }
+            _ => {
+                self.accounts.insert(frame.target);
+            }
+        }
     }
 }
 
-/// One account's fields as the prestate tracer prints them.
-fn account_json<D: Database<Error = StoreError>>(
-    db: &mut D,
-    address: Address,
-    slots: Option<&BTreeSet<B256>>,
-) -> Result<Option<Value>, RpcError> {
-    let Some(info) = db.account(address)? else { return Ok(None) };
-    let mut out = json!({"balance": format!("{:#x}", info.balance)});
-    if info.nonce > 0 {
-        out["nonce"] = json!(info.nonce);
+/// An account as the prestate tracer sees it: balance (wei), nonce, code and the values of
+/// the slots looked at; an account that does not exist reads as all zero.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct PrestateAccount {
+    balance: U256,
+    nonce: u64,
+    code: Bytes,
+    storage: BTreeMap<B256, B256>,
+}
+
+impl PrestateAccount {
+    /// The account at `address` in `db`, with the values of `slots`.
+    fn read<D: Database<Error = StoreError>>(
+        db: &mut D,
+        address: Address,
+        slots: Option<&BTreeSet<B256>>,
+    ) -> Result<Self, RpcError> {
+        let mut account = PrestateAccount::default();
+        if let Some(info) = db.account(address)? {
+            account.balance = info.balance;
+            account.nonce = info.nonce;
+            account.code = db.code_by_hash(info.code_hash)?;
+        }
+        for slot in slots.into_iter().flatten() {
+            let value = db.storage(address, U256::from_be_bytes(slot.0))?;
+            account.storage.insert(*slot, B256::from(value));
+        }
+        Ok(account)
     }
-    let code = db.code_by_hash(info.code_hash)?;
-    if !code.is_empty() {
-        out["code"] = json!(code);
+
+    /// The account after the transaction: `change` applied to `self`, or `None` when the
+    /// transaction deleted it (EIP-6780's same-transaction SELFDESTRUCT, EIP-161).
+    fn after(&self, change: &AccountChange) -> Option<Self> {
+        let info = change.info.as_ref()?;
+        let mut after = self.clone();
+        after.balance = info.balance;
+        after.nonce = info.nonce;
+        if let Some(code) = &change.code {
+            after.code = code.clone();
+        }
+        if change.storage_cleared {
+            after.storage.values_mut().for_each(|value| *value = B256::ZERO);
+        }
+        for (slot, value) in &change.storage {
+            after.storage.insert(B256::from(*slot), B256::from(*value));
+        }
+        Some(after)
     }
-    let mut storage = Map::new();
-    for slot in slots.into_iter().flatten() {
-        let value = db.storage(address, U256::from_be_bytes(slot.0))?;
-        storage.insert(slot.to_string(), json!(B256::from(value)));
+
+    /// EIP-161's "exists": a nonce, a balance or code (geth's `account.exists`).
+    fn exists(&self) -> bool {
+        self.nonce > 0 || !self.balance.is_zero() || !self.code.is_empty()
     }
-    if !storage.is_empty() {
-        out["storage"] = Value::Object(storage);
+
+    /// geth's JSON: `balance` always, `nonce` and `code` unless zero or empty, `storage` unless
+    /// no slot is listed.
+    fn json(&self) -> Value {
+        let mut out = Map::new();
+        out.insert("balance".into(), json!(format!("{:#x}", self.balance)));
+        if self.nonce > 0 {
+            out.insert("nonce".into(), json!(self.nonce));
+        }
+        if !self.code.is_empty() {
+            out.insert("code".into(), json!(self.code));
+        }
+        if !self.storage.is_empty() {
+            let storage = self.storage.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+            out.insert("storage".into(), Value::Object(storage));
+        }
+        Value::Object(out)
     }
-    Ok(Some(out))
+}
+
+/// geth's map key for an account: the address in lowercase hex.
+fn address_key(address: &Address) -> String {
+    format!("{address:#x}")
+}
+
+/// `prestateTracer` without `diffMode` (geth's `eth/tracers/native/prestate.go`): every
+/// touched account as it was before the transaction, except accounts the transaction created
+/// that did not exist before.
+fn prestate(accounts: &BTreeMap<Address, PrestateAccount>, created: &BTreeSet<Address>) -> Value {
+    let pre: Map<String, Value> = accounts
+        .iter()
+        .filter(|(address, account)| !(created.contains(*address) && !account.exists()))
+        .map(|(address, account)| (address_key(address), account.json()))
+        .collect();
+    Value::Object(pre)
+}
+
+/// `prestateTracer` with `diffMode` (geth's `processDiffState`): for each touched account the
+/// transaction changed, `pre` holds it before (without slots that were zero or did not change)
+/// and `post` the fields that changed (without slots that became zero); an account the
+/// transaction deleted appears in `pre` only, an account it created in `post` only.
+fn prestate_diff(
+    accounts: &BTreeMap<Address, PrestateAccount>,
+    created: &BTreeSet<Address>,
+    changes: &BTreeMap<Address, AccountChange>,
+) -> Value {
+    let (mut pre, mut post) = (Map::new(), Map::new());
+    for (address, before) in accounts {
+        let Some(change) = changes.get(address) else { continue };
+        let mut kept = before.clone();
+        if let Some(after) = before.after(change) {
+            let mut changed = Map::new();
+            if after.balance != before.balance {
+                changed.insert("balance".into(), json!(format!("{:#x}", after.balance)));
+            }
+            if after.nonce != before.nonce {
+                changed.insert("nonce".into(), json!(after.nonce));
+            }
+            if after.code != before.code {
+                changed.insert("code".into(), json!(after.code));
+            }
+            let (mut slots, mut storage_changed) = (Map::new(), false);
+            kept.storage.retain(|slot, value| {
+                let new = after.storage.get(slot).copied().unwrap_or_default();
+                if new == *value {
+                    return false;
+                }
+                storage_changed = true;
+                if !new.is_zero() {
+                    slots.insert(slot.to_string(), json!(new));
+                }
+                !value.is_zero()
+            });
+            if !slots.is_empty() {
+                changed.insert("storage".into(), Value::Object(slots));
+            }
+            if changed.is_empty() && !storage_changed {
+                continue;
+            }
+            post.insert(address_key(address), Value::Object(changed));
+        }
+        if !(created.contains(address) && !before.exists()) {
+            pre.insert(address_key(address), kept.json());
+        }
+    }
+    json!({"pre": pre, "post": post})
 }
 
 /// Runs `tx` on `db` in `block` with the tracer `kind` asks for; the tracer's JSON result.
@@ -468,8 +698,8 @@ fn run_traced<D: Database<Error = StoreError>>(
             let outcome = quarry_vm::transact_with_tracer(db, block, tx, Some(&mut tracer))?;
             Ok(tracer.json(&outcome))
         }
-        TracerKind::Call { only_top_call } => {
-            let mut tracer = CallTracer { only_top_call: *only_top_call, ..CallTracer::default() };
+        TracerKind::Call { only_top_call, with_log } => {
+            let mut tracer = CallTracer { with_log: *with_log, ..CallTracer::default() };
             let outcome = quarry_vm::transact_with_tracer(db, block, tx, Some(&mut tracer))?;
             let mut top =
                 tracer.top.ok_or_else(|| RpcError::internal("the call tracer saw no top frame"))?;
@@ -481,6 +711,14 @@ fn run_traced<D: Database<Error = StoreError>>(
                     top.to = created;
                 }
             }
+            if *with_log {
+                top.attach_logs(&outcome.logs)?;
+            }
+            if *only_top_call {
+                // geth records no inner frame then, so its logs' positions are all 0.
+                top.calls.clear();
+                top.logs.iter_mut().for_each(|log| log.position = 0);
+            }
             Ok(top.json())
         }
         TracerKind::Prestate { diff_mode } => {
@@ -490,6 +728,7 @@ fn run_traced<D: Database<Error = StoreError>>(
             touched.accounts.insert(block.coinbase);
             if let Some(created) = outcome.contract_address {
                 touched.accounts.insert(created);
+                touched.created.insert(created);
             }
             // Slots the transaction wrote are touched too.
             for (address, change) in &outcome.state.accounts {
@@ -497,60 +736,16 @@ fn run_traced<D: Database<Error = StoreError>>(
                 let slots = touched.slots.entry(*address).or_default();
                 slots.extend(change.storage.keys().map(|k| B256::from(*k)));
             }
-            if !diff_mode {
-                let mut pre = Map::new();
-                for address in &touched.accounts {
-                    if let Some(account) = account_json(db, *address, touched.slots.get(address))? {
-                        pre.insert(address.to_string(), account);
-                    }
-                }
-                return Ok(Value::Object(pre));
+            let mut accounts = BTreeMap::new();
+            for address in &touched.accounts {
+                let account = PrestateAccount::read(db, *address, touched.slots.get(address))?;
+                accounts.insert(*address, account);
             }
-            // diffMode: accounts the transaction changed, before and after.
-            let (mut pre, mut post) = (Map::new(), Map::new());
-            for (address, change) in &outcome.state.accounts {
-                let before = account_json(db, *address, touched.slots.get(address))?;
-                let mut after = json!({});
-                let old = db.account(*address)?;
-                match &change.info {
-                    None => {}
-                    Some(info) => {
-                        if old.as_ref().map(|o| o.balance) != Some(info.balance) {
-                            after["balance"] = json!(format!("{:#x}", info.balance));
-                        }
-                        if old.as_ref().map(|o| o.nonce) != Some(info.nonce) {
-                            after["nonce"] = json!(info.nonce);
-                        }
-                        if let Some(code) = &change.code {
-                            after["code"] = json!(code);
-                        }
-                        let mut storage = Map::new();
-                        for (slot, value) in &change.storage {
-                            if db.storage(*address, *slot)? != *value {
-                                storage.insert(
-                                    B256::from(*slot).to_string(),
-                                    json!(B256::from(*value)),
-                                );
-                            }
-                        }
-                        if !storage.is_empty() {
-                            after["storage"] = Value::Object(storage);
-                        }
-                    }
-                }
-                let changed =
-                    change.info.is_none() || after.as_object().is_some_and(|m| !m.is_empty());
-                if !changed {
-                    continue;
-                }
-                if let Some(before) = before {
-                    pre.insert(address.to_string(), before);
-                }
-                if change.info.is_some() {
-                    post.insert(address.to_string(), after);
-                }
+            if *diff_mode {
+                Ok(prestate_diff(&accounts, &touched.created, &outcome.state.accounts))
+            } else {
+                Ok(prestate(&accounts, &touched.created))
             }
-            Ok(json!({"pre": pre, "post": post}))
         }
     }
 }
@@ -702,7 +897,11 @@ mod tests {
         );
         assert_eq!(
             kind(json!({"tracer": "callTracer", "tracerConfig": {"onlyTopCall": true}})).unwrap(),
-            TracerKind::Call { only_top_call: true }
+            TracerKind::Call { only_top_call: true, with_log: false }
+        );
+        assert_eq!(
+            kind(json!({"tracer": "callTracer", "tracerConfig": {"withLog": true}})).unwrap(),
+            TracerKind::Call { only_top_call: false, with_log: true }
         );
         assert_eq!(
             kind(json!({"tracer": "prestateTracer", "tracerConfig": {"diffMode": true}})).unwrap(),

@@ -5,7 +5,7 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -39,6 +39,30 @@ pub fn bin_dir() -> &'static Path {
         let exe = std::env::current_exe().expect("test path");
         exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf()
     })
+}
+
+/// One JSON-RPC request to a node at `url` (`http://HOST:PORT`) over a plain HTTP/1.0
+/// connection; the response's `result`. Panics, naming the method, on a transport failure or a
+/// JSON-RPC error.
+pub fn json_rpc(url: &str, method: &str, params: Value) -> Value {
+    let addr = url.trim_start_matches("http://").trim_end_matches('/');
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+        .to_string();
+    let mut stream = std::net::TcpStream::connect(addr)
+        .unwrap_or_else(|e| panic!("{method}: connect to {addr}: {e}"));
+    write!(
+        stream,
+        "POST / HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap_or_else(|e| panic!("{method}: send: {e}"));
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap_or_else(|e| panic!("{method}: read: {e}"));
+    let json = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    let mut reply: Value = serde_json::from_str(json)
+        .unwrap_or_else(|e| panic!("{method}: not a JSON-RPC response ({e}): {response}"));
+    assert!(reply.get("error").is_none(), "{method}: {}", reply["error"]);
+    reply["result"].take()
 }
 
 /// A dev node on a free port; killed on drop.

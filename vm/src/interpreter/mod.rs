@@ -171,6 +171,11 @@ pub enum FrameKind {
     Create,
     /// CREATE2 (EIP-1014).
     Create2,
+    /// SELFDESTRUCT's move of the account's balance to its beneficiary, reported as a frame
+    /// that runs no code, as geth's tracers report it (`caller` the account, `target` the
+    /// beneficiary, `value` the balance moved, no gas); entered and exited just before the
+    /// frame that ran SELFDESTRUCT exits.
+    SelfDestruct,
 }
 
 /// A frame about to run, as a tracer sees it (geth's `OnEnter` fields).
@@ -321,6 +326,8 @@ impl Interpreter {
                 self.halt(HaltReason::OutOfGas);
             }
             let gas_cost = match self.result {
+                // The sentry refuses before any cost is computed (geth reports 0).
+                InstructionResult::Halt(HaltReason::ReentrancySentryOutOfGas) => 0,
                 InstructionResult::Halt(_) => gas_before,
                 _ => gas_before - self.gas.remaining,
             };

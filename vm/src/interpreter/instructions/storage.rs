@@ -19,7 +19,7 @@ pub fn sstore<H: Host>(i: &mut Interpreter, h: &mut H) {
     require_non_static!(i);
     pop!(i, slot, value);
     if i.gas.remaining <= gas::SSTORE_SENTRY {
-        i.halt(HaltReason::OutOfGas);
+        i.halt(HaltReason::ReentrancySentryOutOfGas);
         return;
     }
     let r = host!(i, h.sstore(i.address, slot, value));
