@@ -1,9 +1,9 @@
 //! [`Context`]: the [`Host`] behind every frame of one transaction — the database, the
 //! journal, the environment and the cache of analysed code.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
+use alloy_primitives::map::B256Map;
 use alloy_primitives::{Address, Bytes, B256, U256};
 
 use crate::database::{Database, KECCAK_EMPTY};
@@ -35,7 +35,7 @@ pub struct Context<'a, DB: Database> {
 /// [`CodeCache::CAPACITY`] entries, to bound memory.
 #[derive(Clone, Debug, Default)]
 pub struct CodeCache {
-    map: HashMap<B256, Arc<AnalyzedCode>>,
+    map: B256Map<Arc<AnalyzedCode>>,
 }
 
 impl CodeCache {
