@@ -35,16 +35,19 @@ impl AnalyzedCode {
     }
 
     /// The original code.
+    #[inline]
     pub fn original(&self) -> &[u8] {
         &self.padded[..self.len]
     }
 
     /// The padded code (original plus 33 zero bytes).
+    #[inline]
     pub fn padded(&self) -> &[u8] {
         &self.padded
     }
 
     /// Length of the original code in bytes (CODESIZE).
+    #[inline]
     pub fn len(&self) -> usize {
         self.len
     }
@@ -55,6 +58,7 @@ impl AnalyzedCode {
     }
 
     /// `true` if `pc` is a valid JUMP/JUMPI destination.
+    #[inline]
     pub fn is_jumpdest(&self, pc: usize) -> bool {
         pc < self.len && self.jumpdests[pc / 64] & (1 << (pc % 64)) != 0
     }

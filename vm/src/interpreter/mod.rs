@@ -295,15 +295,30 @@ impl Interpreter {
         let table = &table::Table::<H>::TABLE;
         let code = Arc::clone(&self.code);
         let bytes = code.padded();
-        while self.result == InstructionResult::Continue {
-            let op = bytes[self.pc];
+        while let InstructionResult::Continue = self.result {
+            // SAFETY: `pc` never passes the padding: every path ends at the latest on the zero
+            // (STOP) byte after a final PUSH32's data, index `len + 32` of the padded code, and
+            // jumps only land on JUMPDESTs inside the code.
+            let op = unsafe { *bytes.get_unchecked(self.pc) };
             self.pc += 1;
-            if !self.gas.charge(table::STATIC_GAS[op as usize] as u64) {
-                self.halt(HaltReason::OutOfGas);
+            if let Err(reason) = self.enter(op) {
+                self.halt(reason);
                 break;
             }
             table[op as usize](self, host);
         }
+    }
+
+    /// What the run loop checks before `op` runs: its static gas, then that the stack holds
+    /// its inputs and has room for its outputs ([`table::STACK_IO`]), which lets instructions
+    /// use the stack unchecked.
+    #[inline(always)]
+    fn enter(&mut self, op: u8) -> Result<(), HaltReason> {
+        if !self.gas.charge(table::STATIC_GAS[op as usize] as u64) {
+            return Err(HaltReason::OutOfGas);
+        }
+        let (inputs, outputs) = table::STACK_IO[op as usize];
+        self.stack.check(inputs, outputs)
     }
 
     fn run_traced<H: Host>(&mut self, host: &mut H, tracer: &mut dyn Tracer) {
@@ -315,10 +330,9 @@ impl Interpreter {
             let stack = self.stack.data().to_vec();
             let memory_size = self.memory.len();
             self.pc += 1;
-            if self.gas.charge(table::STATIC_GAS[op as usize] as u64) {
-                table[op as usize](self, host);
-            } else {
-                self.halt(HaltReason::OutOfGas);
+            match self.enter(op) {
+                Ok(()) => table[op as usize](self, host),
+                Err(reason) => self.halt(reason),
             }
             let gas_cost = match self.result {
                 InstructionResult::Halt(_) => gas_before,

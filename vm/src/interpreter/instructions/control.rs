@@ -17,6 +17,7 @@ pub fn invalid<H: Host>(i: &mut Interpreter, _: &mut H) {
     i.halt(HaltReason::InvalidOpcode);
 }
 
+#[inline]
 fn jump_to(i: &mut Interpreter, dest: U256) {
     match usize::try_from(dest) {
         Ok(d) if i.code.is_jumpdest(d) => i.pc = d,
@@ -71,16 +72,14 @@ pub fn push<const N: usize, H: Host>(i: &mut Interpreter, _: &mut H) {
 
 /// DUP1–DUP16: duplicates the `N`-th item.
 pub fn dup<const N: usize, H: Host>(i: &mut Interpreter, _: &mut H) {
-    if let Err(overflow) = i.stack.dup(N) {
-        i.halt(if overflow { HaltReason::StackOverflow } else { HaltReason::StackUnderflow });
-    }
+    // SAFETY: the run loop checked N items and room for one more (STACK_IO).
+    unsafe { i.stack.dup(N) };
 }
 
 /// SWAP1–SWAP16: swaps the top with the `(N+1)`-th item.
 pub fn swap<const N: usize, H: Host>(i: &mut Interpreter, _: &mut H) {
-    if !i.stack.swap(N) {
-        i.halt(HaltReason::StackUnderflow);
-    }
+    // SAFETY: the run loop checked N + 1 items (STACK_IO).
+    unsafe { i.stack.swap(N) };
 }
 
 fn finish(i: &mut Interpreter, result: InstructionResult) {
