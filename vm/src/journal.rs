@@ -13,6 +13,7 @@ use alloy_primitives::map::{AddressMap, Entry as MapEntry, HashMap, U256Map};
 use alloy_primitives::{Address, Bytes, B256, U256};
 
 use crate::database::{AccountInfo, Database, KECCAK_EMPTY};
+use crate::precompiles::is_precompile;
 use crate::result::{AccountChange, Log, StateChanges};
 
 /// One storage slot as seen in this transaction.
@@ -105,9 +106,13 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// An empty journal for a new transaction.
+    /// An empty journal for a new transaction, with room for what a typical one touches.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            accounts: AddressMap::with_capacity_and_hasher(16, Default::default()),
+            entries: Vec::with_capacity(64),
+            ..Self::default()
+        }
     }
 
     /// Remembers the current point so [`Self::revert`] can return to it.
@@ -202,6 +207,9 @@ impl Journal {
                 e.insert(Account {
                     info: loaded.unwrap_or_default(),
                     existed,
+                    // Precompiles are warm from the start of every transaction (EIP-2929), so
+                    // they are loaded on first use, already warm, instead of up front.
+                    warm: is_precompile(address),
                     ..Account::default()
                 })
             }
