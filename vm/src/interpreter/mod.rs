@@ -310,15 +310,15 @@ impl Interpreter {
     }
 
     /// What the run loop checks before `op` runs: its static gas, then that the stack holds
-    /// its inputs and has room for its outputs ([`table::STACK_IO`]), which lets instructions
-    /// use the stack unchecked.
+    /// its inputs and has room for its outputs ([`table::STACK_IO`], as
+    /// [`table::STACK_BOUNDS`]), which lets instructions use the stack unchecked.
     #[inline(always)]
     fn enter(&mut self, op: u8) -> Result<(), HaltReason> {
         if !self.gas.charge(table::STATIC_GAS[op as usize] as u64) {
             return Err(HaltReason::OutOfGas);
         }
-        let (inputs, outputs) = table::STACK_IO[op as usize];
-        self.stack.check(inputs, outputs)
+        let (inputs, most_after_pops) = table::STACK_BOUNDS[op as usize];
+        self.stack.check(inputs, most_after_pops)
     }
 
     fn run_traced<H: Host>(&mut self, host: &mut H, tracer: &mut dyn Tracer) {

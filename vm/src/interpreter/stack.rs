@@ -55,14 +55,16 @@ impl Stack {
         self.data.is_empty()
     }
 
-    /// Whether an instruction that pops `inputs` items and then pushes `outputs` can run:
-    /// stack underflow or overflow otherwise. After `Ok`, the instruction may use the
-    /// unchecked methods below for those items.
+    /// Whether an instruction that needs `inputs` items and leaves at most `most_after_pops`
+    /// items once they are popped (see [`table::STACK_BOUNDS`]) can run: stack underflow or
+    /// overflow otherwise. After `Ok`, the instruction may use the unchecked methods below for
+    /// those items.
+    ///
+    /// [`table::STACK_BOUNDS`]: super::table::STACK_BOUNDS
     #[inline(always)]
-    pub fn check(&self, inputs: u8, outputs: u8) -> Result<(), HaltReason> {
+    pub fn check(&self, inputs: u16, most_after_pops: u16) -> Result<(), HaltReason> {
         // One comparison on the hot path: `len - inputs` wraps to a huge number on underflow.
-        let after_pops = self.data.len().wrapping_sub(inputs as usize);
-        if after_pops <= STACK_LIMIT - outputs as usize {
+        if self.data.len().wrapping_sub(inputs as usize) <= most_after_pops as usize {
             return Ok(());
         }
         if self.data.len() < inputs as usize {
@@ -173,16 +175,17 @@ mod tests {
             assert!(s.push(U256::ZERO));
         }
         assert!(!s.push(U256::ZERO));
-        assert_eq!(s.check(1, 2), Err(HaltReason::StackOverflow)); // DUP1 on a full stack
-        assert_eq!(s.check(2, 1), Ok(()));
+        // DUP1 (1 in, 2 out) on a full stack; ADD (2 in, 1 out) fits.
+        assert_eq!(s.check(1, 1022), Err(HaltReason::StackOverflow));
+        assert_eq!(s.check(2, 1023), Ok(()));
     }
 
     #[test]
     fn check_reports_underflow_before_anything_is_popped() {
         let mut s = Stack::new();
         assert!(s.push(U256::from(1)));
-        assert_eq!(s.check(2, 1), Err(HaltReason::StackUnderflow));
-        assert_eq!(s.check(1, 1), Ok(()));
+        assert_eq!(s.check(2, 1023), Err(HaltReason::StackUnderflow));
+        assert_eq!(s.check(1, 1023), Ok(()));
         assert_eq!(s.len(), 1);
     }
 

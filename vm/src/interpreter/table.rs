@@ -7,7 +7,7 @@ use super::instructions::{
     arithmetic as a, bitwise as b, control, environment as e, logs, memory as m, storage as s,
     system as y,
 };
-use super::{Host, Interpreter};
+use super::{Host, Interpreter, STACK_LIMIT};
 use crate::gas::{
     BASE, BLOCKHASH, EXP, HIGH, JUMPDEST, KECCAK256, LOG, LOG_TOPIC, LOW, MID, VERYLOW,
 };
@@ -238,6 +238,21 @@ const fn make_static_gas() -> [u16; 256] {
 /// run loop before the instruction runs ([`super::Stack::check`]); the instructions rely on it.
 /// Undefined opcodes take and leave nothing (they halt).
 pub const STACK_IO: [(u8, u8); 256] = make_stack_io();
+
+/// [`STACK_IO`] as the run loop checks it, in one comparison: the items an opcode needs (its
+/// inputs) and the most the stack may hold once they are popped ([`STACK_LIMIT`] − outputs).
+pub const STACK_BOUNDS: [(u16, u16); 256] = make_stack_bounds();
+
+const fn make_stack_bounds() -> [(u16, u16); 256] {
+    let mut bounds = [(0u16, 0u16); 256];
+    let mut op = 0;
+    while op < 256 {
+        let (inputs, outputs) = STACK_IO[op];
+        bounds[op] = (inputs as u16, (STACK_LIMIT - outputs as usize) as u16);
+        op += 1;
+    }
+    bounds
+}
 
 const fn make_stack_io() -> [(u8, u8); 256] {
     let mut io = [(0u8, 0u8); 256];

@@ -19,8 +19,8 @@ pub fn invalid<H: Host>(i: &mut Interpreter, _: &mut H) {
 
 #[inline]
 fn jump_to(i: &mut Interpreter, dest: U256) {
-    match usize::try_from(dest) {
-        Ok(d) if i.code.is_jumpdest(d) => i.pc = d,
+    match dest.as_limbs() {
+        [d, 0, 0, 0] if i.code.is_jumpdest(*d as usize) => i.pc = *d as usize,
         _ => i.halt(HaltReason::InvalidJump),
     }
 }
@@ -65,8 +65,9 @@ pub fn push0<H: Host>(i: &mut Interpreter, _: &mut H) {
 /// PUSH1–PUSH32: pushes the next `N` code bytes as a big-endian word (zeros past the end).
 pub fn push<const N: usize, H: Host>(i: &mut Interpreter, _: &mut H) {
     let start = i.pc;
-    let value = U256::from_be_slice(&i.code.padded()[start..start + N]);
-    push!(i, value);
+    let mut word = [0u8; 32];
+    word[32 - N..].copy_from_slice(&i.code.padded()[start..start + N]);
+    push!(i, U256::from_be_bytes(word));
     i.pc += N;
 }
 
