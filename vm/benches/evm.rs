@@ -3,8 +3,10 @@
 //! The programs (four written here, three of revm's own, an OpenZeppelin ERC-20 transfer) are
 //! listed in `programs/mod.rs`.
 //!
-//! Setup (fresh state; for revm also the context, where revm analyses the bytecode) is outside
-//! the timing; `transact` is inside. Before timing, each program is run once on both VMs and the
+//! Setup (fresh state; for revm also the context) is outside the timing; `transact` is inside.
+//! Both VMs find the code already analysed, as a node running its second transaction on a
+//! contract would: revm analyses it when the state is built (`Bytecode::new_raw`), quarry-vm
+//! keeps one [`quarry_vm::CodeCache`] across iterations (`transact_with`). Before timing, each program is run once on both VMs and the
 //! observations (status, gas, output, logs, storage) must agree.
 //!
 //! Run: `cargo bench -p quarry-vm --bench evm`; results go to `docs/benchmarks.md`.
@@ -30,10 +32,13 @@ fn bench_call(c: &mut Criterion, name: &str, call: Call) {
     let mut group = c.benchmark_group(name);
     let block = pair::block();
     let tx = pair::quarry_tx(&call);
+    let mut cache = quarry_vm::CodeCache::new();
     group.bench_function("quarry", |b| {
         b.iter_batched(
             || pair::quarry_state(&call),
-            |mut db| quarry_vm::transact(&mut db, &block, &tx).expect("valid tx"),
+            |mut db| {
+                quarry_vm::transact_with(&mut db, &block, &tx, &mut cache, None).expect("valid tx")
+            },
             BatchSize::SmallInput,
         )
     });
