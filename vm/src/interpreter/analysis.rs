@@ -1,7 +1,19 @@
-//! Code analysis done once per code hash: the JUMPDEST bitmap (Yellow Paper §9.4.3) and the
-//! code padded so that PUSH never reads past the end.
+//! Code analysis done once per code hash: the JUMPDEST bitmap (Yellow Paper §9.4.3), the code
+//! padded so that PUSH never reads past the end, and the checks of each basic block.
+//!
+//! A basic block starts at the first byte, at each JUMPDEST and after each instruction that
+//! ends one ([`ends_block`]); execution enters it only at its start and, short of an
+//! exceptional halt, runs it to its end. The untraced run loop therefore charges a block's
+//! static gas and checks its stack needs once, on entry ([`BlockCheck`]). An entry check that
+//! fails halts the frame where per-instruction checks would have halted it a few instructions
+//! later; the outcome is the same, since an exceptional halt burns the frame's gas and undoes
+//! its changes, and nothing inside a block reaches outside the frame or reads the gas left
+//! (the instructions that do end their block).
 
 use alloy_primitives::Bytes;
+
+use super::table::{STACK_IO, STATIC_GAS};
+use super::STACK_LIMIT;
 
 /// Code ready to run: the original bytes, a padded copy and the valid jump destinations.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -12,26 +24,135 @@ pub struct AnalyzedCode {
     len: usize,
     /// Bit `i` is set when byte `i` is a JUMPDEST that is not PUSH data.
     jumpdests: Vec<u64>,
+    /// For each byte of the padded code, the packed [`BlockCheck`] of the block starting there;
+    /// 0 elsewhere (and for blocks with nothing to check).
+    blocks: Vec<u64>,
+}
+
+/// What the run loop checks on entering a basic block, packed in a `u64` (0: nothing):
+/// the block's static gas (bits 32..64), the fewest stack items it needs on entry (bits
+/// 0..16) and the most items the stack may hold on entry so that no instruction of the block
+/// overflows it (bits 16..32).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockCheck {
+    /// Sum of the static gas of the block's instructions.
+    pub gas: u32,
+    /// Stack items needed on entry.
+    pub min_items: u16,
+    /// Most stack items allowed on entry.
+    pub max_items: u16,
+}
+
+impl BlockCheck {
+    /// Unpacks a value of [`AnalyzedCode::block_at`].
+    #[inline(always)]
+    pub fn unpack(packed: u64) -> Self {
+        Self {
+            gas: (packed >> 32) as u32,
+            min_items: packed as u16,
+            max_items: (packed >> 16) as u16,
+        }
+    }
+
+    fn pack(self) -> u64 {
+        (self.gas as u64) << 32 | (self.max_items as u64) << 16 | self.min_items as u64
+    }
+}
+
+/// `true` for the instructions after which a new basic block starts: those that leave the
+/// straight line (JUMP, JUMPI, the frame's endings), read the gas left (GAS, SSTORE's
+/// EIP-2200 sentry, the CALL and CREATE families) or hand over to a child frame.
+pub const fn ends_block(op: u8) -> bool {
+    matches!(op, 0x00 | 0x55 | 0x56 | 0x57 | 0x5a | 0xf0..=0xf5 | 0xfa | 0xfd | 0xfe | 0xff)
+}
+
+/// Builds one block's check from its instructions, in order.
+struct BlockBuilder {
+    gas: u64,
+    /// Net stack change so far, from the block's entry.
+    depth: i64,
+    min_items: i64,
+    peak: i64,
+}
+
+impl BlockBuilder {
+    fn new() -> Self {
+        Self { gas: 0, depth: 0, min_items: 0, peak: 0 }
+    }
+
+    fn add(&mut self, op: u8) {
+        let (inputs, outputs) = STACK_IO[op as usize];
+        self.gas += STATIC_GAS[op as usize] as u64;
+        self.min_items = self.min_items.max(inputs as i64 - self.depth);
+        self.depth += outputs as i64 - inputs as i64;
+        self.peak = self.peak.max(self.depth);
+    }
+
+    fn finish(&self) -> u64 {
+        let limit = STACK_LIMIT as i64;
+        let (min_items, max_items) = if self.peak > limit {
+            // Overflows from any height: a check no stack passes.
+            (1, 0)
+        } else {
+            (self.min_items, limit - self.peak)
+        };
+        BlockCheck {
+            gas: self.gas.min(u32::MAX as u64) as u32,
+            min_items: min_items.min(limit + 1) as u16,
+            max_items: max_items as u16,
+        }
+        .pack()
+    }
 }
 
 impl AnalyzedCode {
-    /// Analyses `code`: marks every 0x5b that is an instruction, not PUSH data.
+    /// Analyses `code`: marks every 0x5b that is an instruction, not PUSH data, and computes
+    /// the check of each basic block.
     pub fn new(code: &[u8]) -> Self {
         let mut jumpdests = vec![0u64; code.len().div_ceil(64)];
+        let mut blocks = vec![0u64; code.len() + 33];
+        let mut block_start = 0;
+        let mut block = BlockBuilder::new();
         let mut i = 0;
         while i < code.len() {
             let op = code[i];
             if op == 0x5b {
                 jumpdests[i / 64] |= 1 << (i % 64);
-            } else if (0x60..=0x7f).contains(&op) {
+                if i != block_start {
+                    blocks[block_start] = block.finish();
+                    block_start = i;
+                    block = BlockBuilder::new();
+                }
+            }
+            block.add(op);
+            if (0x60..=0x7f).contains(&op) {
                 i += (op - 0x5f) as usize;
             }
             i += 1;
+            if ends_block(op) {
+                blocks[block_start] = block.finish();
+                block_start = i;
+                block = BlockBuilder::new();
+            }
         }
+        // The last block runs into the padding's STOP, which needs nothing.
+        blocks[block_start] = block.finish();
         let mut padded = Vec::with_capacity(code.len() + 33);
         padded.extend_from_slice(code);
         padded.resize(code.len() + 33, 0);
-        Self { padded: padded.into(), len: code.len(), jumpdests }
+        Self { padded: padded.into(), len: code.len(), jumpdests, blocks }
+    }
+
+    /// The packed [`BlockCheck`] of the basic block starting at `pc`, 0 when none starts there
+    /// or it has nothing to check. `pc` may be anywhere in the padded code.
+    ///
+    /// # Safety
+    /// `pc` is below the padded code's length.
+    #[inline(always)]
+    pub unsafe fn block_at(&self, pc: usize) -> u64 {
+        debug_assert!(pc < self.blocks.len());
+        // SAFETY: `blocks` has one entry per byte of the padded code.
+        unsafe { *self.blocks.get_unchecked(pc) }
     }
 
     /// The original code.
@@ -77,5 +198,25 @@ mod tests {
         assert!(code.is_jumpdest(3));
         assert!(!code.is_jumpdest(4));
         assert_eq!(code.padded().len(), 4 + 33);
+    }
+
+    #[test]
+    fn blocks_start_at_jumpdests_and_after_terminators_with_summed_gas_and_stack_needs() {
+        // PUSH1 1, PUSH1 2, ADD | JUMPDEST, POP, STOP | (end)
+        let code = AnalyzedCode::new(&[0x60, 0x01, 0x60, 0x02, 0x01, 0x5b, 0x50, 0x00]);
+        let at = |pc| BlockCheck::unpack(unsafe { code.block_at(pc) });
+        assert_eq!(at(0), BlockCheck { gas: 9, min_items: 0, max_items: 1022 });
+        assert_eq!(at(5), BlockCheck { gas: 3, min_items: 1, max_items: 1024 });
+        for pc in [1, 2, 3, 4, 6, 7] {
+            assert_eq!(unsafe { code.block_at(pc) }, 0, "no block starts at {pc}");
+        }
+    }
+
+    #[test]
+    fn a_block_that_needs_items_below_its_entry_asks_for_them() {
+        // SWAP2 needs three items; DUP1 then ADD: needs 3 on entry, peaks at +1.
+        let code = AnalyzedCode::new(&[0x91, 0x80, 0x01, 0x00]);
+        let check = BlockCheck::unpack(unsafe { code.block_at(0) });
+        assert_eq!(check, BlockCheck { gas: 9, min_items: 3, max_items: 1023 });
     }
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use alloy_primitives::{Address, Bytes, U256};
 
-pub use analysis::AnalyzedCode;
+pub use analysis::{AnalyzedCode, BlockCheck};
 pub use host::{Host, SelfDestructResult};
 pub use memory::Memory;
 pub use stack::{Stack, STACK_LIMIT};
@@ -296,20 +296,41 @@ impl Interpreter {
         let code = Arc::clone(&self.code);
         let bytes = code.padded();
         while let InstructionResult::Continue = self.result {
+            let pc = self.pc;
             // SAFETY: `pc` never passes the padding: every path ends at the latest on the zero
             // (STOP) byte after a final PUSH32's data, index `len + 32` of the padded code, and
             // jumps only land on JUMPDESTs inside the code.
-            let op = unsafe { *bytes.get_unchecked(self.pc) };
-            self.pc += 1;
-            if let Err(reason) = self.enter(op) {
-                self.halt(reason);
-                break;
+            let (op, block) = unsafe { (*bytes.get_unchecked(pc), code.block_at(pc)) };
+            if block != 0 {
+                if let Err(reason) = self.enter_block(BlockCheck::unpack(block)) {
+                    self.halt(reason);
+                    break;
+                }
             }
+            self.pc = pc + 1;
             table[op as usize](self, host);
         }
     }
 
-    /// What the run loop checks before `op` runs: its static gas, then that the stack holds
+    /// What the untraced run loop checks on entering a basic block ([`analysis`]): the
+    /// block's static gas, then that the stack can feed every instruction of the block and
+    /// hold what they push.
+    #[inline(always)]
+    fn enter_block(&mut self, block: BlockCheck) -> Result<(), HaltReason> {
+        if !self.gas.charge(block.gas as u64) {
+            return Err(HaltReason::OutOfGas);
+        }
+        let len = self.stack.len();
+        if len < block.min_items as usize {
+            return Err(HaltReason::StackUnderflow);
+        }
+        if len > block.max_items as usize {
+            return Err(HaltReason::StackOverflow);
+        }
+        Ok(())
+    }
+
+    /// What the traced run loop checks before `op` runs: its static gas, then that the stack holds
     /// its inputs and has room for its outputs ([`table::STACK_IO`], as
     /// [`table::STACK_BOUNDS`]), which lets instructions use the stack unchecked.
     #[inline(always)]
