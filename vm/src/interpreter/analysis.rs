@@ -24,39 +24,22 @@ pub struct AnalyzedCode {
     len: usize,
     /// Bit `i` is set when byte `i` is a JUMPDEST that is not PUSH data.
     jumpdests: Vec<u64>,
-    /// For each byte of the padded code, the packed [`BlockCheck`] of the block starting there;
-    /// 0 elsewhere (and for blocks with nothing to check).
-    blocks: Vec<u64>,
+    /// For each byte of the padded code, the index in `checks` of the basic block starting
+    /// there, 0 where none starts (code is at most 49 152 bytes, so `u16` holds every index).
+    block_at: Vec<u16>,
+    /// The check of each basic block, from index 1 (index 0 is a placeholder).
+    checks: Vec<BlockCheck>,
 }
 
-/// What the run loop checks on entering a basic block, packed in a `u64` (0: nothing):
-/// the block's static gas (bits 32..64), the fewest stack items it needs on entry (bits
-/// 0..16) and the most items the stack may hold on entry so that no instruction of the block
-/// overflows it (bits 16..32).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What the untraced run loop checks on entering a basic block.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BlockCheck {
     /// Sum of the static gas of the block's instructions.
     pub gas: u32,
-    /// Stack items needed on entry.
+    /// Stack items needed on entry so that no instruction of the block underflows it.
     pub min_items: u16,
-    /// Most stack items allowed on entry.
+    /// Most stack items allowed on entry so that no instruction of the block overflows it.
     pub max_items: u16,
-}
-
-impl BlockCheck {
-    /// Unpacks a value of [`AnalyzedCode::block_at`].
-    #[inline(always)]
-    pub fn unpack(packed: u64) -> Self {
-        Self {
-            gas: (packed >> 32) as u32,
-            min_items: packed as u16,
-            max_items: (packed >> 16) as u16,
-        }
-    }
-
-    fn pack(self) -> u64 {
-        (self.gas as u64) << 32 | (self.max_items as u64) << 16 | self.min_items as u64
-    }
 }
 
 /// `true` for the instructions after which a new basic block starts: those that leave the
@@ -88,7 +71,7 @@ impl BlockBuilder {
         self.peak = self.peak.max(self.depth);
     }
 
-    fn finish(&self) -> u64 {
+    fn finish(&self) -> BlockCheck {
         let limit = STACK_LIMIT as i64;
         let (min_items, max_items) = if self.peak > limit {
             // Overflows from any height: a check no stack passes.
@@ -101,7 +84,6 @@ impl BlockBuilder {
             min_items: min_items.min(limit + 1) as u16,
             max_items: max_items as u16,
         }
-        .pack()
     }
 }
 
@@ -110,16 +92,21 @@ impl AnalyzedCode {
     /// the check of each basic block.
     pub fn new(code: &[u8]) -> Self {
         let mut jumpdests = vec![0u64; code.len().div_ceil(64)];
-        let mut blocks = vec![0u64; code.len() + 33];
+        let mut block_at = vec![0u16; code.len() + 33];
+        let mut checks = vec![BlockCheck::default()];
         let mut block_start = 0;
         let mut block = BlockBuilder::new();
+        let mut end_block = |start: usize, block: &BlockBuilder| {
+            block_at[start] = checks.len() as u16;
+            checks.push(block.finish());
+        };
         let mut i = 0;
         while i < code.len() {
             let op = code[i];
             if op == 0x5b {
                 jumpdests[i / 64] |= 1 << (i % 64);
                 if i != block_start {
-                    blocks[block_start] = block.finish();
+                    end_block(block_start, &block);
                     block_start = i;
                     block = BlockBuilder::new();
                 }
@@ -130,29 +117,40 @@ impl AnalyzedCode {
             }
             i += 1;
             if ends_block(op) {
-                blocks[block_start] = block.finish();
+                end_block(block_start, &block);
                 block_start = i;
                 block = BlockBuilder::new();
             }
         }
-        // The last block runs into the padding's STOP, which needs nothing.
-        blocks[block_start] = block.finish();
+        // The last block runs into the padding's STOP, which needs nothing more.
+        end_block(block_start, &block);
         let mut padded = Vec::with_capacity(code.len() + 33);
         padded.extend_from_slice(code);
         padded.resize(code.len() + 33, 0);
-        Self { padded: padded.into(), len: code.len(), jumpdests, blocks }
+        Self { padded: padded.into(), len: code.len(), jumpdests, block_at, checks }
     }
 
-    /// The packed [`BlockCheck`] of the basic block starting at `pc`, 0 when none starts there
-    /// or it has nothing to check. `pc` may be anywhere in the padded code.
+    /// The index of the basic block starting at `pc` (for [`Self::block_check`]), 0 when none
+    /// starts there. `pc` may be anywhere in the padded code.
     ///
     /// # Safety
     /// `pc` is below the padded code's length.
     #[inline(always)]
-    pub unsafe fn block_at(&self, pc: usize) -> u64 {
-        debug_assert!(pc < self.blocks.len());
-        // SAFETY: `blocks` has one entry per byte of the padded code.
-        unsafe { *self.blocks.get_unchecked(pc) }
+    pub unsafe fn block_at(&self, pc: usize) -> u16 {
+        debug_assert!(pc < self.block_at.len());
+        // SAFETY: `block_at` has one entry per byte of the padded code.
+        unsafe { *self.block_at.get_unchecked(pc) }
+    }
+
+    /// The check of block `index`, a non-zero value of [`Self::block_at`].
+    ///
+    /// # Safety
+    /// `index` came from [`Self::block_at`] on this code.
+    #[inline(always)]
+    pub unsafe fn block_check(&self, index: u16) -> BlockCheck {
+        debug_assert!((index as usize) < self.checks.len());
+        // SAFETY: every index in `block_at` was the length of `checks` before a push.
+        unsafe { *self.checks.get_unchecked(index as usize) }
     }
 
     /// The original code.
@@ -204,7 +202,8 @@ mod tests {
     fn blocks_start_at_jumpdests_and_after_terminators_with_summed_gas_and_stack_needs() {
         // PUSH1 1, PUSH1 2, ADD | JUMPDEST, POP, STOP | (end)
         let code = AnalyzedCode::new(&[0x60, 0x01, 0x60, 0x02, 0x01, 0x5b, 0x50, 0x00]);
-        let at = |pc| BlockCheck::unpack(unsafe { code.block_at(pc) });
+        // SAFETY: every pc is inside the padded code and indexes come from `block_at`.
+        let at = |pc| unsafe { code.block_check(code.block_at(pc)) };
         assert_eq!(at(0), BlockCheck { gas: 9, min_items: 0, max_items: 1022 });
         assert_eq!(at(5), BlockCheck { gas: 3, min_items: 1, max_items: 1024 });
         for pc in [1, 2, 3, 4, 6, 7] {
@@ -216,7 +215,8 @@ mod tests {
     fn a_block_that_needs_items_below_its_entry_asks_for_them() {
         // SWAP2 needs three items; DUP1 then ADD: needs 3 on entry, peaks at +1.
         let code = AnalyzedCode::new(&[0x91, 0x80, 0x01, 0x00]);
-        let check = BlockCheck::unpack(unsafe { code.block_at(0) });
+        // SAFETY: pc 0 is inside the padded code.
+        let check = unsafe { code.block_check(code.block_at(0)) };
         assert_eq!(check, BlockCheck { gas: 9, min_items: 3, max_items: 1023 });
     }
 }

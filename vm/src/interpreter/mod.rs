@@ -302,7 +302,8 @@ impl Interpreter {
             // jumps only land on JUMPDESTs inside the code.
             let (op, block) = unsafe { (*bytes.get_unchecked(pc), code.block_at(pc)) };
             if block != 0 {
-                if let Err(reason) = self.enter_block(BlockCheck::unpack(block)) {
+                // SAFETY: `block` came from `block_at` on this code.
+                if let Err(reason) = self.enter_block(unsafe { code.block_check(block) }) {
                     self.halt(reason);
                     break;
                 }
