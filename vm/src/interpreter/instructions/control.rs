@@ -65,9 +65,20 @@ pub fn push0<H: Host>(i: &mut Interpreter, _: &mut H) {
 /// PUSH1–PUSH32: pushes the next `N` code bytes as a big-endian word (zeros past the end).
 pub fn push<const N: usize, H: Host>(i: &mut Interpreter, _: &mut H) {
     let start = i.pc;
-    let mut word = [0u8; 32];
-    word[32 - N..].copy_from_slice(&i.code.padded()[start..start + N]);
-    push!(i, U256::from_be_bytes(word));
+    // SAFETY: a PUSH runs from inside the code (the padding is all STOP), so its data ends at
+    // most 32 bytes past the code, inside the 33 bytes of padding.
+    let data = unsafe { i.code.padded().get_unchecked(start..start + N) };
+    let value = if N <= 8 {
+        // PUSH1..PUSH8, the common ones: one limb.
+        let mut low = [0u8; 8];
+        low[8 - N.min(8)..].copy_from_slice(&data[..N.min(8)]);
+        U256::from_limbs([u64::from_be_bytes(low), 0, 0, 0])
+    } else {
+        let mut word = [0u8; 32];
+        word[32 - N..].copy_from_slice(data);
+        U256::from_be_bytes(word)
+    };
+    push!(i, value);
     i.pc += N;
 }
 
