@@ -38,8 +38,9 @@ pub struct BlockCheck {
     pub gas: u32,
     /// Stack items needed on entry so that no instruction of the block underflows it.
     pub min_items: u16,
-    /// Most stack items allowed on entry so that no instruction of the block overflows it.
-    pub max_items: u16,
+    /// Most stack items allowed on entry so that no instruction of the block overflows it;
+    /// −1 for a block that pushes more than [`STACK_LIMIT`] items in all.
+    pub max_items: i32,
 }
 
 /// `true` for the instructions after which a new basic block starts: those that leave the
@@ -73,16 +74,11 @@ impl BlockBuilder {
 
     fn finish(&self) -> BlockCheck {
         let limit = STACK_LIMIT as i64;
-        let (min_items, max_items) = if self.peak > limit {
-            // Overflows from any height: a check no stack passes.
-            (1, 0)
-        } else {
-            (self.min_items, limit - self.peak)
-        };
         BlockCheck {
             gas: self.gas.min(u32::MAX as u64) as u32,
-            min_items: min_items.min(limit + 1) as u16,
-            max_items: max_items as u16,
+            min_items: self.min_items.min(limit + 1) as u16,
+            // Past the limit the block overflows from any height: no stack passes −1.
+            max_items: (limit - self.peak).max(-1) as i32,
         }
     }
 }

@@ -325,7 +325,7 @@ impl Interpreter {
         if len < block.min_items as usize {
             return Err(HaltReason::StackUnderflow);
         }
-        if len > block.max_items as usize {
+        if len as i64 > block.max_items as i64 {
             return Err(HaltReason::StackOverflow);
         }
         Ok(())
