@@ -25,8 +25,9 @@ pub struct AnalyzedCode {
     /// Bit `i` is set when byte `i` is a JUMPDEST that is not PUSH data.
     jumpdests: Vec<u64>,
     /// For each byte of the padded code, the index in `checks` of the basic block starting
-    /// there, 0 where none starts (code is at most 49 152 bytes, so `u16` holds every index).
-    block_at: Vec<u16>,
+    /// there, 0 where none starts. `u32`: code that never went through EIP-170/EIP-3860 (a
+    /// genesis or test account, `quarry-evm run`) may hold more than 65 535 blocks.
+    block_at: Vec<u32>,
     /// The check of each basic block, from index 1 (index 0 is a placeholder).
     checks: Vec<BlockCheck>,
 }
@@ -88,12 +89,12 @@ impl AnalyzedCode {
     /// the check of each basic block.
     pub fn new(code: &[u8]) -> Self {
         let mut jumpdests = vec![0u64; code.len().div_ceil(64)];
-        let mut block_at = vec![0u16; code.len() + 33];
+        let mut block_at = vec![0u32; code.len() + 33];
         let mut checks = vec![BlockCheck::default()];
         let mut block_start = 0;
         let mut block = BlockBuilder::new();
         let mut end_block = |start: usize, block: &BlockBuilder| {
-            block_at[start] = checks.len() as u16;
+            block_at[start] = u32::try_from(checks.len()).expect("fewer blocks than code bytes");
             checks.push(block.finish());
         };
         let mut i = 0;
@@ -132,7 +133,7 @@ impl AnalyzedCode {
     /// # Safety
     /// `pc` is below the padded code's length.
     #[inline(always)]
-    pub unsafe fn block_at(&self, pc: usize) -> u16 {
+    pub unsafe fn block_at(&self, pc: usize) -> u32 {
         debug_assert!(pc < self.block_at.len());
         // SAFETY: `block_at` has one entry per byte of the padded code.
         unsafe { *self.block_at.get_unchecked(pc) }
@@ -143,7 +144,7 @@ impl AnalyzedCode {
     /// # Safety
     /// `index` came from [`Self::block_at`] on this code.
     #[inline(always)]
-    pub unsafe fn block_check(&self, index: u16) -> BlockCheck {
+    pub unsafe fn block_check(&self, index: u32) -> BlockCheck {
         debug_assert!((index as usize) < self.checks.len());
         // SAFETY: every index in `block_at` was the length of `checks` before a push.
         unsafe { *self.checks.get_unchecked(index as usize) }
@@ -214,5 +215,15 @@ mod tests {
         // SAFETY: pc 0 is inside the padded code.
         let check = unsafe { code.block_check(code.block_at(0)) };
         assert_eq!(check, BlockCheck { gas: 9, min_items: 3, max_items: 1023 });
+    }
+
+    #[test]
+    fn code_with_more_than_65535_blocks_indexes_every_one() {
+        // 70 000 STOPs: each ends a block, so every byte starts one.
+        let code = AnalyzedCode::new(&[0x00; 70_000]);
+        // SAFETY: pcs inside the padded code; indexes from `block_at`.
+        let (first, last) = unsafe { (code.block_at(0), code.block_at(69_999)) };
+        assert_eq!((first, last), (1, 70_000));
+        assert_eq!(unsafe { code.block_check(last) }.max_items, 1024);
     }
 }
