@@ -1,9 +1,9 @@
 //! [`Context`]: the [`Host`] behind every frame of one transaction — the database, the
 //! journal, the environment and the cache of analysed code.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
+use alloy_primitives::map::B256Map;
 use alloy_primitives::{Address, Bytes, B256, U256};
 
 use crate::database::{Database, KECCAK_EMPTY};
@@ -38,7 +38,7 @@ pub struct Context<'a, DB: Database> {
 /// [`CodeCache::CAPACITY`] entries, to bound memory.
 #[derive(Clone, Debug, Default)]
 pub struct CodeCache {
-    map: HashMap<B256, Arc<AnalyzedCode>>,
+    map: B256Map<Arc<AnalyzedCode>>,
 }
 
 impl CodeCache {
@@ -106,10 +106,15 @@ impl<'a, DB: Database> Context<'a, DB> {
         }
     }
 
-    /// The analysed code of `address` (cached by code hash).
+    /// The analysed code of `address` (cached by code hash; no code is one shared analysis).
     pub fn analyzed_code(&mut self, address: Address) -> Option<Arc<AnalyzedCode>> {
+        static NO_CODE: LazyLock<Arc<AnalyzedCode>> =
+            LazyLock::new(|| Arc::new(AnalyzedCode::new(&[])));
         let r = self.journal.account(self.db, address).map(|a| a.info.code_hash);
         let hash = self.ok(r)?;
+        if is_empty_code_hash(hash) {
+            return Some(Arc::clone(&NO_CODE));
+        }
         if let Some(a) = self.analyses.get(&hash) {
             return Some(a);
         }

@@ -76,26 +76,31 @@ pub const MAX_INITCODE_SIZE: usize = 2 * MAX_CODE_SIZE;
 pub const CALL_DEPTH_LIMIT: usize = 1024;
 
 /// Number of 32-byte words covering `len` bytes: ⌈len / 32⌉.
+#[inline]
 pub fn words(len: usize) -> u64 {
     (len as u64).div_ceil(32)
 }
 
 /// Total cost of `words` words of memory (Yellow Paper eq. 326): `3·w + w²/512`.
+#[inline]
 pub fn memory_cost(words: u64) -> u64 {
     VERYLOW.saturating_mul(words).saturating_add(words.saturating_mul(words) / 512)
 }
 
 /// Cost of copying `len` bytes: [`COPY`] per word (CALLDATACOPY, CODECOPY, MCOPY, …).
+#[inline]
 pub fn copy_cost(len: usize) -> u64 {
     COPY.saturating_mul(words(len))
 }
 
 /// Dynamic part of EXP: [`EXP_BYTE`] per significant byte of the exponent (EIP-160).
+#[inline]
 pub fn exp_cost(exponent: U256) -> u64 {
     EXP_BYTE * (exponent.bit_len() as u64).div_ceil(8)
 }
 
 /// All but one 64th of `gas` (EIP-150): the most a CALL or CREATE may pass on.
+#[inline]
 pub fn all_but_one_64th(gas: u64) -> u64 {
     gas - gas / 64
 }
@@ -103,6 +108,7 @@ pub fn all_but_one_64th(gas: u64) -> u64 {
 /// SSTORE cost and refund delta for a write of `new` over `present`, where the slot held
 /// `original` at the start of the transaction (EIP-2200 with EIP-2929 and EIP-3529 values).
 /// `is_cold` adds [`COLD_SLOAD`]. Returns `(gas, refund_delta)`.
+#[inline]
 pub fn sstore_cost(original: U256, present: U256, new: U256, is_cold: bool) -> (u64, i64) {
     let cold = if is_cold { COLD_SLOAD } else { 0 };
     if present == new {

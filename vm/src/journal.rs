@@ -7,12 +7,13 @@
 //! (EIP-1153), logs, touches (EIP-161), creations and self-destructs (EIP-6780) are journaled
 //! too, so a reverted frame leaves no trace.
 
-use std::collections::hash_map::Entry as MapEntry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
+use alloy_primitives::map::{AddressMap, Entry as MapEntry, HashMap, U256Map};
 use alloy_primitives::{Address, Bytes, B256, U256};
 
 use crate::database::{AccountInfo, Database, KECCAK_EMPTY};
+use crate::precompiles::is_precompile;
 use crate::result::{AccountChange, Log, StateChanges};
 
 /// One storage slot as seen in this transaction.
@@ -34,7 +35,7 @@ pub struct Account {
     /// The code, once loaded (empty for [`KECCAK_EMPTY`]).
     pub code: Option<Bytes>,
     /// Slots read or written so far.
-    pub storage: HashMap<U256, Slot>,
+    pub storage: U256Map<Slot>,
     /// Accessed in this transaction (EIP-2929).
     pub warm: bool,
     /// Touched in the EIP-161 sense (a candidate for empty-account clearing).
@@ -93,19 +94,25 @@ pub struct SStoreResult {
     pub is_cold: bool,
 }
 
-/// The per-transaction state overlay.
+/// The per-transaction state overlay. Its maps hash with foldhash (keys are addresses and
+/// slots chosen by contracts, but a transaction's journal lives too briefly to be worth
+/// flooding, and the hasher is seeded per map).
 #[derive(Debug, Default)]
 pub struct Journal {
-    accounts: HashMap<Address, Account>,
+    accounts: AddressMap<Account>,
     entries: Vec<Entry>,
     logs: Vec<Log>,
     transient: HashMap<(Address, U256), U256>,
 }
 
 impl Journal {
-    /// An empty journal for a new transaction.
+    /// An empty journal for a new transaction, with room for what a typical one touches.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            accounts: AddressMap::with_capacity_and_hasher(16, Default::default()),
+            entries: Vec::with_capacity(64),
+            ..Self::default()
+        }
     }
 
     /// Remembers the current point so [`Self::revert`] can return to it.
@@ -182,7 +189,17 @@ impl Journal {
         db: &mut DB,
         address: Address,
     ) -> Result<&mut Account, DB::Error> {
-        Ok(match self.accounts.entry(address) {
+        Self::load(&mut self.accounts, db, address)
+    }
+
+    /// [`Self::account`] on the map alone, so callers can hold the account and push to
+    /// `entries` at the same time.
+    fn load<'m, DB: Database>(
+        accounts: &'m mut AddressMap<Account>,
+        db: &mut DB,
+        address: Address,
+    ) -> Result<&'m mut Account, DB::Error> {
+        Ok(match accounts.entry(address) {
             MapEntry::Occupied(e) => e.into_mut(),
             MapEntry::Vacant(e) => {
                 let loaded = db.account(address)?;
@@ -190,6 +207,9 @@ impl Journal {
                 e.insert(Account {
                     info: loaded.unwrap_or_default(),
                     existed,
+                    // Precompiles are warm from the start of every transaction (EIP-2929), so
+                    // they are loaded on first use, already warm, instead of up front.
+                    warm: is_precompile(address),
                     ..Account::default()
                 })
             }
@@ -202,8 +222,7 @@ impl Journal {
         db: &mut DB,
         address: Address,
     ) -> Result<(&mut Account, bool), DB::Error> {
-        self.account(db, address)?;
-        let acc = self.accounts.get_mut(&address).expect("loaded above");
+        let acc = Self::load(&mut self.accounts, db, address)?;
         let cold = !acc.warm;
         if cold {
             acc.warm = true;
@@ -335,20 +354,33 @@ impl Journal {
         address: Address,
         slot: U256,
     ) -> Result<(U256, bool), DB::Error> {
-        let acc = self.account(db, address)?;
-        if !acc.storage.contains_key(&slot) {
-            let value = if acc.storage_cleared { U256::ZERO } else { db.storage(address, slot)? };
-            let acc = self.accounts.get_mut(&address).expect("loaded above");
-            acc.storage.insert(slot, Slot { original: value, present: value, warm: false });
-        }
-        let acc = self.accounts.get_mut(&address).expect("loaded above");
-        let s = acc.storage.get_mut(&slot).expect("inserted above");
+        let s = self.warm_slot_entry(db, address, slot)?;
+        Ok((s.0.present, s.1))
+    }
+
+    /// Loads slot `slot` of `address` (from the database on first use) and warms it, with one
+    /// lookup of the account and one of the slot; returns the slot and whether it was cold.
+    fn warm_slot_entry<DB: Database>(
+        &mut self,
+        db: &mut DB,
+        address: Address,
+        slot: U256,
+    ) -> Result<(&mut Slot, bool), DB::Error> {
+        let acc = Self::load(&mut self.accounts, db, address)?;
+        let s = match acc.storage.entry(slot) {
+            MapEntry::Occupied(e) => e.into_mut(),
+            MapEntry::Vacant(e) => {
+                let value =
+                    if acc.storage_cleared { U256::ZERO } else { db.storage(address, slot)? };
+                e.insert(Slot { original: value, present: value, warm: false })
+            }
+        };
         let cold = !s.warm;
         if cold {
             s.warm = true;
             self.entries.push(Entry::SlotWarmed(address, slot));
         }
-        Ok((s.present, cold))
+        Ok((s, cold))
     }
 
     /// Writes `value` to slot `slot` of `address` (warming it).
@@ -359,13 +391,11 @@ impl Journal {
         slot: U256,
         value: U256,
     ) -> Result<SStoreResult, DB::Error> {
-        let (present, is_cold) = self.sload(db, address, slot)?;
-        let acc = self.accounts.get_mut(&address).expect("loaded by sload");
-        let s = acc.storage.get_mut(&slot).expect("loaded by sload");
-        let original = s.original;
+        let (s, is_cold) = self.warm_slot_entry(db, address, slot)?;
+        let (original, present) = (s.original, s.present);
         if present != value {
-            self.entries.push(Entry::Storage(address, slot, present));
             s.present = value;
+            self.entries.push(Entry::Storage(address, slot, present));
         }
         Ok(SStoreResult { original, present, new: value, is_cold })
     }

@@ -2,7 +2,7 @@
 //! settle gas and fees (Yellow Paper §6; EIP-1559, EIP-2929/2930, EIP-3529, EIP-3607,
 //! EIP-3651, EIP-3860). Block rewards are the node's business, not the VM's.
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::U256;
 use quarry_primitives::transaction::intrinsic_gas;
 
 use crate::context::{is_empty_code_hash, CodeCache, Context};
@@ -236,17 +236,14 @@ fn validate<DB: Database>(
     Ok(intrinsic)
 }
 
-/// Pre-warms the sender, the recipient, the coinbase (EIP-3651), the precompiles and the
-/// access list (EIP-2929, EIP-2930).
+/// Pre-warms the sender, the recipient, the coinbase (EIP-3651) and the access list (EIP-2929,
+/// EIP-2930). The precompiles need nothing here: the journal loads them already warm.
 fn warm_up<DB: Database>(
     ctx: &mut Context<'_, DB>,
     tx: &TxEnv,
     block: &BlockEnv,
 ) -> Result<(), TransactError<DB::Error>> {
-    let mut addresses = vec![tx.caller, block.coinbase];
-    addresses.extend(tx.to);
-    addresses.extend((1u8..=0x0a).map(Address::with_last_byte));
-    for address in addresses {
+    for address in [tx.caller, block.coinbase].into_iter().chain(tx.to) {
         db_ok(ctx.journal.access_account(ctx.db, address))?;
     }
     for item in &tx.access_list {

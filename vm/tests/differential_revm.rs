@@ -223,8 +223,9 @@ fn random_bytecode_behaves_like_revm() {
     let result = runner.run(&strategy, |(pieces, end, input, gas)| {
         let code = assemble(&pieces, &end);
         let input = Bytes::from(input);
-        let ours = pair::run_quarry(&code, &input, gas);
-        let theirs = pair::run_revm(&code, &input, gas);
+        let call = pair::Call::new(&code, &input, gas);
+        let ours = pair::run_quarry(&call);
+        let theirs = pair::run_revm(&call);
         {
             let mut s = stats.borrow_mut();
             s[ours.ending as usize] += 1;

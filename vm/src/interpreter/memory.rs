@@ -19,6 +19,7 @@ impl Memory {
     }
 
     /// Length in bytes (MSIZE).
+    #[inline]
     pub fn len(&self) -> usize {
         self.data.len()
     }
@@ -59,6 +60,7 @@ impl Memory {
     }
 
     /// Bytes `[offset, offset + len)`; must already be expanded.
+    #[inline]
     pub fn slice(&self, offset: usize, len: usize) -> &[u8] {
         if len == 0 {
             return &[];
@@ -67,6 +69,7 @@ impl Memory {
     }
 
     /// The 32-byte word at `offset`; must already be expanded.
+    #[inline]
     pub fn word(&self, offset: usize) -> [u8; 32] {
         let mut w = [0u8; 32];
         w.copy_from_slice(&self.data[offset..offset + 32]);
@@ -74,6 +77,7 @@ impl Memory {
     }
 
     /// Writes `bytes` at `offset`; must already be expanded.
+    #[inline]
     pub fn set(&mut self, offset: usize, bytes: &[u8]) {
         if !bytes.is_empty() {
             self.data[offset..offset + bytes.len()].copy_from_slice(bytes);
@@ -82,6 +86,7 @@ impl Memory {
 
     /// Writes `len` bytes at `offset` taken from `source` starting at `source_offset`,
     /// zero-filling past the end of `source` (CALLDATACOPY, CODECOPY, EXTCODECOPY semantics).
+    #[inline]
     pub fn set_padded(&mut self, offset: usize, source: &[u8], source_offset: usize, len: usize) {
         if len == 0 {
             return;
@@ -96,6 +101,7 @@ impl Memory {
 
     /// MCOPY (EIP-5656): copies `len` bytes from `src` to `dst` within memory (overlap allowed);
     /// both ranges must already be expanded.
+    #[inline]
     pub fn copy_within(&mut self, dst: usize, src: usize, len: usize) {
         if len > 0 {
             self.data.copy_within(src..src + len, dst);

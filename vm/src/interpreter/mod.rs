@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use alloy_primitives::{Address, Bytes, U256};
 
-pub use analysis::AnalyzedCode;
+pub use analysis::{AnalyzedCode, BlockCheck};
 pub use host::{Host, SelfDestructResult};
 pub use memory::Memory;
 pub use stack::{Stack, STACK_LIMIT};
@@ -300,15 +300,52 @@ impl Interpreter {
         let table = &table::Table::<H>::TABLE;
         let code = Arc::clone(&self.code);
         let bytes = code.padded();
-        while self.result == InstructionResult::Continue {
-            let op = bytes[self.pc];
-            self.pc += 1;
-            if !self.gas.charge(table::STATIC_GAS[op as usize] as u64) {
-                self.halt(HaltReason::OutOfGas);
-                break;
+        while let InstructionResult::Continue = self.result {
+            let pc = self.pc;
+            // SAFETY: `pc` never passes the padding: every path ends at the latest on the zero
+            // (STOP) byte after a final PUSH32's data, index `len + 32` of the padded code, and
+            // jumps only land on JUMPDESTs inside the code.
+            let (op, block) = unsafe { (*bytes.get_unchecked(pc), code.block_at(pc)) };
+            if block != 0 {
+                // SAFETY: `block` came from `block_at` on this code.
+                if let Err(reason) = self.enter_block(unsafe { code.block_check(block) }) {
+                    self.halt(reason);
+                    break;
+                }
             }
+            self.pc = pc + 1;
             table[op as usize](self, host);
         }
+    }
+
+    /// What the untraced run loop checks on entering a basic block ([`analysis`]): the
+    /// block's static gas, then that the stack can feed every instruction of the block and
+    /// hold what they push.
+    #[inline(always)]
+    fn enter_block(&mut self, block: BlockCheck) -> Result<(), HaltReason> {
+        if !self.gas.charge(block.gas as u64) {
+            return Err(HaltReason::OutOfGas);
+        }
+        let len = self.stack.len();
+        if len < block.min_items as usize {
+            return Err(HaltReason::StackUnderflow);
+        }
+        if len as i64 > block.max_items as i64 {
+            return Err(HaltReason::StackOverflow);
+        }
+        Ok(())
+    }
+
+    /// What the traced run loop checks before `op` runs: its static gas, then that the stack holds
+    /// its inputs and has room for its outputs ([`table::STACK_IO`], as
+    /// [`table::STACK_BOUNDS`]), which lets instructions use the stack unchecked.
+    #[inline(always)]
+    fn enter(&mut self, op: u8) -> Result<(), HaltReason> {
+        if !self.gas.charge(table::STATIC_GAS[op as usize] as u64) {
+            return Err(HaltReason::OutOfGas);
+        }
+        let (inputs, most_after_pops) = table::STACK_BOUNDS[op as usize];
+        self.stack.check(inputs, most_after_pops)
     }
 
     fn run_traced<H: Host>(&mut self, host: &mut H, tracer: &mut dyn Tracer) {
@@ -320,10 +357,9 @@ impl Interpreter {
             let stack = self.stack.data().to_vec();
             let memory_size = self.memory.len();
             self.pc += 1;
-            if self.gas.charge(table::STATIC_GAS[op as usize] as u64) {
-                table[op as usize](self, host);
-            } else {
-                self.halt(HaltReason::OutOfGas);
+            match self.enter(op) {
+                Ok(()) => table[op as usize](self, host),
+                Err(reason) => self.halt(reason),
             }
             let gas_cost = match self.result {
                 // The sentry refuses before any cost is computed (geth reports 0).

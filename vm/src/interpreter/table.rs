@@ -7,7 +7,7 @@ use super::instructions::{
     arithmetic as a, bitwise as b, control, environment as e, logs, memory as m, storage as s,
     system as y,
 };
-use super::{Host, Interpreter};
+use super::{Host, Interpreter, STACK_LIMIT};
 use crate::gas::{
     BASE, BLOCKHASH, EXP, HIGH, JUMPDEST, KECCAK256, LOG, LOG_TOPIC, LOW, MID, VERYLOW,
 };
@@ -232,6 +232,101 @@ const fn make_static_gas() -> [u16; 256] {
     g[0xf5] = 32_000; // CREATE2
     g[0xff] = 5_000; // SELFDESTRUCT (EIP-150)
     g
+}
+
+/// Items each opcode pops and then pushes (Yellow Paper appendix H.2, δ and α), checked by the
+/// run loop before the instruction runs ([`super::Stack::check`]); the instructions rely on it.
+/// Undefined opcodes take and leave nothing (they halt).
+pub const STACK_IO: [(u8, u8); 256] = make_stack_io();
+
+/// [`STACK_IO`] as the run loop checks it, in one comparison: the items an opcode needs (its
+/// inputs) and the most the stack may hold once they are popped ([`STACK_LIMIT`] − outputs).
+pub const STACK_BOUNDS: [(u16, u16); 256] = make_stack_bounds();
+
+const fn make_stack_bounds() -> [(u16, u16); 256] {
+    let mut bounds = [(0u16, 0u16); 256];
+    let mut op = 0;
+    while op < 256 {
+        let (inputs, outputs) = STACK_IO[op];
+        bounds[op] = (inputs as u16, (STACK_LIMIT - outputs as usize) as u16);
+        op += 1;
+    }
+    bounds
+}
+
+const fn make_stack_io() -> [(u8, u8); 256] {
+    let mut io = [(0u8, 0u8); 256];
+    // (first opcode, last opcode, inputs, outputs), by family.
+    let ranges: [(usize, usize, u8, u8); 40] = [
+        (0x01, 0x07, 2, 1), // ADD..SMOD
+        (0x08, 0x09, 3, 1), // ADDMOD, MULMOD
+        (0x0a, 0x0b, 2, 1), // EXP, SIGNEXTEND
+        (0x10, 0x14, 2, 1), // LT..EQ
+        (0x15, 0x15, 1, 1), // ISZERO
+        (0x16, 0x18, 2, 1), // AND, OR, XOR
+        (0x19, 0x19, 1, 1), // NOT
+        (0x1a, 0x1d, 2, 1), // BYTE, SHL, SHR, SAR
+        (0x20, 0x20, 2, 1), // KECCAK256
+        (0x30, 0x30, 0, 1), // ADDRESS
+        (0x31, 0x31, 1, 1), // BALANCE
+        (0x32, 0x34, 0, 1), // ORIGIN, CALLER, CALLVALUE
+        (0x35, 0x35, 1, 1), // CALLDATALOAD
+        (0x36, 0x36, 0, 1), // CALLDATASIZE
+        (0x37, 0x37, 3, 0), // CALLDATACOPY
+        (0x38, 0x38, 0, 1), // CODESIZE
+        (0x39, 0x39, 3, 0), // CODECOPY
+        (0x3a, 0x3a, 0, 1), // GASPRICE
+        (0x3b, 0x3b, 1, 1), // EXTCODESIZE
+        (0x3c, 0x3c, 4, 0), // EXTCODECOPY
+        (0x3d, 0x3d, 0, 1), // RETURNDATASIZE
+        (0x3e, 0x3e, 3, 0), // RETURNDATACOPY
+        (0x3f, 0x40, 1, 1), // EXTCODEHASH, BLOCKHASH
+        (0x41, 0x48, 0, 1), // COINBASE..BASEFEE
+        (0x49, 0x49, 1, 1), // BLOBHASH
+        (0x4a, 0x4a, 0, 1), // BLOBBASEFEE
+        (0x50, 0x50, 1, 0), // POP
+        (0x51, 0x51, 1, 1), // MLOAD
+        (0x52, 0x53, 2, 0), // MSTORE, MSTORE8
+        (0x54, 0x54, 1, 1), // SLOAD
+        (0x55, 0x55, 2, 0), // SSTORE
+        (0x56, 0x56, 1, 0), // JUMP
+        (0x57, 0x57, 2, 0), // JUMPI
+        (0x58, 0x5a, 0, 1), // PC, MSIZE, GAS
+        (0x5c, 0x5c, 1, 1), // TLOAD
+        (0x5d, 0x5d, 2, 0), // TSTORE
+        (0x5e, 0x5e, 3, 0), // MCOPY
+        (0x5f, 0x7f, 0, 1), // PUSH0..PUSH32
+        (0xf0, 0xf0, 3, 1), // CREATE
+        (0xf1, 0xf2, 7, 1), // CALL, CALLCODE
+    ];
+    let mut k = 0;
+    while k < ranges.len() {
+        let (first, last, inputs, outputs) = ranges[k];
+        let mut op = first;
+        while op <= last {
+            io[op] = (inputs, outputs);
+            op += 1;
+        }
+        k += 1;
+    }
+    let mut n = 0;
+    while n < 16 {
+        io[0x80 + n] = (n as u8 + 1, n as u8 + 2); // DUPn: n items in, n + 1 out
+        io[0x90 + n] = (n as u8 + 2, n as u8 + 2); // SWAPn: n + 1 items rearranged
+        n += 1;
+    }
+    n = 0;
+    while n <= 4 {
+        io[0xa0 + n] = (n as u8 + 2, 0); // LOGn: offset, length, n topics
+        n += 1;
+    }
+    io[0xf3] = (2, 0); // RETURN
+    io[0xf4] = (6, 1); // DELEGATECALL
+    io[0xf5] = (4, 1); // CREATE2
+    io[0xfa] = (6, 1); // STATICCALL
+    io[0xfd] = (2, 0); // REVERT
+    io[0xff] = (1, 0); // SELFDESTRUCT
+    io
 }
 
 /// Mnemonic of every opcode (`"INVALID"`/`"opcode 0x.. not defined"` style names for unassigned

@@ -14,6 +14,7 @@ use revm::context::{BlockEnv as RevmBlock, TxEnv as RevmTx};
 use revm::context_interface::block::BlobExcessGasAndPrice;
 use revm::context_interface::result::ExecutionResult;
 use revm::database::{CacheDB, EmptyDB};
+use revm::handler::{MainnetContext, MainnetEvm};
 use revm::primitives::hardfork::SpecId;
 use revm::primitives::TxKind;
 use revm::state::AccountInfo as RevmAccount;
@@ -54,13 +55,46 @@ pub struct Observed {
     pub storage: BTreeMap<U256, U256>,
 }
 
+/// Gas limit of [`block`]: the most one transaction may use, so also the most a [`Call`] may
+/// ask for (revm's snailtracer needs more than a mainnet block's 30 million).
+pub const BLOCK_GAS_LIMIT: u64 = 1_000_000_000;
+
+/// One call both VMs run: [`CALLER`] sends `value` wei and `input` to [`CONTRACT`], which holds
+/// `code` and `storage`, with `gas_limit` gas.
+#[derive(Clone, Debug)]
+pub struct Call {
+    /// Code of [`CONTRACT`] (empty for a plain value transfer).
+    pub code: Bytes,
+    /// Storage of [`CONTRACT`] before the call, as (slot, value).
+    pub storage: Vec<(U256, U256)>,
+    /// Call data.
+    pub input: Bytes,
+    /// Wei sent with the call.
+    pub value: U256,
+    /// Gas limit of the transaction.
+    pub gas_limit: u64,
+}
+
+impl Call {
+    /// A call of `code` (empty storage, no value) with `input` and `gas_limit`.
+    pub fn new(code: &Bytes, input: &Bytes, gas_limit: u64) -> Self {
+        Self {
+            code: code.clone(),
+            storage: Vec::new(),
+            input: input.clone(),
+            value: U256::ZERO,
+            gas_limit,
+        }
+    }
+}
+
 /// The block both VMs run in.
 pub fn block() -> BlockEnv {
     BlockEnv {
         number: 1,
         coinbase: COINBASE,
         timestamp: 1_700_000_000,
-        gas_limit: 30_000_000,
+        gas_limit: BLOCK_GAS_LIMIT,
         base_fee: U256::from(7),
         prevrandao: B256::repeat_byte(0x42),
         excess_blob_gas: 0,
@@ -73,26 +107,26 @@ fn caller_balance() -> U256 {
     U256::from(10).pow(U256::from(24))
 }
 
-/// The fresh quarry state: the caller and the contract with `code`.
-pub fn quarry_state(code: &Bytes) -> MemDb {
+/// The fresh quarry state: the caller and the contract with the call's code and storage.
+pub fn quarry_state(call: &Call) -> MemDb {
     let mut db = MemDb::new();
     db.insert_account(CALLER, caller_balance(), 0, Bytes::new(), []);
-    db.insert_account(CONTRACT, U256::ZERO, 1, code.clone(), []);
+    db.insert_account(CONTRACT, U256::ZERO, 1, call.code.clone(), call.storage.iter().copied());
     db
 }
 
 /// The transaction both VMs run: a legacy call from [`CALLER`] to [`CONTRACT`] paying 10 wei
 /// per gas.
-pub fn quarry_tx(input: &Bytes, gas_limit: u64) -> TxEnv {
+pub fn quarry_tx(call: &Call) -> TxEnv {
     TxEnv {
         tx_type: 0,
         caller: CALLER,
-        gas_limit,
+        gas_limit: call.gas_limit,
         gas_price: U256::from(10),
         max_priority_fee_per_gas: None,
         to: Some(CONTRACT),
-        value: U256::ZERO,
-        data: input.clone(),
+        value: call.value,
+        data: call.input.clone(),
         nonce: 0,
         chain_id: Some(1),
         access_list: Vec::new(),
@@ -100,11 +134,10 @@ pub fn quarry_tx(input: &Bytes, gas_limit: u64) -> TxEnv {
     }
 }
 
-/// Runs `code` with `input` on quarry-vm.
-pub fn run_quarry(code: &Bytes, input: &Bytes, gas_limit: u64) -> Observed {
-    let mut db = quarry_state(code);
-    let outcome =
-        quarry_vm::transact(&mut db, &block(), &quarry_tx(input, gas_limit)).expect("valid tx");
+/// Runs `call` on quarry-vm.
+pub fn run_quarry(call: &Call) -> Observed {
+    let mut db = quarry_state(call);
+    let outcome = quarry_vm::transact(&mut db, &block(), &quarry_tx(call)).expect("valid tx");
     let ending = match outcome.status {
         Status::Success => Ending::Success,
         Status::Revert => Ending::Revert,
@@ -121,13 +154,16 @@ pub fn run_quarry(code: &Bytes, input: &Bytes, gas_limit: u64) -> Observed {
     }
 }
 
-/// The fresh revm state: the caller and the contract with `code`.
-pub fn revm_state(code: &Bytes) -> CacheDB<EmptyDB> {
+/// The fresh revm state: the caller and the contract with the call's code and storage.
+pub fn revm_state(call: &Call) -> CacheDB<EmptyDB> {
     let mut db = CacheDB::new(EmptyDB::default());
     db.insert_account_info(CALLER, RevmAccount::from_balance(caller_balance()));
-    let contract =
-        RevmAccount { nonce: 1, ..Default::default() }.with_code(Bytecode::new_raw(code.clone()));
+    let contract = RevmAccount { nonce: 1, ..Default::default() }
+        .with_code(Bytecode::new_raw(call.code.clone()));
     db.insert_account_info(CONTRACT, contract);
+    for &(slot, value) in &call.storage {
+        db.insert_account_storage(CONTRACT, slot, value).expect("account inserted above");
+    }
     db
 }
 
@@ -151,50 +187,51 @@ pub fn revm_block() -> RevmBlock {
 }
 
 /// [`quarry_tx`] in revm's terms.
-pub fn revm_tx(input: &Bytes, gas_limit: u64) -> RevmTx {
+pub fn revm_tx(call: &Call) -> RevmTx {
     RevmTx {
         tx_type: 0,
         caller: CALLER,
-        gas_limit,
+        gas_limit: call.gas_limit,
         gas_price: 10,
         kind: TxKind::Call(CONTRACT),
-        value: U256::ZERO,
-        data: input.clone(),
+        value: call.value,
+        data: call.input.clone(),
         nonce: 0,
         chain_id: Some(1),
         ..Default::default()
     }
 }
 
-/// Runs `code` with `input` on revm (Cancun rules).
-pub fn run_revm(code: &Bytes, input: &Bytes, gas_limit: u64) -> Observed {
-    let mut evm = Context::mainnet()
-        .with_db(revm_state(code))
+/// revm's mainnet EVM over an in-memory state.
+pub type RevmEvm = MainnetEvm<MainnetContext<CacheDB<EmptyDB>>>;
+
+/// revm's EVM (Cancun rules, chain 1, [`revm_block`]) over the fresh state for `call`.
+pub fn revm_evm(call: &Call) -> RevmEvm {
+    Context::mainnet()
+        .with_db(revm_state(call))
         .modify_cfg_chained(|cfg| {
             cfg.set_spec_and_mainnet_gas_params(SpecId::CANCUN);
             cfg.chain_id = 1;
         })
         .with_block(revm_block())
-        .build_mainnet();
-    let out = evm.transact(revm_tx(input, gas_limit)).expect("valid tx");
+        .build_mainnet()
+}
+
+/// Runs `call` on revm (Cancun rules).
+pub fn run_revm(call: &Call) -> Observed {
+    let out = revm_evm(call).transact(revm_tx(call)).expect("valid tx");
     let result = out.result;
     let ending = match &result {
         ExecutionResult::Success { .. } => Ending::Success,
         ExecutionResult::Revert { .. } => Ending::Revert,
         ExecutionResult::Halt { .. } => Ending::Halt,
     };
-    let storage = out
-        .state
-        .get(&CONTRACT)
-        .map(|account| {
-            account
-                .storage
-                .iter()
-                .filter(|(_, slot)| !slot.present_value.is_zero())
-                .map(|(k, slot)| (*k, slot.present_value))
-                .collect()
-        })
-        .unwrap_or_default();
+    // revm reports the slots the call touched; the others keep their values from before.
+    let mut storage: BTreeMap<U256, U256> = call.storage.iter().copied().collect();
+    if let Some(account) = out.state.get(&CONTRACT) {
+        storage.extend(account.storage.iter().map(|(k, slot)| (*k, slot.present_value)));
+    }
+    storage.retain(|_, v| !v.is_zero());
     let logs = if ending == Ending::Success {
         result
             .logs()

@@ -29,8 +29,10 @@ pub fn i256_cmp(a: U256, b: U256) -> Ordering {
     }
 }
 
+/// 1 or 0 as a word (built from limbs: ruint's generic `From` is not always inlined).
+#[inline(always)]
 fn flag(b: bool) -> U256 {
-    U256::from(b as u8)
+    U256::from_limbs([b as u64, 0, 0, 0])
 }
 
 /// LT: `a < b` unsigned.

@@ -17,9 +17,10 @@ pub fn invalid<H: Host>(i: &mut Interpreter, _: &mut H) {
     i.halt(HaltReason::InvalidOpcode);
 }
 
+#[inline]
 fn jump_to(i: &mut Interpreter, dest: U256) {
-    match usize::try_from(dest) {
-        Ok(d) if i.code.is_jumpdest(d) => i.pc = d,
+    match dest.as_limbs() {
+        [d, 0, 0, 0] if i.code.is_jumpdest(*d as usize) => i.pc = *d as usize,
         _ => i.halt(HaltReason::InvalidJump),
     }
 }
@@ -64,23 +65,33 @@ pub fn push0<H: Host>(i: &mut Interpreter, _: &mut H) {
 /// PUSH1–PUSH32: pushes the next `N` code bytes as a big-endian word (zeros past the end).
 pub fn push<const N: usize, H: Host>(i: &mut Interpreter, _: &mut H) {
     let start = i.pc;
-    let value = U256::from_be_slice(&i.code.padded()[start..start + N]);
+    // SAFETY: a PUSH runs from inside the code (the padding is all STOP), so its data ends at
+    // most 32 bytes past the code, inside the 33 bytes of padding.
+    let data = unsafe { i.code.padded().get_unchecked(start..start + N) };
+    let value = if N <= 8 {
+        // PUSH1..PUSH8, the common ones: one limb.
+        let mut low = [0u8; 8];
+        low[8 - N.min(8)..].copy_from_slice(&data[..N.min(8)]);
+        U256::from_limbs([u64::from_be_bytes(low), 0, 0, 0])
+    } else {
+        let mut word = [0u8; 32];
+        word[32 - N..].copy_from_slice(data);
+        U256::from_be_bytes(word)
+    };
     push!(i, value);
     i.pc += N;
 }
 
 /// DUP1–DUP16: duplicates the `N`-th item.
 pub fn dup<const N: usize, H: Host>(i: &mut Interpreter, _: &mut H) {
-    if let Err(overflow) = i.stack.dup(N) {
-        i.halt(if overflow { HaltReason::StackOverflow } else { HaltReason::StackUnderflow });
-    }
+    // SAFETY: the run loop checked N items and room for one more (STACK_IO).
+    unsafe { i.stack.dup(N) };
 }
 
 /// SWAP1–SWAP16: swaps the top with the `(N+1)`-th item.
 pub fn swap<const N: usize, H: Host>(i: &mut Interpreter, _: &mut H) {
-    if !i.stack.swap(N) {
-        i.halt(HaltReason::StackUnderflow);
-    }
+    // SAFETY: the run loop checked N + 1 items (STACK_IO).
+    unsafe { i.stack.swap(N) };
 }
 
 fn finish(i: &mut Interpreter, result: InstructionResult) {

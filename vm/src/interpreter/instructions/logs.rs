@@ -4,7 +4,7 @@ use alloy_primitives::B256;
 
 use crate::gas;
 use crate::interpreter::{Host, Interpreter};
-use crate::result::{HaltReason, Log};
+use crate::result::Log;
 
 /// LOGn: emits a log with `N` topics and memory `[offset, offset+len)` as data.
 pub fn log<const N: usize, H: Host>(i: &mut Interpreter, h: &mut H) {
@@ -12,10 +12,8 @@ pub fn log<const N: usize, H: Host>(i: &mut Interpreter, h: &mut H) {
     pop!(i, offset, len);
     let (offset, len) = memory_range!(i, offset, len);
     gas!(i, gas::LOG_DATA.saturating_mul(len as u64));
-    let Some(topics) = i.stack.popn::<N>() else {
-        i.halt(HaltReason::StackUnderflow);
-        return;
-    };
+    // SAFETY: the run loop checked N + 2 items (STACK_IO); two were popped above.
+    let topics = unsafe { i.stack.popn::<N>() };
     let data = i.memory.slice(offset, len).to_vec().into();
     h.log(Log { address: i.address, topics: topics.into_iter().map(B256::from).collect(), data });
 }

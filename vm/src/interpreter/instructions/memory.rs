@@ -9,21 +9,21 @@ use crate::interpreter::{Host, Interpreter};
 /// MLOAD: the word at memory `offset`.
 pub fn mload<H: Host>(i: &mut Interpreter, _: &mut H) {
     pop_top!(i, ; top);
-    let (offset, _) = memory_range!(i, *top, U256::from(32));
+    let offset = memory_at!(i, *top, 32);
     *top = U256::from_be_bytes(i.memory.word(offset));
 }
 
 /// MSTORE: writes a word at memory `offset`.
 pub fn mstore<H: Host>(i: &mut Interpreter, _: &mut H) {
     pop!(i, offset, value);
-    let (offset, _) = memory_range!(i, offset, U256::from(32));
+    let offset = memory_at!(i, offset, 32);
     i.memory.set(offset, &value.to_be_bytes::<32>());
 }
 
 /// MSTORE8: writes the low byte of a word at memory `offset`.
 pub fn mstore8<H: Host>(i: &mut Interpreter, _: &mut H) {
     pop!(i, offset, value);
-    let (offset, _) = memory_range!(i, offset, U256::from(1));
+    let offset = memory_at!(i, offset, 1);
     i.memory.set(offset, &[value.byte(0)]);
 }
 

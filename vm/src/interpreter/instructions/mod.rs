@@ -1,37 +1,33 @@
 //! Instruction implementations, one short function per opcode, grouped by family. Each takes
-//! the frame and the host; static gas was already charged by the run loop ([`super::table`]),
-//! dynamic gas is charged here.
+//! the frame and the host; static gas was already charged and the stack's depth checked by the
+//! run loop ([`super::table`]), dynamic gas is charged here.
 
 #[macro_use]
 mod macros {
-    /// Pops items into the named bindings (top first) or halts with stack underflow.
+    /// Pops items into the named bindings (top first). The run loop already checked that the
+    /// stack holds them ([`super::table::STACK_IO`]).
     macro_rules! pop {
         ($i:expr, $($x:ident),+) => {
-            let Some([$($x),+]) = $i.stack.popn() else {
-                $i.halt($crate::result::HaltReason::StackUnderflow);
-                return;
-            };
+            // SAFETY: the run loop checked the opcode's inputs against the stack (STACK_IO).
+            let [$($x),+] = unsafe { $i.stack.popn() };
         };
     }
 
     /// Pops items into the named bindings and binds `$top` to the new top, which the
-    /// instruction overwrites with its result; halts with stack underflow.
+    /// instruction overwrites with its result (stack checked by the run loop).
     macro_rules! pop_top {
         ($i:expr, $($x:ident),* ; $top:ident) => {
-            let Some(([$($x),*], $top)) = $i.stack.popn_top() else {
-                $i.halt($crate::result::HaltReason::StackUnderflow);
-                return;
-            };
+            // SAFETY: the run loop checked the opcode's inputs against the stack (STACK_IO).
+            let ([$($x),*], $top) = unsafe { $i.stack.popn_top() };
         };
     }
 
-    /// Pushes a word or halts with stack overflow.
+    /// Pushes a word (room checked by the run loop).
     macro_rules! push {
         ($i:expr, $v:expr) => {
-            if !$i.stack.push($v) {
-                $i.halt($crate::result::HaltReason::StackOverflow);
-                return;
-            }
+            let value = $v;
+            // SAFETY: the run loop checked the opcode's outputs against the limit (STACK_IO).
+            unsafe { $i.stack.push_unchecked(value) };
         };
     }
 
@@ -78,6 +74,21 @@ mod macros {
         };
     }
 
+    /// Converts an offset word into a memory offset and expands memory to cover `$len` bytes
+    /// there (a non-zero constant: MLOAD, MSTORE, MSTORE8), charging gas; halts with out of
+    /// gas when the range cannot be paid for.
+    macro_rules! memory_at {
+        ($i:expr, $offset:expr, $len:expr) => {
+            match $crate::interpreter::instructions::to_offset($offset) {
+                Some(offset) if $i.memory.expand(&mut $i.gas, offset, $len) => offset,
+                _ => {
+                    $i.halt($crate::result::HaltReason::OutOfGas);
+                    return;
+                }
+            }
+        };
+    }
+
     /// Halts with a write-protection error inside a static context (EIP-214).
     macro_rules! require_non_static {
         ($i:expr) => {
@@ -105,6 +116,7 @@ const MAX_MEMORY_ARG: u64 = u32::MAX as u64;
 
 /// `(offset, len)` as native sizes; a zero length maps to `(0, 0)` whatever the offset.
 /// `None` when either is too large to ever be paid for.
+#[inline]
 pub fn to_range(offset: U256, len: U256) -> Option<(usize, usize)> {
     if len.is_zero() {
         return Some((0, 0));
@@ -114,12 +126,23 @@ pub fn to_range(offset: U256, len: U256) -> Option<(usize, usize)> {
     Some((offset as usize, len as usize))
 }
 
+/// A memory offset word as a native size; `None` when it is too large to ever be paid for.
+#[inline(always)]
+pub fn to_offset(offset: U256) -> Option<usize> {
+    match offset.as_limbs() {
+        [low, 0, 0, 0] if *low <= MAX_MEMORY_ARG => Some(*low as usize),
+        _ => None,
+    }
+}
+
 /// A word as a source offset for copies: saturates, since reading past the end yields zeros.
+#[inline]
 pub fn saturating_usize(value: U256) -> usize {
     usize::try_from(value).unwrap_or(usize::MAX)
 }
 
 /// The low 20 bytes of a word as an address.
+#[inline]
 pub fn to_address(word: U256) -> Address {
     Address::from_word(word.to_be_bytes::<32>().into())
 }
