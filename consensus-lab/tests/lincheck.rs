@@ -31,11 +31,25 @@ fn data_dir() -> PathBuf {
     repo_root.join("../shared/lincheck/jepsen-etcd")
 }
 
-/// A fresh scratch directory for this test binary.
+/// Set to a directory to keep the histories and HTML pages the tests write (for benchmarks
+/// and for looking at them); otherwise they go to a scratch directory that is removed.
+const KEEP: &str = "QUARRY_LINCHECK_OUT";
+
+/// A fresh scratch directory for this test binary (or `$QUARRY_LINCHECK_OUT/name`).
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("quarry-lincheck-{}-{name}", std::process::id()));
+    let dir = match std::env::var_os(KEEP) {
+        Some(keep) => PathBuf::from(keep).join(name),
+        None => std::env::temp_dir().join(format!("quarry-lincheck-{}-{name}", std::process::id())),
+    };
     std::fs::create_dir_all(&dir).expect("create scratch dir");
     dir
+}
+
+/// Remove a scratch directory unless asked to keep it.
+fn done(dir: &Path) {
+    if std::env::var_os(KEEP).is_none() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
 
 /// `quarry-lab lincheck FILE ARGS…`: exit code and stdout.
@@ -121,7 +135,7 @@ fn lincheck_returns_the_expected_verdict_for_every_jepsen_etcd_history_in_every_
         }
         checked += 1;
     }
-    let _ = std::fs::remove_dir_all(&out);
+    done(&out);
     assert!(checked >= 80, "only {checked} histories listed");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
@@ -236,7 +250,7 @@ fn kv_histories_recorded_from_the_lab_store_are_linearizable_in_edn() {
         let (code, text) = check_edn(&dir, &format!("kv-{seed}.edn"), &history);
         assert_eq!(code, 0, "seed {seed}: {text}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    done(&dir);
 }
 
 #[test]
@@ -250,5 +264,5 @@ fn kv_histories_from_a_store_that_loses_puts_are_not_linearizable_in_edn() {
         assert_eq!(code, 1, "seed {seed}: {text}");
         assert!(text.contains("not linearizable (key "), "{text}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    done(&dir);
 }

@@ -152,13 +152,15 @@ fn section<M: Model>(
             escape(&tip),
             row - 6.0
         );
-        if w > 40.0 {
+        let label = format!("{number}{text}");
+        if w > 7.0 * label.chars().count() as f64 + 6.0 {
+            // 11 px monospace is about 6.6 px a character: label only bars it fits in.
             let _ = write!(
                 html,
                 "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
                 x0 + 3.0,
                 y + row / 2.0 + 1.0,
-                escape(&format!("{number}{text}"))
+                escape(&label)
             );
         }
         html.push_str("</g>\n");

@@ -296,11 +296,9 @@ fn check_partition<M: Model>(
         if is_call {
             let operation = ops[op];
             if let Some(next_state) = model.step(&state, &operation.input, &operation.output) {
-                let mut key = linearized.clone();
-                key[op / 64] |= 1 << (op % 64);
-                if cache.insert((key.clone(), next_state.clone())) {
+                linearized[op / 64] |= 1 << (op % 64);
+                if cache.insert((linearized.clone(), next_state.clone())) {
                     stack.push((entry, std::mem::replace(&mut state, next_state)));
-                    linearized = key;
                     list.lift(entry);
                     if track && stack.len() > longest.len() {
                         longest = linearization(&list, &stack, &state);
@@ -309,6 +307,7 @@ fn check_partition<M: Model>(
                     entry = list.next[HEAD];
                     continue;
                 }
+                linearized[op / 64] &= !(1 << (op % 64)); // seen before: undo
             }
             entry = list.next[entry];
         } else {
