@@ -104,17 +104,17 @@ fn section<M: Model>(
     let height = row * clients.len() as f64 + 10.0;
     let position: std::collections::HashMap<usize, usize> =
         report.longest.iter().enumerate().map(|(n, (op, _))| (*op, n + 1)).collect();
-    let _ = write!(
+    let _ = writeln!(
         html,
         "<div class=\"timeline\"><svg width=\"{width:.0}\" height=\"{height:.0}\" \
-         xmlns=\"http://www.w3.org/2000/svg\">\n"
+         xmlns=\"http://www.w3.org/2000/svg\">"
     );
     for (r, client) in clients.iter().enumerate() {
         let y = row * r as f64 + 5.0;
-        let _ = write!(
+        let _ = writeln!(
             html,
             "<text class=\"client\" x=\"4\" y=\"{:.0}\">client {client}</text>\
-             <line x1=\"{left}\" x2=\"{width:.0}\" y1=\"{:.0}\" y2=\"{:.0}\" class=\"lane\"/>\n",
+             <line x1=\"{left}\" x2=\"{width:.0}\" y1=\"{:.0}\" y2=\"{:.0}\" class=\"lane\"/>",
             y + row / 2.0 + 4.0,
             y + row / 2.0,
             y + row / 2.0
@@ -168,10 +168,10 @@ fn section<M: Model>(
     html.push_str("</svg></div>\n");
 
     // The linearization found.
-    let _ = write!(
+    let _ = writeln!(
         html,
         "<details{}><summary>linearization order ({} steps) and state after each</summary>\
-         <table><tr><th>#</th><th>client</th><th>operation</th><th>state after</th></tr>\n",
+         <table><tr><th>#</th><th>client</th><th>operation</th><th>state after</th></tr>",
         if report.outcome == PartitionOutcome::NotLinearizable { " open" } else { "" },
         report.longest.len()
     );

@@ -613,7 +613,10 @@ mod tests {
         assert_eq!(report.outcome, PartitionOutcome::NotLinearizable);
         assert_eq!(report.longest, vec![(0, Some(1)), (1, Some(1))]);
         assert_eq!(report.stuck, Some(2), "the read of 5 is where it fails");
-        assert_eq!(verdict(&[report.clone()]), Linearizability::NotLinearizable { key: 0 });
+        assert_eq!(
+            verdict(std::slice::from_ref(report)),
+            Linearizability::NotLinearizable { key: 0 }
+        );
     }
 
     fn kv(
