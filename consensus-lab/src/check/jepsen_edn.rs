@@ -317,6 +317,24 @@ mod tests {
     }
 
     #[test]
+    fn every_truncation_and_single_character_damage_is_an_answer_not_a_panic() {
+        let text = format!("[{EDN}]");
+        let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        for &end in &bounds {
+            let _ = parse(&text[..end]);
+            let _ = parse_log(&text[..end]);
+        }
+        for &at in &bounds {
+            let next = text[at..].chars().next().map_or(0, char::len_utf8);
+            for c in ['{', '}', '[', ']', '(', ')', '"', '#', '\\', ':', ';', ',', '\n', '-', 'x'] {
+                let damaged = format!("{}{c}{}", &text[..at], &text[at + next..]);
+                let _ = parse(&damaged);
+                let _ = parse_log(&damaged);
+            }
+        }
+    }
+
+    #[test]
     fn bad_edn_names_its_line_and_never_panics() {
         let err = parse("{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0 :type")
             .unwrap_err();
