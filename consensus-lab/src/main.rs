@@ -15,7 +15,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use quarry_lab::byzantine::Strategy;
 use quarry_lab::check::jepsen;
-use quarry_lab::check::linearizability::{self, Linearizability, RegisterModel};
+use quarry_lab::check::lincheck_html;
+use quarry_lab::check::linearizability::{self, KvModel, Linearizability, Model, RegisterModel};
 use quarry_lab::experiment::{ms, parse_latency, Experiment, RunConfig, RunReport};
 use quarry_lab::protocols::{lookup, REGISTRY};
 use quarry_lab::sim::parse_partitions;
@@ -61,13 +62,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Check a Jepsen register history for linearizability.
+    /// Check a Jepsen history (register or key-value) for linearizability.
     Lincheck {
-        /// The history file (Jepsen/Porcupine etcd log format).
+        /// The history file: Jepsen/Porcupine log lines (tab- or whitespace-separated) or Jepsen
+        /// EDN operation maps; the model (register or kv) follows from the functions used.
         file: PathBuf,
         /// Search steps per key before answering "unknown".
         #[arg(long, default_value_t = 20_000_000)]
         budget: u64,
+        /// The file's layout: `log`, `edn` or `auto` (EDN if it starts with `{`, `[`, `(`, `#`).
+        #[arg(long, default_value = "auto")]
+        format: String,
+        /// Also write a Porcupine-style HTML visualisation (timeline per client, longest
+        /// linearizable prefix, where it fails) to this file.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// Nakamoto consensus against its closed forms: double-spend races (Nakamoto 2008 §11) or,
     /// with --stale, the stale-block rate against 1 − e^(−d/T).
@@ -340,19 +349,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(if summary.unsafe_runs() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
-        Command::Lincheck { file, budget } => {
-            let history = jepsen::read(&file)?;
-            let verdict = linearizability::check(&RegisterModel, &history, budget);
-            let (text, code) = match verdict {
-                Linearizability::Linearizable => ("linearizable".to_owned(), 0),
-                Linearizability::NotLinearizable { key } => {
-                    (format!("not linearizable (key {key})"), 1)
-                }
-                Linearizability::Unknown => {
-                    (format!("unknown (search budget of {budget} steps exhausted)"), 2)
-                }
+        Command::Lincheck { file, budget, format, html } => {
+            let format = match format.as_str() {
+                "auto" => None,
+                "log" => Some(jepsen::Format::Log),
+                "edn" => Some(jepsen::Format::Edn),
+                other => bail!("unknown --format {other:?}; known: auto, log, edn"),
             };
-            println!("{}: {} operations: {text}", file.display(), history.len());
+            let history = jepsen::read(&file, format)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let check =
+                Lincheck { file: &file, budget, html: html.as_deref(), keys: history.keys() };
+            let code = match &history {
+                jepsen::History::Register { ops, .. } => check.run(&RegisterModel, ops)?,
+                jepsen::History::Kv { ops, .. } => check.run(&KvModel, ops)?,
+            };
             Ok(ExitCode::from(code))
         }
         Command::Nakamoto(args) => nakamoto(&args),
@@ -563,5 +574,49 @@ fn restore_default_sigpipe() {
     // SAFETY: setting a signal's disposition to its default before any thread starts.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// One `lincheck` invocation: check a parsed history against its model, print the verdict,
+/// optionally write the HTML visualisation; the exit code is 0 / 1 / 2 (see the module doc).
+struct Lincheck<'a> {
+    file: &'a std::path::Path,
+    budget: u64,
+    html: Option<&'a std::path::Path>,
+    keys: &'a [String],
+}
+
+impl Lincheck<'_> {
+    fn run<M: Model>(&self, model: &M, ops: &[linearizability::OperationOf<M>]) -> Result<u8> {
+        let (verdict, reports) = match self.html {
+            Some(_) => {
+                let reports = linearizability::analyze(model, ops, self.budget);
+                (linearizability::verdict(&reports), reports)
+            }
+            None => (linearizability::check(model, ops, self.budget), Vec::new()),
+        };
+        let (text, code) = match verdict {
+            Linearizability::Linearizable => ("linearizable".to_owned(), 0),
+            Linearizability::NotLinearizable { key } => {
+                let name = self.keys.get(key as usize).map_or("", String::as_str);
+                let text = if name.is_empty() {
+                    "not linearizable".to_owned()
+                } else {
+                    format!("not linearizable (key {name})")
+                };
+                (text, 1)
+            }
+            Linearizability::Unknown => {
+                (format!("unknown (search budget of {} steps per key exhausted)", self.budget), 2)
+            }
+        };
+        println!("{}: {} operations: {text}", self.file.display(), ops.len());
+        if let Some(path) = self.html {
+            let title = self.file.display().to_string();
+            let page = lincheck_html::render(model, ops, &reports, self.keys, &title, &text);
+            std::fs::write(path, page).with_context(|| format!("writing {}", path.display()))?;
+            println!("wrote {}", path.display());
+        }
+        Ok(code)
     }
 }

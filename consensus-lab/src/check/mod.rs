@@ -11,6 +11,8 @@ pub mod conflict_order;
 pub mod consensus;
 pub mod failure_detection;
 pub mod jepsen;
+pub mod jepsen_edn;
+pub mod lincheck_html;
 pub mod linearizability;
 pub mod links;
 pub mod register;

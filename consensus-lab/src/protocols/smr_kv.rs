@@ -300,6 +300,29 @@ pub const LINCHECK_BUDGET: u64 = 20_000_000;
 /// Calls are submissions to live replicas, returns are the origin's `Response`s; an unanswered
 /// call is pending (it may or may not have taken effect).
 pub fn check_linearizable(history: &History<KvCommand, SmrOutputOf<KvStore>>) -> Vec<Verdict> {
+    let ops = client_operations(history);
+    let (violation, unknown) = match linearizability::check(&RegisterModel, &ops, LINCHECK_BUDGET) {
+        Linearizability::Linearizable => (None, None),
+        Linearizability::NotLinearizable { key } => {
+            (Some(format!("the client history of key {key} has no linearization")), None)
+        }
+        Linearizability::Unknown => {
+            (None, Some(format!("search budget of {LINCHECK_BUDGET} steps per key exhausted")))
+        }
+    };
+    vec![
+        Verdict::safety("linearizability", violation),
+        Verdict::liveness("linearizability decided", unknown),
+    ]
+}
+
+/// The client history of a KV run as the linearizability checker (and `lincheck`'s EDN writer,
+/// [`crate::check::jepsen_edn::write`]) takes it: one register operation per accepted request,
+/// in command-id order; client = the replica it was submitted to, call = submission time,
+/// return = that replica's `Response` (µs); unanswered = pending with output `Unknown`.
+pub fn client_operations(
+    history: &History<KvCommand, SmrOutputOf<KvStore>>,
+) -> Vec<Operation<RegisterInput, RegisterOutput>> {
     let mut ops: BTreeMap<u64, Operation<RegisterInput, RegisterOutput>> = BTreeMap::new();
     for event in &history.events {
         match event {
@@ -324,20 +347,7 @@ pub fn check_linearizable(history: &History<KvCommand, SmrOutputOf<KvStore>>) ->
             _ => {}
         }
     }
-    let ops: Vec<_> = ops.into_values().collect();
-    let (violation, unknown) = match linearizability::check(&RegisterModel, &ops, LINCHECK_BUDGET) {
-        Linearizability::Linearizable => (None, None),
-        Linearizability::NotLinearizable { key } => {
-            (Some(format!("the client history of key {key} has no linearization")), None)
-        }
-        Linearizability::Unknown => {
-            (None, Some(format!("search budget of {LINCHECK_BUDGET} steps per key exhausted")))
-        }
-    };
-    vec![
-        Verdict::safety("linearizability", violation),
-        Verdict::liveness("linearizability decided", unknown),
-    ]
+    ops.into_values().collect()
 }
 
 /// Commands per run in the SMR experiments.
