@@ -41,7 +41,7 @@
 //! ```
 //!
 //! Safe in every schedule; obstruction-free (a process running alone decides within one
-//! attempt, 3n + 2 steps; Herlihy, Luchangco & Moir, ICDCS 2003, §2), not wait-free: two
+//! attempt, 2n + 2 steps; Herlihy, Luchangco & Moir, ICDCS 2003, §2), not wait-free: two
 //! processes can abort each other's attempts for ever, as the registers' consensus number 1
 //! says they must (Loui & Abu-Amara 1987, Theorem 3.5; Herlihy 1991 §3.2 Theorem 2).
 //!

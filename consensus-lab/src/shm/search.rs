@@ -33,6 +33,10 @@ use super::{ProcessId, Reg, Word};
 /// Configurations the search may visit before it gives up (reported as truncated).
 pub const MAX_CONFIGURATIONS: usize = 2_000_000;
 
+/// Configurations the valence computation may memoise; beyond it (only in unbounded graphs such
+/// as the lock-less algorithm's) a valence is a lower bound: the values found so far.
+pub const VALENCE_BUDGET: usize = 200_000;
+
 /// Longest schedule the search follows before it gives up (reported as truncated); it bounds
 /// the recursion for algorithms whose sequence numbers grow without limit.
 pub const MAX_DEPTH: usize = 300;
@@ -135,6 +139,7 @@ impl<A: Algorithm> Search<'_, A> {
             return;
         }
         if self.colour.len() >= MAX_CONFIGURATIONS || self.path.len() >= MAX_DEPTH {
+            // Past the depth bound only this branch is dropped; past the size bound, all.
             self.truncated = true;
             return;
         }
@@ -156,7 +161,7 @@ impl<A: Algorithm> Search<'_, A> {
                     self.path.pop();
                 }
             }
-            if self.finding.is_some() || self.truncated {
+            if self.finding.is_some() || self.colour.len() >= MAX_CONFIGURATIONS {
                 return;
             }
         }
@@ -165,21 +170,26 @@ impl<A: Algorithm> Search<'_, A> {
 }
 
 /// Values decidable from `c` and the longest schedule from it, over the acyclic part of the
-/// graph (a configuration met again on the current path contributes nothing).
+/// graph within [`MAX_DEPTH`] steps of the start (a configuration met again on the current
+/// path, or deeper than that, contributes nothing).
 fn valence<A: Algorithm>(
     search: &Search<'_, A>,
     c: &Configuration<A::Process>,
+    depth: usize,
     memo: &mut HashMap<Configuration<A::Process>, (BTreeSet<u64>, usize)>,
 ) -> (BTreeSet<u64>, usize) {
     if let Some(known) = memo.get(c) {
         return known.clone();
+    }
+    if depth >= MAX_DEPTH || memo.len() >= VALENCE_BUDGET {
+        return (c.processes.iter().filter_map(decision).collect(), 0);
     }
     memo.insert(c.clone(), (BTreeSet::new(), 0));
     let mut values: BTreeSet<u64> = c.processes.iter().filter_map(decision).collect();
     let mut longest = 0;
     if search.violation(c).is_none() {
         for (_, _, next) in search.successors(c) {
-            let (v, l) = valence(search, &next, memo);
+            let (v, l) = valence(search, &next, depth + 1, memo);
             values.extend(v);
             longest = longest.max(l + 1);
         }
@@ -207,15 +217,18 @@ pub fn explore<A: Algorithm>(alg: &A, inputs: &[u64]) -> Exploration {
     };
     search.dfs(initial.clone());
     let mut memo = HashMap::new();
-    let (initial_valence, longest_schedule) =
-        if search.truncated { (BTreeSet::new(), 0) } else { valence(&search, &initial, &mut memo) };
+    let (initial_valence, longest_schedule) = if search.truncated {
+        (BTreeSet::new(), 0)
+    } else {
+        valence(&search, &initial, 0, &mut memo)
+    };
     // Annotate an unsafe schedule with the valence after each step.
     let mut finding = search.finding.take();
     if let Some(Finding::Unsafe { schedule, .. }) = &mut finding {
         let mut c = initial;
-        for (line, &p) in schedule.iter_mut().zip(&search.unsafe_ids) {
+        for (depth, (line, &p)) in schedule.iter_mut().zip(&search.unsafe_ids).enumerate() {
             step(&mut c.processes[p], &mut c.memory);
-            let (v, _) = valence(&search, &c, &mut memo);
+            let (v, _) = valence(&search, &c, depth + 1, &mut memo);
             let decided: Vec<String> = c
                 .processes
                 .iter()
