@@ -43,6 +43,9 @@ pub struct ShmExperiment {
     pub which: Which,
 }
 
+/// Steps of the FLP adversary's schedule against the lock-less algorithm.
+const BIVALENT_STEPS: usize = 200;
+
 /// Report time per step, µs: one step reads as one millisecond.
 const STEP_US: u64 = 1_000;
 
@@ -194,6 +197,9 @@ fn report<P: std::fmt::Debug>(
 fn consensus_number(config: &RunConfig) -> RunReport {
     let registers = search::register_candidates();
     let mut outcomes: Vec<String> = registers.iter().flat_map(search::describe).collect();
+    let flp = search::describe_bivalent_schedules(BIVALENT_STEPS);
+    let flp_stuck = flp.iter().any(|l| l.contains("got stuck"));
+    outcomes.extend(flp);
     let passed: Vec<&str> = registers
         .iter()
         .filter(|e| e.finding.is_none() || e.truncated)
@@ -222,6 +228,10 @@ fn consensus_number(config: &RunConfig) -> RunReport {
         Verdict::safety(
             "register candidates refuted",
             (!passed.is_empty()).then(|| format!("no violation found for {passed:?}")),
+        ),
+        Verdict::safety(
+            "lock-less kept bivalent",
+            flp_stuck.then(|| "the FLP adversary got stuck on the lock-less algorithm".into()),
         ),
         Verdict::safety(
             "CAS wait-free consensus",

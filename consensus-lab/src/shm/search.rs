@@ -334,6 +334,36 @@ pub fn register_candidates() -> Vec<Exploration> {
     ]
 }
 
+/// Report lines for the FLP adversary against the lock-less algorithm (n = 2, inputs (1, 2),
+/// `steps` steps) and against CAS.
+pub fn describe_bivalent_schedules(steps: usize) -> Vec<String> {
+    let lockless = super::lockless::Lockless::default();
+    let mut lines = Vec::new();
+    match bivalent_schedule(&lockless, &[1, 2], steps) {
+        Ok(schedule) => {
+            lines.push(format!(
+                "{} (n = 2, inputs [1, 2]): the FLP adversary keeps every configuration \
+                 bivalent for {steps} steps, nobody decides; the first 16:",
+                lockless.name()
+            ));
+            lines.extend(schedule.iter().take(16).map(|s| format!("    {s}")));
+        }
+        Err(schedule) => lines.push(format!(
+            "{}: the FLP adversary got stuck after {} steps",
+            lockless.name(),
+            schedule.len()
+        )),
+    }
+    if let Err(schedule) = bivalent_schedule(&super::cas::CasConsensus, &[1, 2], steps) {
+        lines.push(format!(
+            "CAS (n = 2, inputs [1, 2]): the FLP adversary is stuck after {} steps: every first \
+             step (a CAS) makes the outcome univalent",
+            schedule.len()
+        ));
+    }
+    lines
+}
+
 /// Report lines for one exploration, as `quarry-lab run shm-consensus-number` prints them.
 pub fn describe(e: &Exploration) -> Vec<String> {
     let mut lines = vec![format!(
@@ -389,4 +419,60 @@ pub fn cas_every_input(n: usize) -> CasSummary {
         configurations: runs.iter().map(|e| e.configurations).sum(),
         failures: runs.iter().filter(|e| e.finding.is_some() || e.truncated).count(),
     }
+}
+
+/// Steps a solo run may take in [`bivalent_schedule`] before it counts as deciding nothing.
+const SOLO_LIMIT: usize = 1_000;
+
+/// The values the undecided processes of `c` would decide, each running alone from `c` (a
+/// process that decides nothing within [`SOLO_LIMIT`] steps adds nothing), plus those already
+/// decided. Two values: `c` is bivalent, witnessed by two real schedules.
+pub fn solo_valence<P: Process>(c: &Configuration<P>) -> BTreeSet<u64> {
+    let mut values: BTreeSet<u64> = c.processes.iter().filter_map(decision).collect();
+    for p in 0..c.processes.len() {
+        let mut alone = c.clone();
+        for _ in 0..SOLO_LIMIT {
+            if step(&mut alone.processes[p], &mut alone.memory).is_none() {
+                break;
+            }
+        }
+        values.extend(decision(&alone.processes[p]));
+    }
+    values
+}
+
+/// The FLP adversary (Fischer, Lynch & Paterson 1985, Lemma 3; Loui & Abu-Amara 1987 for
+/// registers) against `alg`: from the initial configuration with `inputs`, take at each step
+/// the first process (after the last one to step, round robin) whose step leads to a
+/// configuration that is still bivalent by [`solo_valence`], for `steps` steps. Returns the
+/// schedule, one line a step, or `None` with the schedule so far if no step keeps the
+/// configuration bivalent (as with CAS, whose first step decides the outcome).
+///
+/// For an obstruction-free register algorithm the adversary never gets stuck: at a critical
+/// configuration the two pending register operations would have to tell a solo run apart,
+/// which reads and writes cannot (Herlihy 1991 §3.2, proof of Theorem 2). So the schedule grows
+/// for ever, every process keeps taking steps, and nobody decides: not wait-free.
+pub fn bivalent_schedule<A: Algorithm>(
+    alg: &A,
+    inputs: &[u64],
+    steps: usize,
+) -> Result<Vec<String>, Vec<String>> {
+    let n = inputs.len();
+    let mut c = Configuration {
+        processes: inputs.iter().enumerate().map(|(i, &v)| alg.process(i, n, v)).collect(),
+        memory: Memory::new(alg.registers(n)),
+    };
+    let mut schedule = Vec::new();
+    let mut last = n - 1;
+    while schedule.len() < steps {
+        let next = (1..=n).map(|k| (last + k) % n).find_map(|p| {
+            let mut after = c.clone();
+            let (op, response) = step(&mut after.processes[p], &mut after.memory)?;
+            (solo_valence(&after).len() > 1).then_some((p, op, response, after))
+        });
+        let Some((p, op, response, after)) = next else { return Err(schedule) };
+        schedule.push(describe_step(alg, n, p, op, response));
+        (c, last) = (after, p);
+    }
+    Ok(schedule)
 }

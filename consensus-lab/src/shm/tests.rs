@@ -186,3 +186,16 @@ fn every_shared_memory_experiment_is_in_the_registry() {
         assert!(crate::protocols::lookup(name).is_some(), "{name}");
     }
 }
+
+#[test]
+fn the_flp_adversary_keeps_the_lockless_algorithm_bivalent_and_is_stuck_at_once_on_cas() {
+    let schedule =
+        search::bivalent_schedule(&Lockless(Flaw::None), &[1, 2], 300).expect("bivalent");
+    assert_eq!(schedule.len(), 300);
+    for p in ["p0", "p1"] {
+        let own = schedule.iter().filter(|s| s.starts_with(p)).count();
+        assert!(own > 100, "{p} keeps taking steps ({own} of 300) without deciding");
+    }
+    let stuck = search::bivalent_schedule(&CasConsensus, &[1, 2], 300).expect_err("univalent");
+    assert!(stuck.is_empty(), "{stuck:?}");
+}
