@@ -200,11 +200,8 @@ fn consensus_number(config: &RunConfig) -> RunReport {
     let flp = search::describe_bivalent_schedules(BIVALENT_STEPS);
     let flp_stuck = flp.iter().any(|l| l.contains("got stuck"));
     outcomes.extend(flp);
-    let passed: Vec<&str> = registers
-        .iter()
-        .filter(|e| e.finding.is_none() || e.truncated)
-        .map(|e| e.algorithm)
-        .collect();
+    let passed: Vec<&str> =
+        registers.iter().filter(|e| e.finding.is_none()).map(|e| e.algorithm).collect();
     let mut configurations = registers.iter().map(|e| e.configurations as u64).sum();
     let mut cas_failures = Vec::new();
     for n in 1..=config.n.min(8) {
