@@ -126,7 +126,8 @@ pub static SHM_CONSENSUS_NUMBER: ShmExperiment = ShmExperiment {
     name: "shm-consensus-number",
     description: "shared memory: consensus numbers by exhaustive search, registers 1, CAS ∞ \
         (Herlihy, TOPLAS 1991, §3; Loui & Abu-Amara 1987)",
-    fault_model: "every schedule and crash pattern: registers at n = 2, CAS at n = 1..=--n, \
+    fault_model:
+        "every schedule and crash pattern: registers at n = 2, CAS at n = 1..=--n (at most 8), \
         every binary input (the seed is not used)",
     default_n: 4,
     which: Which::ConsensusNumber,
@@ -192,8 +193,8 @@ fn report<P: std::fmt::Debug>(
     RunReport::from_pairs(config.seed, outcomes, &pairs, metrics, end, verdicts, run.trace)
 }
 
-/// Registers at n = 2 (every candidate refuted) and CAS at n = 1..=config.n (every schedule
-/// safe and wait-free).
+/// Registers at n = 2 (every candidate refuted), the FLP adversary against the lock-less
+/// algorithm, and CAS at n = 1..=min(config.n, 8) (every schedule safe and wait-free).
 fn consensus_number(config: &RunConfig) -> RunReport {
     let registers = search::register_candidates();
     let mut outcomes: Vec<String> = registers.iter().flat_map(search::describe).collect();

@@ -7,10 +7,10 @@
 //!   chosen live, undecided process (or the sticky one);
 //! - after it, **fair solo bursts**: the live, undecided processes take turns (by id, round
 //!   robin), each running alone for 6n + 4 steps: enough for the rest of a lock-less attempt
-//!   (2n + 2 steps) and a whole fresh one, or for a bakery pass (3n + 4). The suffix is fair, so a lock makes progress, and gives every process solo
-//!   runs, so obstruction-free algorithms must decide there (Herlihy, Luchangco & Moir, ICDCS
-//!   2003, §2); wait-free ones decide anyway. A lock whose holder crashed spins until the step
-//!   budget runs out.
+//!   (2n + 2 steps) and a whole fresh one, or for a bakery pass (3n + 4). The suffix is fair,
+//!   so a lock makes progress, and gives every process solo runs, so obstruction-free
+//!   algorithms must decide there (Herlihy, Luchangco & Moir, ICDCS 2003, §2); wait-free ones
+//!   decide anyway. A lock whose holder crashed spins until the step budget runs out.
 //!
 //! From the faults stream: `--crash K` distinct processes, each crashing (crash-stop) just
 //! before its own k-th step, k uniform in 0..4n + 8 (a process that decides first is not

@@ -378,12 +378,14 @@ pub fn describe(e: &Exploration) -> Vec<String> {
     match &e.finding {
         None if e.truncated => lines.push("  search truncated: no verdict".into()),
         None => lines.push(format!(
-            "  every schedule: agreement and validity hold, no cycle (wait-free), longest schedule {} steps",
+            "  every schedule: agreement and validity hold, no cycle (wait-free), \
+             longest schedule {} steps",
             e.longest_schedule
         )),
         Some(Finding::Unsafe { property, schedule }) => {
             lines.push(format!("  {property} VIOLATED by this schedule:"));
-            lines.extend(schedule.iter().enumerate().map(|(i, s)| format!("    {:>2}. {s}", i + 1)));
+            lines
+                .extend(schedule.iter().enumerate().map(|(i, s)| format!("    {:>2}. {s}", i + 1)));
         }
         Some(Finding::NotWaitFree { prefix, cycle }) => {
             lines.push("  NOT WAIT-FREE: after this schedule".into());
