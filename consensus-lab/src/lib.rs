@@ -11,6 +11,8 @@
 //! - [`protocols`]: the protocols and their registry; [`experiment`]: what a registry entry is.
 //! - [`byzantine`]: the adversary's strategies for corrupted processes; [`signature`]: the
 //!   idealised unforgeable signatures the Byzantine protocols use.
+//! - [`shm`]: the shared-memory model (read/write/CAS registers, seeded scheduler) and its
+//!   consensus algorithms, with consensus numbers by exhaustive search.
 //! - [`compare`]: every applicable protocol on one scenario → `report.md` and SVG plots.
 //!
 //! The lab never does real I/O in a run: no sockets, no wall clock, no threads inside a
@@ -26,6 +28,7 @@ pub mod compare;
 pub mod experiment;
 pub mod protocol;
 pub mod protocols;
+pub mod shm;
 pub mod signature;
 pub mod sim;
 pub mod sweep;

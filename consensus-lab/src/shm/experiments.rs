@@ -1,0 +1,241 @@
+//! The shared-memory experiments of the registry: `quarry-lab run shm-cas --n 5 --crash 4`,
+//! `quarry-lab sweep shm-lockless-broken-no-c2 --seeds 1000`, `quarry-lab run
+//! shm-consensus-number`.
+//!
+//! A run draws its schedule and crashes from the seed ([`super::scheduler`]) and checks the
+//! consensus properties of CGR 2011 §5.1 ([`crate::check::consensus`]): termination (every
+//! process that did not crash decides within [`super::scheduler::step_budget`] steps),
+//! validity, integrity, agreement, uniform agreement. Of the fault options only `--n`,
+//! `--crash` and `--trace` apply. The report's clock counts one step as one millisecond, so
+//! "latency 64.0 ms" reads "decided at the 64th step of the run".
+
+use super::cas::CasConsensus;
+use super::lock::LockConsensus;
+use super::lockless::{Flaw, Lockless};
+use super::scheduler::{self, ShmRun};
+use super::search::{self, Finding};
+use crate::check::consensus::{self, ConsensusHistory};
+use crate::check::Verdict;
+use crate::experiment::{Experiment, RunConfig, RunReport};
+use crate::sim::Metrics;
+
+/// Which algorithm an entry runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    /// [`super::lock`].
+    Lock,
+    /// [`super::cas`].
+    Cas,
+    /// [`super::lockless`], with the rule it leaves out.
+    Lockless(Flaw),
+    /// The exhaustive search of [`super::search`].
+    ConsensusNumber,
+}
+
+/// One shared-memory registry entry.
+#[derive(Debug)]
+pub struct ShmExperiment {
+    name: &'static str,
+    description: &'static str,
+    fault_model: &'static str,
+    default_n: usize,
+    /// What it runs.
+    pub which: Which,
+}
+
+/// Steps of the FLP adversary's schedule against the lock-less algorithm.
+const BIVALENT_STEPS: usize = 200;
+
+/// Report time per step, µs: one step reads as one millisecond.
+const STEP_US: u64 = 1_000;
+
+const LOCKLESS_FAULTS: &str = "crash-stop of any number (--crash up to n); safe in every \
+    schedule; decides once a process runs alone (obstruction-free), not wait-free";
+
+/// Consensus under Lamport's bakery lock.
+pub static SHM_LOCK: ShmExperiment = ShmExperiment {
+    name: "shm-lock",
+    description:
+        "shared memory: consensus under a bakery lock, registers only (Lamport, CACM 1974)",
+    fault_model:
+        "crash-stop: none tolerated: a process crashed in its doorway or holding a ticket \
+        blocks everyone behind it (--crash 1 shows it); any schedule is safe",
+    default_n: 3,
+    which: Which::Lock,
+};
+
+/// Consensus with one CAS register.
+pub static SHM_CAS: ShmExperiment = ShmExperiment {
+    name: "shm-cas",
+    description: "shared memory: consensus with one compare-and-swap (Herlihy, TOPLAS 1991, §3.5)",
+    fault_model: "crash-stop of any number (--crash up to n); any schedule (wait-free, 1 step)",
+    default_n: 5,
+    which: Which::Cas,
+};
+
+/// The lock-less derivation with rules R1, C1, C2.
+pub static SHM_LOCKLESS: ShmExperiment = ShmExperiment {
+    name: "shm-lockless",
+    description: "shared memory: lock-less consensus with sequence numbers, rules R1, C1, C2 \
+        (Disk Paxos with one disk, Gafni & Lamport 2003, §2)",
+    fault_model: LOCKLESS_FAULTS,
+    default_n: 3,
+    which: Which::Lockless(Flaw::None),
+};
+
+/// Without R1 (adopt the highest-numbered accepted value).
+pub static SHM_LOCKLESS_NO_R1: ShmExperiment = ShmExperiment {
+    name: "shm-lockless-broken-no-r1",
+    description:
+        "BROKEN on purpose: lock-less consensus without R1 (never adopts an accepted value)",
+    fault_model: LOCKLESS_FAULTS,
+    default_n: 3,
+    which: Which::Lockless(Flaw::NoAdopt),
+};
+
+/// Without C1 (announce before reading).
+pub static SHM_LOCKLESS_NO_C1: ShmExperiment = ShmExperiment {
+    name: "shm-lockless-broken-no-c1",
+    description: "BROKEN on purpose: lock-less consensus without C1 (reads A before announcing P)",
+    fault_model: LOCKLESS_FAULTS,
+    default_n: 3,
+    which: Which::Lockless(Flaw::ReadBeforeAnnounce),
+};
+
+/// Without C2 (confirm after accepting).
+pub static SHM_LOCKLESS_NO_C2: ShmExperiment = ShmExperiment {
+    name: "shm-lockless-broken-no-c2",
+    description: "BROKEN on purpose: lock-less consensus without C2 (decides without confirming)",
+    fault_model: LOCKLESS_FAULTS,
+    default_n: 3,
+    which: Which::Lockless(Flaw::NoConfirm),
+};
+
+/// With sequence numbers shared between processes.
+pub static SHM_LOCKLESS_SHARED_SEQ: ShmExperiment = ShmExperiment {
+    name: "shm-lockless-broken-shared-seq",
+    description:
+        "BROKEN on purpose: lock-less consensus whose sequence numbers omit the process id",
+    fault_model: LOCKLESS_FAULTS,
+    default_n: 3,
+    which: Which::Lockless(Flaw::SharedSequenceNumbers),
+};
+
+/// Consensus numbers by exhaustive search.
+pub static SHM_CONSENSUS_NUMBER: ShmExperiment = ShmExperiment {
+    name: "shm-consensus-number",
+    description: "shared memory: consensus numbers by exhaustive search, registers 1, CAS ∞ \
+        (Herlihy, TOPLAS 1991, §3; Loui & Abu-Amara 1987)",
+    fault_model:
+        "every schedule and crash pattern: registers at n = 2, CAS at n = 1..=--n (at most 8), \
+        every binary input (the seed is not used)",
+    default_n: 4,
+    which: Which::ConsensusNumber,
+};
+
+impl Experiment for ShmExperiment {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn description(&self) -> &'static str {
+        self.description
+    }
+    fn fault_model(&self) -> &'static str {
+        self.fault_model
+    }
+    fn default_n(&self) -> usize {
+        self.default_n
+    }
+    fn run(&self, config: &RunConfig) -> RunReport {
+        match self.which {
+            Which::Lock => report(config, scheduler::run(&LockConsensus, config), |p| {
+                if p.blocks_others() {
+                    " — it holds a ticket or is choosing one: everyone behind it waits for ever"
+                } else {
+                    ""
+                }
+            }),
+            Which::Cas => report(config, scheduler::run(&CasConsensus, config), |_| ""),
+            Which::Lockless(flaw) => {
+                report(config, scheduler::run(&Lockless(flaw), config), |_| "")
+            }
+            Which::ConsensusNumber => consensus_number(config),
+        }
+    }
+}
+
+/// The consensus report of a scheduled run; `note` adds a remark to a crashed process's line.
+fn report<P: std::fmt::Debug>(
+    config: &RunConfig,
+    run: ShmRun<P>,
+    note: impl Fn(&P) -> &'static str,
+) -> RunReport {
+    let history = ConsensusHistory {
+        proposals: run.proposals.clone(),
+        decisions: run.decisions.clone(),
+        correct: run.correct(),
+    };
+    let mut outcomes: Vec<String> =
+        run.proposals.iter().map(|(p, v)| format!("p{p} proposes {v}")).collect();
+    outcomes.extend(run.crashed.iter().map(|&(p, t)| {
+        let state = &run.processes[p];
+        format!("p{p} crashed at step {t} in state {state:?}{}", note(state))
+    }));
+    outcomes.extend(run.decisions.iter().map(|(t, p, v)| format!("p{p} decided {v} at step {t}")));
+    let budget = scheduler::step_budget(config.n);
+    if run.steps >= budget {
+        outcomes.push(format!("step budget of {budget} exhausted: the others are still waiting"));
+    }
+    let pairs: Vec<_> = run.decisions.iter().map(|(t, _, _)| (0, t * STEP_US)).collect();
+    let metrics = Metrics { events: run.steps, ..Metrics::default() };
+    let verdicts = consensus::check(&history);
+    let end = run.steps * STEP_US;
+    RunReport::from_pairs(config.seed, outcomes, &pairs, metrics, end, verdicts, run.trace)
+}
+
+/// Registers at n = 2 (every candidate refuted), the FLP adversary against the lock-less
+/// algorithm, and CAS at n = 1..=min(config.n, 8) (every schedule safe and wait-free).
+fn consensus_number(config: &RunConfig) -> RunReport {
+    let registers = search::register_candidates();
+    let mut outcomes: Vec<String> = registers.iter().flat_map(search::describe).collect();
+    let flp = search::describe_bivalent_schedules(BIVALENT_STEPS);
+    let flp_stuck = flp.iter().any(|l| l.contains("got stuck"));
+    outcomes.extend(flp);
+    let passed: Vec<&str> =
+        registers.iter().filter(|e| e.finding.is_none()).map(|e| e.algorithm).collect();
+    let mut configurations = registers.iter().map(|e| e.configurations as u64).sum();
+    let mut cas_failures = Vec::new();
+    for n in 1..=config.n.min(8) {
+        let cas = search::cas_every_input(n);
+        outcomes.push(format!(
+            "CAS, n = {n}: {} input vectors, {} configurations, {} with a violation or a cycle",
+            cas.input_vectors, cas.configurations, cas.failures
+        ));
+        configurations += cas.configurations as u64;
+        if cas.failures > 0 {
+            cas_failures.push(n);
+        }
+    }
+    let unsafe_count =
+        registers.iter().filter(|e| matches!(e.finding, Some(Finding::Unsafe { .. }))).count();
+    outcomes.push(format!(
+        "registers: {unsafe_count} candidates unsafe, {} safe but not wait-free",
+        registers.len() - unsafe_count - passed.len()
+    ));
+    let verdicts = vec![
+        Verdict::safety(
+            "register candidates refuted",
+            (!passed.is_empty()).then(|| format!("no violation found for {passed:?}")),
+        ),
+        Verdict::safety(
+            "lock-less kept bivalent",
+            flp_stuck.then(|| "the FLP adversary got stuck on the lock-less algorithm".into()),
+        ),
+        Verdict::safety(
+            "CAS wait-free consensus",
+            (!cas_failures.is_empty()).then(|| format!("CAS failed at n = {cas_failures:?}")),
+        ),
+    ];
+    let metrics = Metrics { events: configurations, ..Metrics::default() };
+    RunReport::from_pairs(config.seed, outcomes, &[], metrics, 0, verdicts, Vec::new())
+}
