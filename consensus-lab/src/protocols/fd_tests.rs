@@ -164,3 +164,37 @@ fn the_sweep_catches_a_too_short_timeout_in_p_and_in_leader_election_with_replay
         assert!(!find(&replay.verdicts, property).holds(), "seed {seed} replays");
     }
 }
+
+#[test]
+fn diamond_p_with_a_fixed_timeout_keeps_suspecting_correct_processes_whose_replies_are_slow() {
+    // Round trips of 2-20 ms against a timeout fixed at 10 ms, no crashes at all.
+    let mut sim = Simulation::new(sim_config(3, 7), |_, _| {
+        IncreasingTimeout::with_fixed_timeout(DetectorUser, EVENTUAL_DELTA)
+    });
+    sim.run();
+    let got = indications(&sim);
+    let late = got.iter().filter(|o| o.0 > 4_000_000 && matches!(o.2, Indication::Suspect(_)));
+    assert!(late.count() > 10, "still suspecting in the run's last second");
+    assert_eq!(sim.node(0).unwrap().delay(), EVENTUAL_DELTA, "the timeout never grew");
+    let mut increasing = Simulation::new(sim_config(3, 7), |_, _| {
+        IncreasingTimeout::new(DetectorUser, EVENTUAL_DELTA)
+    });
+    increasing.run();
+    assert!(indications(&increasing).iter().all(|o| o.0 < 1_000_000), "Alg. 2.7 learns");
+}
+
+#[test]
+fn the_sweep_catches_diamond_p_with_a_fixed_timeout_with_a_seed_that_replays() {
+    let base = eventually_synchronous(5);
+    let broken = BrokenEventuallyPerfectFixedTimeout;
+    let summary = sweep(&broken, &base, 0..SEEDS, || {});
+    let seed = summary.first_liveness_failure_seed.expect("failure found");
+    assert!(summary.liveness_by_property.contains_key("eventual strong accuracy"), "{summary:?}");
+    let replay = broken.run(&RunConfig { seed, ..base.clone() });
+    assert!(!find(&replay.verdicts, "eventual strong accuracy").holds(), "seed {seed} replays");
+    assert!(EventuallyPerfectFd
+        .run(&RunConfig { seed, ..base })
+        .verdicts
+        .iter()
+        .all(Verdict::holds));
+}
