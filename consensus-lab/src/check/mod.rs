@@ -10,6 +10,7 @@ pub mod commit;
 pub mod conflict_order;
 pub mod consensus;
 pub mod failure_detection;
+pub mod happens_before;
 pub mod jepsen;
 pub mod linearizability;
 pub mod links;

@@ -10,12 +10,14 @@ use crate::experiment::Experiment;
 pub mod beb;
 pub mod bracha;
 pub mod broadcast;
+pub mod broadcast_causal_past;
 pub mod broadcast_ordered;
 pub mod byzantine_generals;
 pub mod epaxos;
 pub mod fast_paxos;
 pub mod fd;
 pub mod hotstuff;
+pub mod lamport_clock;
 pub mod links;
 pub mod multipaxos;
 pub mod nakamoto;
@@ -42,6 +44,8 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &broadcast::MajorityAckUrbExperiment,
     &broadcast::BrokenUrbEarlyDeliver,
     &broadcast::BrokenUrbEager,
+    &broadcast_causal_past::CausalPastExperiment,
+    &broadcast_causal_past::BrokenCausalPastOwnOnly,
     &broadcast_ordered::CausalExperiment,
     &broadcast_ordered::BrokenCausalNoWait,
     &broadcast_ordered::FifoExperiment,
@@ -61,6 +65,8 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &fd::EventualLeader,
     &hotstuff::HotStuffExperiment,
     &hotstuff::BrokenHotStuffSmallQuorum,
+    &lamport_clock::LamportClockExperiment,
+    &lamport_clock::BrokenLamportClockNoMax,
     &links::PerfectLinksExperiment,
     &links::LoggedPerfectLinksExperiment,
     &links::BrokenLinksNoDedup,
