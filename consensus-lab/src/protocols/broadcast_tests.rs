@@ -9,7 +9,7 @@ use crate::protocols::broadcast_ordered::{
     FifoExperiment, FifoFlaw, WaitingCausalBroadcast,
 };
 use crate::protocols::test_support::{
-    assert_clean_sweep, one_ms_network as constant_latency, SEEDS,
+    assert_clean_sweep, assert_sweep_catches, one_ms_network as constant_latency, SEEDS,
 };
 use crate::sim::{parse_partitions, FaultPlan, SimConfig, Simulation};
 use crate::sweep::sweep;
@@ -84,24 +84,29 @@ fn urb_with_a_majority_crashed_stalls_but_delivers_nothing_unsafe() {
     }
 }
 
-#[test]
-fn early_delivering_urb_breaks_uniform_agreement_when_the_deliverer_is_cut_off_and_crashes() {
-    let plan = || FaultPlan {
+/// 0 broadcasts 5 at 1 ms, is cut off from 1 and 2 until 100 ms and crashes at 5 ms; returns
+/// every delivery.
+fn cut_off_sender_crashes<P>(make: impl Fn() -> P + 'static) -> Vec<(u64, NodeId, NodeId, u64)>
+where
+    P: Protocol<Request = u64, Output = Deliver> + 'static,
+{
+    let plan = FaultPlan {
         crashes: vec![(5_000, 0)],
         partitions: parse_partitions("0|1,2@0-100", 3).unwrap(),
         ..FaultPlan::default()
     };
-    let run = |flaw| {
-        let mut sim = Simulation::new(constant_latency(3, 4), move |_, _| {
-            PerfectLinks::new(MajorityAckUrb::new(flaw))
-        })
+    let mut sim = Simulation::new(constant_latency(3, 4), move |_, _| PerfectLinks::new(make()))
         .with_workload(Workload::scripted([(1_000, 0, 5)]))
-        .with_faults(plan());
-        sim.run();
-        deliveries(&sim)
-    };
-    assert_eq!(run(UrbFlaw::EarlyDeliver), vec![(1_000, 0, 0, 5)], "0 delivered, nobody else");
-    assert_eq!(run(UrbFlaw::None), vec![]);
+        .with_faults(plan);
+    sim.run();
+    deliveries(&sim)
+}
+
+#[test]
+fn early_delivering_urb_breaks_uniform_agreement_when_the_deliverer_is_cut_off_and_crashes() {
+    let got = cut_off_sender_crashes(|| MajorityAckUrb::new(UrbFlaw::EarlyDeliver));
+    assert_eq!(got, vec![(1_000, 0, 0, 5)], "0 delivered, nobody else");
+    assert_eq!(cut_off_sender_crashes(|| MajorityAckUrb::new(UrbFlaw::None)), vec![]);
 }
 
 /// Process 0 broadcasts 0..6, 0.5 ms apart, over links that reorder half the copies and lose
@@ -187,19 +192,8 @@ fn the_sweep_catches_early_delivery_in_urb_with_a_seed_that_replays() {
 
 #[test]
 fn eager_rb_delivers_at_a_cut_off_sender_that_crashes_so_uniform_agreement_fails() {
-    // 0 is cut off from 1 and 2 until 100 ms and crashes at 5 ms: only its own copy arrives.
-    let plan = FaultPlan {
-        crashes: vec![(5_000, 0)],
-        partitions: parse_partitions("0|1,2@0-100", 3).unwrap(),
-        ..FaultPlan::default()
-    };
-    let mut sim = Simulation::new(constant_latency(3, 4), |_, _| {
-        PerfectLinks::new(EagerReliableBroadcast::default())
-    })
-    .with_workload(Workload::scripted([(1_000, 0, 5)]))
-    .with_faults(plan);
-    sim.run();
-    assert_eq!(deliveries(&sim), vec![(1_000, 0, 0, 5)], "0 delivered, nobody else");
+    let got = cut_off_sender_crashes(EagerReliableBroadcast::default);
+    assert_eq!(got, vec![(1_000, 0, 0, 5)], "0 delivered, nobody else");
 }
 
 #[test]
@@ -207,13 +201,9 @@ fn the_sweep_catches_eager_rb_used_as_uniform_broadcast_with_a_seed_that_replays
     let mut base = RunConfig::new(3, 0);
     base.crash = 1;
     base.network.loss = 0.5;
-    let summary = sweep(&BrokenUrbEager, &base, 0..SEEDS, || {});
-    let seed = summary.first_liveness_failure_seed.expect("violation found");
-    assert!(summary.liveness_by_property.contains_key("uniform agreement"), "{summary:?}");
-    assert!(!summary.liveness_by_property.contains_key("agreement"), "rb's own properties hold");
-    assert!(summary.violations.is_empty(), "{summary:?}");
+    let seed = assert_sweep_catches(&BrokenUrbEager, &base, "uniform agreement");
     let replay = BrokenUrbEager.run(&RunConfig { seed, ..base.clone() });
-    assert!(!find(&replay.verdicts, "uniform agreement").holds(), "seed {seed} replays");
+    assert!(find(&replay.verdicts, "agreement").holds(), "rb's own properties hold");
     let correct = MajorityAckUrbExperiment.run(&RunConfig { seed, ..base });
     assert!(correct.verdicts.iter().all(Verdict::holds), "{:?}", correct.verdicts);
 }
@@ -221,11 +211,7 @@ fn the_sweep_catches_eager_rb_used_as_uniform_broadcast_with_a_seed_that_replays
 #[test]
 fn the_sweep_catches_fifo_broadcast_without_buffering_with_a_seed_that_replays() {
     let base = fault_model(5, 0);
-    let summary = sweep(&BrokenFifoNoBuffer, &base, 0..SEEDS, || {});
-    let seed = summary.first_failing_seed.expect("violation found");
-    assert!(summary.violations.contains_key("fifo delivery"), "{summary:?}");
-    let replay = BrokenFifoNoBuffer.run(&RunConfig { seed, ..base.clone() });
-    assert!(!find(&replay.verdicts, "fifo delivery").holds(), "seed {seed} replays");
+    let seed = assert_sweep_catches(&BrokenFifoNoBuffer, &base, "fifo delivery");
     assert!(FifoExperiment.run(&RunConfig { seed, ..base }).verdicts.iter().all(Verdict::holds));
 }
 

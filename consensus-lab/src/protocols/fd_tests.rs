@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::check::{find, Verdict};
-use crate::protocols::test_support::{assert_clean_sweep, SEEDS};
+use crate::protocols::test_support::{assert_clean_sweep, assert_sweep_catches, SEEDS};
 use crate::sim::{parse_partitions, FaultPlan, SimConfig, Simulation};
 use crate::sweep::sweep;
 
@@ -187,11 +187,7 @@ fn diamond_p_with_a_fixed_timeout_keeps_suspecting_correct_processes_whose_repli
 fn the_sweep_catches_diamond_p_with_a_fixed_timeout_with_a_seed_that_replays() {
     let base = eventually_synchronous(5);
     let broken = BrokenEventuallyPerfectFixedTimeout;
-    let summary = sweep(&broken, &base, 0..SEEDS, || {});
-    let seed = summary.first_liveness_failure_seed.expect("failure found");
-    assert!(summary.liveness_by_property.contains_key("eventual strong accuracy"), "{summary:?}");
-    let replay = broken.run(&RunConfig { seed, ..base.clone() });
-    assert!(!find(&replay.verdicts, "eventual strong accuracy").holds(), "seed {seed} replays");
+    let seed = assert_sweep_catches(&broken, &base, "eventual strong accuracy");
     assert!(EventuallyPerfectFd
         .run(&RunConfig { seed, ..base })
         .verdicts

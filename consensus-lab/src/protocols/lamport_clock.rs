@@ -181,10 +181,10 @@ impl Experiment for BrokenLamportClockNoMax {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::find;
-    use crate::protocols::test_support::{assert_clean_sweep, one_ms_network, SEEDS};
+    use crate::protocols::test_support::{
+        assert_clean_sweep, assert_sweep_catches, one_ms_network,
+    };
     use crate::sim::{parse_partitions, Simulation};
-    use crate::sweep::sweep;
 
     /// P0 ticks five times, then sends to P1 which has done nothing: (sender C, receiver C).
     fn ahead_sender(flaw: ClockFlaw) -> (u64, u64) {
@@ -222,11 +222,7 @@ mod tests {
     #[test]
     fn the_sweep_catches_clocks_without_the_max_with_a_seed_that_replays() {
         let base = RunConfig::new(3, 0);
-        let summary = sweep(&BrokenLamportClockNoMax, &base, 0..SEEDS, || {});
-        let seed = summary.first_failing_seed.expect("violation found");
-        assert!(summary.violations.contains_key("clock condition"), "{summary:?}");
-        let replay = BrokenLamportClockNoMax.run(&RunConfig { seed, ..base.clone() });
-        assert!(!find(&replay.verdicts, "clock condition").holds(), "seed {seed} replays");
+        let seed = assert_sweep_catches(&BrokenLamportClockNoMax, &base, "clock condition");
         let correct = LamportClockExperiment.run(&RunConfig { seed, ..base });
         assert!(correct.verdicts.iter().all(crate::check::Verdict::holds));
     }
