@@ -9,6 +9,7 @@ pub mod byzantine_broadcast;
 pub mod commit;
 pub mod conflict_order;
 pub mod consensus;
+pub mod eventual;
 pub mod failure_detection;
 pub mod happens_before;
 pub mod jepsen;

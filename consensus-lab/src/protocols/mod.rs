@@ -13,12 +13,14 @@ pub mod broadcast;
 pub mod broadcast_causal_past;
 pub mod broadcast_ordered;
 pub mod byzantine_generals;
+pub mod dynamo;
 pub mod epaxos;
 pub mod fast_paxos;
 pub mod fd;
 pub mod hotstuff;
 pub mod lamport_clock;
 pub mod links;
+pub mod merkle;
 pub mod multipaxos;
 pub mod nakamoto;
 pub mod paxos;
@@ -52,6 +54,8 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &broadcast_ordered::BrokenFifoNoBuffer,
     &byzantine_generals::OralMessages,
     &byzantine_generals::SignedMessages,
+    &dynamo::DynamoExperiment,
+    &dynamo::BrokenDynamoSmallQuorums,
     &epaxos::EPaxosExperiment,
     &epaxos::BrokenEPaxosIgnoreDeps,
     &fast_paxos::FastPaxosExperiment,
