@@ -37,7 +37,7 @@ use crate::experiment::{Experiment, Latency, RunConfig, RunReport};
 use crate::protocol::Time;
 use crate::protocols::nakamoto::miner::Strategy;
 use crate::protocols::nakamoto::{run_nakamoto, NakamotoSetup};
-use crate::protocols::{epaxos, hotstuff, multipaxos, pbft_experiment, zab};
+use crate::protocols::{dynamo, epaxos, hotstuff, multipaxos, pbft_experiment, zab};
 use crate::sim::{parse_partitions, ScheduledPartition};
 
 /// What kind of fault a protocol is built to tolerate.
@@ -105,6 +105,14 @@ pub static COMPARABLES: &[Comparable] = &[
         bound: "n ≥ 2f + 1",
         nodes_for: |f| 2 * f + 1,
         run: |t| epaxos::EPaxosExperiment.run(&t.config),
+    },
+    Comparable {
+        name: "Dynamo (r = w = f + 1)",
+        source: "DeCandia et al., SOSP 2007 §4.5, §4.7, §5 (leaderless, not linearizable)",
+        class: FaultClass::Crash,
+        bound: "n ≥ 2f + 1 (r + w > n, r, w ≤ n − f)",
+        nodes_for: |f| 2 * f + 1,
+        run: |t| dynamo::DynamoExperiment.run(&t.config),
     },
     Comparable {
         name: "Nakamoto (k = 6)",

@@ -32,6 +32,10 @@
 //! Algorithm 3.3 skips the relaying process itself (it has already delivered m).
 //! The broken variant `urb-broken-early-deliver` delivers as soon as m is pending, before a
 //! majority acknowledged it: a process can deliver, crash, and leave the others without m.
+//! `urb-broken-eager` is Algorithm 3.3 itself judged as a *uniform* broadcast (Module 3.3): it
+//! delivers on first receipt, so a process that delivers and crashes before any copy of its
+//! relay gets through leaves the correct processes without m (CGR §3.4.1: Eager RB ensures
+//! agreement among correct processes only).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -230,6 +234,9 @@ pub struct EagerRbExperiment;
 pub struct MajorityAckUrbExperiment;
 /// `urb-broken-early-deliver`: Algorithm 3.5 delivering before a majority acknowledged.
 pub struct BrokenUrbEarlyDeliver;
+/// `urb-broken-eager`: Algorithm 3.3 (correct as rb) judged by the uniform properties of
+/// Module 3.3, which it does not promise.
+pub struct BrokenUrbEager;
 
 impl Experiment for EagerRbExperiment {
     fn name(&self) -> &'static str {
@@ -273,6 +280,21 @@ impl Experiment for BrokenUrbEarlyDeliver {
     }
     fn run(&self, config: &RunConfig) -> RunReport {
         run_broadcast(config, |_, _| MajorityAckUrb::new(UrbFlaw::EarlyDeliver), URB_PROPERTIES)
+    }
+}
+
+impl Experiment for BrokenUrbEager {
+    fn name(&self) -> &'static str {
+        "urb-broken-eager"
+    }
+    fn description(&self) -> &'static str {
+        "BROKEN on purpose: Eager Reliable Broadcast (CGR 2011 Alg. 3.3) used as uniform broadcast"
+    }
+    fn fault_model(&self) -> &'static str {
+        "crash-stop of f < n/2; loss, duplication, reordering, partitions that heal"
+    }
+    fn run(&self, config: &RunConfig) -> RunReport {
+        run_broadcast(config, |_, _| EagerReliableBroadcast::default(), URB_PROPERTIES)
     }
 }
 

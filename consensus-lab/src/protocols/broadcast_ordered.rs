@@ -27,7 +27,11 @@
 //! ```
 //!
 //! `rank(p) = p`. The broken variant `crb-broken-no-wait` delivers every message as soon as rb
-//! delivers it, ignoring W: its causal dependencies may not have been delivered yet.
+//! delivers it, ignoring W: its causal dependencies may not have been delivered yet. The broken
+//! variant `frb-broken-no-buffer` has no `pending` set in Algorithm 3.12: a message that rb
+//! delivers ahead of its predecessors (sn > next[s]) is delivered at once and next[s] jumps past
+//! it, so reordering on the links becomes reordering of deliveries (CGR §3.9.2 explains why the
+//! algorithm must hold such messages back).
 
 use std::collections::BTreeMap;
 
@@ -53,15 +57,33 @@ impl WireSize for Sequenced {
     }
 }
 
+/// A deliberate bug in FIFO broadcast, for testing the checkers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FifoFlaw {
+    /// Correct Algorithm 3.12.
+    #[default]
+    None,
+    /// No `pending` buffer: deliver whatever rb delivers, at once, and set next[s] := sn + 1.
+    NoBuffer,
+}
+
 /// One process of Broadcast with Sequence Number (Alg. 3.12).
 #[derive(Debug, Clone, Default)]
 pub struct FifoBroadcast {
+    flaw: FifoFlaw,
     rb: EagerRb<Sequenced>,
     lsn: u64,
     /// pending, keyed by (s, sn).
     pending: BTreeMap<(NodeId, u64), u64>,
     /// next[s], starting at 1 (absent = 1).
     next: BTreeMap<NodeId, u64>,
+}
+
+impl FifoBroadcast {
+    /// A process with `flaw` (`FifoFlaw::None`, the `Default`, for the correct algorithm).
+    pub fn new(flaw: FifoFlaw) -> Self {
+        FifoBroadcast { flaw, ..FifoBroadcast::default() }
+    }
 }
 
 impl Protocol for FifoBroadcast {
@@ -80,6 +102,11 @@ impl Protocol for FifoBroadcast {
     /// upon ⟨rb, Deliver | s, [m, sn]⟩: buffer, then deliver s's messages in sn order.
     fn on_message(&mut self, ctx: &mut Context<'_, Self>, _from: NodeId, data: Data<Sequenced>) {
         let Some((s, Sequenced { sn, payload })) = self.rb.on_data(ctx, data) else { return };
+        if self.flaw == FifoFlaw::NoBuffer {
+            self.next.insert(s, sn + 1);
+            ctx.output(Deliver { sender: s, payload });
+            return;
+        }
         self.pending.insert((s, sn), payload);
         let next = self.next.entry(s).or_insert(1);
         while let Some(m) = self.pending.remove(&(s, *next)) {
@@ -184,6 +211,8 @@ const ORDERED_FAULTS: &str =
 
 /// `frb-sequence-number`: Algorithm 3.12.
 pub struct FifoExperiment;
+/// `frb-broken-no-buffer`: Algorithm 3.12 without its `pending` buffer.
+pub struct BrokenFifoNoBuffer;
 /// `crb-waiting`: Algorithm 3.15.
 pub struct CausalExperiment;
 /// `crb-broken-no-wait`: Algorithm 3.15 ignoring its vector clocks.
@@ -201,6 +230,21 @@ impl Experiment for FifoExperiment {
     }
     fn run(&self, config: &RunConfig) -> RunReport {
         run_broadcast(config, |_, _| FifoBroadcast::default(), FIFO_PROPERTIES)
+    }
+}
+
+impl Experiment for BrokenFifoNoBuffer {
+    fn name(&self) -> &'static str {
+        "frb-broken-no-buffer"
+    }
+    fn description(&self) -> &'static str {
+        "BROKEN on purpose: Broadcast with Sequence Number delivering out-of-order messages at once"
+    }
+    fn fault_model(&self) -> &'static str {
+        ORDERED_FAULTS
+    }
+    fn run(&self, config: &RunConfig) -> RunReport {
+        run_broadcast(config, |_, _| FifoBroadcast::new(FifoFlaw::NoBuffer), FIFO_PROPERTIES)
     }
 }
 

@@ -5,11 +5,11 @@
 use super::*;
 use crate::check::{find, Verdict};
 use crate::protocols::broadcast_ordered::{
-    BrokenCausalNoWait, CausalExperiment, CausalFlaw, FifoBroadcast, FifoExperiment,
-    WaitingCausalBroadcast,
+    BrokenCausalNoWait, BrokenFifoNoBuffer, CausalExperiment, CausalFlaw, FifoBroadcast,
+    FifoExperiment, FifoFlaw, WaitingCausalBroadcast,
 };
 use crate::protocols::test_support::{
-    assert_clean_sweep, one_ms_network as constant_latency, SEEDS,
+    assert_clean_sweep, assert_sweep_catches, one_ms_network as constant_latency, SEEDS,
 };
 use crate::sim::{parse_partitions, FaultPlan, SimConfig, Simulation};
 use crate::sweep::sweep;
@@ -84,40 +84,57 @@ fn urb_with_a_majority_crashed_stalls_but_delivers_nothing_unsafe() {
     }
 }
 
-#[test]
-fn early_delivering_urb_breaks_uniform_agreement_when_the_deliverer_is_cut_off_and_crashes() {
-    let plan = || FaultPlan {
+/// 0 broadcasts 5 at 1 ms, is cut off from 1 and 2 until 100 ms and crashes at 5 ms; returns
+/// every delivery.
+fn cut_off_sender_crashes<P>(make: impl Fn() -> P + 'static) -> Vec<(u64, NodeId, NodeId, u64)>
+where
+    P: Protocol<Request = u64, Output = Deliver> + 'static,
+{
+    let plan = FaultPlan {
         crashes: vec![(5_000, 0)],
         partitions: parse_partitions("0|1,2@0-100", 3).unwrap(),
         ..FaultPlan::default()
     };
-    let run = |flaw| {
-        let mut sim = Simulation::new(constant_latency(3, 4), move |_, _| {
-            PerfectLinks::new(MajorityAckUrb::new(flaw))
-        })
+    let mut sim = Simulation::new(constant_latency(3, 4), move |_, _| PerfectLinks::new(make()))
         .with_workload(Workload::scripted([(1_000, 0, 5)]))
-        .with_faults(plan());
-        sim.run();
-        deliveries(&sim)
-    };
-    assert_eq!(run(UrbFlaw::EarlyDeliver), vec![(1_000, 0, 0, 5)], "0 delivered, nobody else");
-    assert_eq!(run(UrbFlaw::None), vec![]);
+        .with_faults(plan);
+    sim.run();
+    deliveries(&sim)
 }
 
 #[test]
-fn fifo_delivers_each_senders_messages_in_order_despite_reordering() {
+fn early_delivering_urb_breaks_uniform_agreement_when_the_deliverer_is_cut_off_and_crashes() {
+    let got = cut_off_sender_crashes(|| MajorityAckUrb::new(UrbFlaw::EarlyDeliver));
+    assert_eq!(got, vec![(1_000, 0, 0, 5)], "0 delivered, nobody else");
+    assert_eq!(cut_off_sender_crashes(|| MajorityAckUrb::new(UrbFlaw::None)), vec![]);
+}
+
+/// Process 0 broadcasts 0..6, 0.5 ms apart, over links that reorder half the copies and lose
+/// a fifth; returns each process's delivery order.
+fn six_reordered_broadcasts(flaw: FifoFlaw) -> Vec<Vec<u64>> {
     let mut config = SimConfig::new(3, 5);
     config.network.reorder = 0.5;
     config.network.loss = 0.2;
     let sends = (0..6).map(|i| (i * 500, 0, i));
-    let mut sim = Simulation::new(config, |_, _| PerfectLinks::new(FifoBroadcast::default()))
+    let mut sim = Simulation::new(config, move |_, _| PerfectLinks::new(FifoBroadcast::new(flaw)))
         .with_workload(Workload::scripted(sends));
     sim.run();
-    for p in 0..3 {
-        let order: Vec<_> =
-            deliveries(&sim).into_iter().filter(|d| d.1 == p).map(|d| d.3).collect();
-        assert_eq!(order, vec![0, 1, 2, 3, 4, 5], "process {p}");
+    (0..3)
+        .map(|p| deliveries(&sim).into_iter().filter(|d| d.1 == p).map(|d| d.3).collect())
+        .collect()
+}
+
+#[test]
+fn fifo_delivers_each_senders_messages_in_order_despite_reordering() {
+    for (p, order) in six_reordered_broadcasts(FifoFlaw::None).iter().enumerate() {
+        assert_eq!(order, &[0, 1, 2, 3, 4, 5], "process {p}");
     }
+}
+
+#[test]
+fn fifo_without_a_pending_buffer_delivers_reordered_messages_out_of_order() {
+    let orders = six_reordered_broadcasts(FifoFlaw::NoBuffer);
+    assert!(orders.iter().any(|o| !o.is_sorted()), "{orders:?}");
 }
 
 /// 0 broadcasts a question at 1 ms; 1 delivers it and answers at 10 ms; every copy of the
@@ -171,6 +188,31 @@ fn the_sweep_catches_early_delivery_in_urb_with_a_seed_that_replays() {
     assert!(!find(&replay.verdicts, "uniform agreement").holds(), "seed {seed} replays");
     let correct = MajorityAckUrbExperiment.run(&RunConfig { seed, ..base });
     assert!(correct.verdicts.iter().all(Verdict::holds), "{:?}", correct.verdicts);
+}
+
+#[test]
+fn eager_rb_delivers_at_a_cut_off_sender_that_crashes_so_uniform_agreement_fails() {
+    let got = cut_off_sender_crashes(EagerReliableBroadcast::default);
+    assert_eq!(got, vec![(1_000, 0, 0, 5)], "0 delivered, nobody else");
+}
+
+#[test]
+fn the_sweep_catches_eager_rb_used_as_uniform_broadcast_with_a_seed_that_replays() {
+    let mut base = RunConfig::new(3, 0);
+    base.crash = 1;
+    base.network.loss = 0.5;
+    let seed = assert_sweep_catches(&BrokenUrbEager, &base, "uniform agreement");
+    let replay = BrokenUrbEager.run(&RunConfig { seed, ..base.clone() });
+    assert!(find(&replay.verdicts, "agreement").holds(), "rb's own properties hold");
+    let correct = MajorityAckUrbExperiment.run(&RunConfig { seed, ..base });
+    assert!(correct.verdicts.iter().all(Verdict::holds), "{:?}", correct.verdicts);
+}
+
+#[test]
+fn the_sweep_catches_fifo_broadcast_without_buffering_with_a_seed_that_replays() {
+    let base = fault_model(5, 0);
+    let seed = assert_sweep_catches(&BrokenFifoNoBuffer, &base, "fifo delivery");
+    assert!(FifoExperiment.run(&RunConfig { seed, ..base }).verdicts.iter().all(Verdict::holds));
 }
 
 #[test]

@@ -43,6 +43,12 @@
 //! ```
 //!
 //! `maxrank`: process 0 has the highest rank, then 1, and so on.
+//!
+//! The broken variant `fd-eventually-perfect-broken-fixed-timeout` is Algorithm 2.7 without
+//! `delay := delay + Δ`: its timeout stays at Δ = 10 ms while round trips take up to 20 ms, so
+//! after GST it still times out on correct processes whose replies are slow, suspects and
+//! restores them forever, and eventual strong accuracy never holds (CGR §2.6.4: the increase is
+//! what makes ◇P accurate once the system is synchronous, whatever the unknown bound).
 
 use std::collections::BTreeSet;
 
@@ -255,6 +261,12 @@ impl<U: FailNoisy> IncreasingTimeout<U> {
     /// ◇P with initial timeout and increment `delta` µs under `upper`.
     pub fn new(upper: U, delta: Time) -> Self {
         IncreasingTimeout { hb: Heartbeats::new(upper, delta), delta, suspected: BTreeSet::new() }
+    }
+
+    /// BROKEN on purpose: Algorithm 2.7 whose timeout stays `timeout` µs for ever (no increase
+    /// after a false suspicion); not eventually accurate when a round trip can exceed it.
+    pub fn with_fixed_timeout(upper: U, timeout: Time) -> Self {
+        IncreasingTimeout { delta: 0, ..IncreasingTimeout::new(upper, timeout) }
     }
 
     /// The current timeout, µs (grows by Δ after each round that revealed a false suspicion).
@@ -524,6 +536,14 @@ detector_experiment!(
     "eventually perfect failure detector ◇P (CGR 2011 Alg. 2.7 Increasing Timeout)",
     EVENTUALLY_SYNCHRONOUS,
     |_, _| IncreasingTimeout::new(DetectorUser, EVENTUAL_DELTA),
+    check::check_eventually_perfect
+);
+detector_experiment!(
+    BrokenEventuallyPerfectFixedTimeout,
+    "fd-eventually-perfect-broken-fixed-timeout",
+    "BROKEN on purpose: Increasing Timeout whose timeout never increases (fixed Δ = 10 ms)",
+    EVENTUALLY_SYNCHRONOUS,
+    |_, _| IncreasingTimeout::with_fixed_timeout(DetectorUser, EVENTUAL_DELTA),
     check::check_eventually_perfect
 );
 detector_experiment!(

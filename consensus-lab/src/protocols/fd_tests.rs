@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::check::{find, Verdict};
-use crate::protocols::test_support::{assert_clean_sweep, SEEDS};
+use crate::protocols::test_support::{assert_clean_sweep, assert_sweep_catches, SEEDS};
 use crate::sim::{parse_partitions, FaultPlan, SimConfig, Simulation};
 use crate::sweep::sweep;
 
@@ -163,4 +163,34 @@ fn the_sweep_catches_a_too_short_timeout_in_p_and_in_leader_election_with_replay
         let replay = broken.run(&RunConfig { seed, ..base.clone() });
         assert!(!find(&replay.verdicts, property).holds(), "seed {seed} replays");
     }
+}
+
+#[test]
+fn diamond_p_with_a_fixed_timeout_keeps_suspecting_correct_processes_whose_replies_are_slow() {
+    // Round trips of 2-20 ms against a timeout fixed at 10 ms, no crashes at all.
+    let mut sim = Simulation::new(sim_config(3, 7), |_, _| {
+        IncreasingTimeout::with_fixed_timeout(DetectorUser, EVENTUAL_DELTA)
+    });
+    sim.run();
+    let got = indications(&sim);
+    let late = got.iter().filter(|o| o.0 > 4_000_000 && matches!(o.2, Indication::Suspect(_)));
+    assert!(late.count() > 10, "still suspecting in the run's last second");
+    assert_eq!(sim.node(0).unwrap().delay(), EVENTUAL_DELTA, "the timeout never grew");
+    let mut increasing = Simulation::new(sim_config(3, 7), |_, _| {
+        IncreasingTimeout::new(DetectorUser, EVENTUAL_DELTA)
+    });
+    increasing.run();
+    assert!(indications(&increasing).iter().all(|o| o.0 < 1_000_000), "Alg. 2.7 learns");
+}
+
+#[test]
+fn the_sweep_catches_diamond_p_with_a_fixed_timeout_with_a_seed_that_replays() {
+    let base = eventually_synchronous(5);
+    let broken = BrokenEventuallyPerfectFixedTimeout;
+    let seed = assert_sweep_catches(&broken, &base, "eventual strong accuracy");
+    assert!(EventuallyPerfectFd
+        .run(&RunConfig { seed, ..base })
+        .verdicts
+        .iter()
+        .all(Verdict::holds));
 }

@@ -10,13 +10,17 @@ use crate::experiment::Experiment;
 pub mod beb;
 pub mod bracha;
 pub mod broadcast;
+pub mod broadcast_causal_past;
 pub mod broadcast_ordered;
 pub mod byzantine_generals;
+pub mod dynamo;
 pub mod epaxos;
 pub mod fast_paxos;
 pub mod fd;
 pub mod hotstuff;
+pub mod lamport_clock;
 pub mod links;
+pub mod merkle;
 pub mod multipaxos;
 pub mod nakamoto;
 pub mod paxos;
@@ -41,16 +45,23 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &broadcast::EagerRbExperiment,
     &broadcast::MajorityAckUrbExperiment,
     &broadcast::BrokenUrbEarlyDeliver,
+    &broadcast::BrokenUrbEager,
+    &broadcast_causal_past::CausalPastExperiment,
+    &broadcast_causal_past::BrokenCausalPastOwnOnly,
     &broadcast_ordered::CausalExperiment,
     &broadcast_ordered::BrokenCausalNoWait,
     &broadcast_ordered::FifoExperiment,
+    &broadcast_ordered::BrokenFifoNoBuffer,
     &byzantine_generals::OralMessages,
     &byzantine_generals::SignedMessages,
+    &dynamo::DynamoExperiment,
+    &dynamo::BrokenDynamoSmallQuorums,
     &epaxos::EPaxosExperiment,
     &epaxos::BrokenEPaxosIgnoreDeps,
     &fast_paxos::FastPaxosExperiment,
     &fast_paxos::BrokenFastPaxosSmallFastQuorum,
     &fd::EventuallyPerfectFd,
+    &fd::BrokenEventuallyPerfectFixedTimeout,
     &fd::PerfectFd,
     &fd::BrokenFdShortTimeout,
     &fd::LeaderElection,
@@ -58,6 +69,8 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &fd::EventualLeader,
     &hotstuff::HotStuffExperiment,
     &hotstuff::BrokenHotStuffSmallQuorum,
+    &lamport_clock::LamportClockExperiment,
+    &lamport_clock::BrokenLamportClockNoMax,
     &links::PerfectLinksExperiment,
     &links::LoggedPerfectLinksExperiment,
     &links::BrokenLinksNoDedup,

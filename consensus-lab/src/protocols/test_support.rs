@@ -3,7 +3,7 @@
 //! and "every verdict holds".
 
 use crate::byzantine::Strategy;
-use crate::check::Verdict;
+use crate::check::{find, Verdict};
 use crate::experiment::{Experiment, RunConfig, RunReport};
 use crate::sim::{LatencyModel, SimConfig};
 use crate::sweep::sweep;
@@ -19,6 +19,27 @@ pub fn assert_clean_sweep(experiment: &dyn Experiment, base: &RunConfig) {
     assert_eq!(summary.runs, SEEDS);
     assert!(summary.violations.is_empty(), "{summary:?}");
     assert_eq!(summary.liveness_failures, 0, "{summary:?}");
+}
+
+/// Sweeps [`SEEDS`] seeds of the `broken` variant from `base`, asserts that `property` failed
+/// in some run, and returns the smallest seed that failed it (the safety or the liveness one,
+/// whichever kind `property` is) after checking that rerunning that seed alone fails it again.
+///
+/// # Panics
+/// If no run failed `property`, or the seed does not replay.
+pub fn assert_sweep_catches(broken: &dyn Experiment, base: &RunConfig, property: &str) -> u64 {
+    let summary = sweep(broken, base, 0..SEEDS, || {});
+    let seed = if summary.violations.contains_key(property) {
+        summary.first_failing_seed
+    } else if summary.liveness_by_property.contains_key(property) {
+        summary.first_liveness_failure_seed
+    } else {
+        None
+    };
+    let seed = seed.unwrap_or_else(|| panic!("{property} never failed: {summary:?}"));
+    let replay = broken.run(&RunConfig { seed, ..base.clone() });
+    assert!(!find(&replay.verdicts, property).holds(), "seed {seed} replays");
+    seed
 }
 
 /// `n` processes of which `k` are Byzantine and play `strategy`; seed 0, no other faults.
