@@ -221,7 +221,7 @@ fn unlocked_dev_accounts_sign_messages_typed_data_and_transactions() {
     let bytes: Bytes = raw.as_str().unwrap().parse().unwrap();
     let signed = SignedTransaction::decode(&bytes).expect("a signed transaction");
     assert_eq!(signed.recover_sender().expect("a valid signature"), dev0);
-    assert_eq!(signed.transaction().nonce(), qty(&legacy_tx["nonce"]) + 1);
+    assert_eq!(u128::from(signed.transaction().nonce()), qty(&legacy_tx["nonce"]) + 1);
     assert_eq!(qty(&node.call("eth_getBalance", json!([to]))), 11, "signing sends nothing");
     let hash = node.call("eth_sendRawTransaction", json!([raw]));
     assert_eq!(hash.as_str().unwrap(), signed.hash().to_string());

@@ -617,6 +617,13 @@ impl PrestateAccount {
     }
 }
 
+/// Whether `account`, as it was before the transaction, belongs in a prestate: all but an
+/// account the transaction created that did not exist before (geth: "the new created
+/// contracts' prestate were empty, so delete them").
+fn in_prestate(created: &BTreeSet<Address>, address: &Address, account: &PrestateAccount) -> bool {
+    account.exists() || !created.contains(address)
+}
+
 /// geth's map key for an account: the address in lowercase hex.
 fn address_key(address: &Address) -> String {
     format!("{address:#x}")
@@ -628,7 +635,7 @@ fn address_key(address: &Address) -> String {
 fn prestate(accounts: &BTreeMap<Address, PrestateAccount>, created: &BTreeSet<Address>) -> Value {
     let pre: Map<String, Value> = accounts
         .iter()
-        .filter(|(address, account)| !(created.contains(*address) && !account.exists()))
+        .filter(|(address, account)| in_prestate(created, address, account))
         .map(|(address, account)| (address_key(address), account.json()))
         .collect();
     Value::Object(pre)
@@ -678,7 +685,7 @@ fn prestate_diff(
             }
             post.insert(address_key(address), Value::Object(changed));
         }
-        if !(created.contains(address) && !before.exists()) {
+        if in_prestate(created, address, before) {
             pre.insert(address_key(address), kept.json());
         }
     }
