@@ -131,7 +131,12 @@ fn sstore_zero_to_one_to_zero_costs_cold_plus_20112_and_refunds_19900() {
 #[test]
 fn sstore_with_2300_gas_left_fails_the_sentry() {
     let out = run_code(&hex("60015f55"), &[], 2305, None);
-    assert_eq!(out.status, Status::Halt(HaltReason::OutOfGas));
+    assert_eq!(out.status, Status::Halt(HaltReason::ReentrancySentryOutOfGas));
+    assert_eq!(
+        HaltReason::ReentrancySentryOutOfGas.to_string(),
+        "out of gas: not enough gas for reentrancy sentry",
+        "geth's words"
+    );
 }
 
 #[test]
