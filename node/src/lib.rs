@@ -12,6 +12,7 @@
 pub mod dev;
 pub mod engine;
 pub mod execution;
+pub mod explorer;
 pub mod generate;
 pub mod mempool;
 pub mod miner;

@@ -5,7 +5,7 @@ use jsonrpsee::server::RpcModule;
 use serde_json::{json, Value};
 
 use super::eth::client_version;
-use super::json::{qty, qty256};
+use super::json::{self, qty, qty256};
 use super::{method, params, Ctx, RpcError};
 
 pub(super) fn register(m: &mut RpcModule<Ctx>) {
@@ -83,6 +83,7 @@ pub(super) fn register(m: &mut RpcModule<Ctx>) {
         p2p(c)?.unblock_peer(peer);
         Ok(json!(true))
     });
+    method(m, "quarry_blockTree", block_tree);
     method(m, "quarry_nodeInfo", |c, _| {
         let tip = c.node.tip();
         let genesis = c.node.view().genesis_hash();
@@ -99,6 +100,72 @@ pub(super) fn register(m: &mut RpcModule<Ctx>) {
         }))
     });
 }
+
+/// Most heights one `quarry_blockTree` call may span.
+pub const MAX_TREE_HEIGHTS: u64 = 256;
+
+/// `quarry_blockTree(fromHeight, toHeight?)`: every block this node holds at heights
+/// `fromHeight..=toHeight` (default: the tip's height), canonical or not, sorted by height
+/// then hash, each as `{hash, parentHash, number, miner, timestamp, difficulty,
+/// totalDifficulty, bits, nonce, transactionCount, canonical}` (`difficulty` is the block's
+/// work and `totalDifficulty` its chain's, as in `eth_getBlockByHash`), beside the tip. The
+/// node keeps every valid block it has seen, so stale branches and the blocks a reorganisation
+/// left behind stay visible; a block explorer draws the tree from it.
+///
+/// # Errors
+/// `-32602` for a missing or malformed height, `fromHeight > toHeight`, or a span of more than
+/// [`MAX_TREE_HEIGHTS`] heights.
+fn block_tree(c: &Ctx, args: &[Value]) -> Result<Value, RpcError> {
+    let view = c.node.view();
+    let tip = view.tip();
+    let from = params::opt_u64(args, 0, "fromHeight")?
+        .ok_or_else(|| RpcError::invalid_params("missing fromHeight (argument 0)"))?;
+    let to = params::opt_u64(args, 1, "toHeight")?.unwrap_or(tip.header.number.max(from));
+    if from > to {
+        return Err(RpcError::invalid_params(format!(
+            "invalid range: fromHeight {from} is above toHeight {to}"
+        )));
+    }
+    if to - from >= MAX_TREE_HEIGHTS {
+        return Err(RpcError::invalid_params(format!(
+            "range {from}..={to} spans {} heights; at most {MAX_TREE_HEIGHTS} per call",
+            u128::from(to - from) + 1
+        )));
+    }
+    let reader = view.reader();
+    let mut blocks = Vec::new();
+    for (number, hash) in reader.block_hashes_between(from, to)? {
+        // A block is indexed by height in the same batch as its header and body.
+        let (Some((header, work)), Some(body)) = (reader.header(&hash)?, reader.body(&hash)?)
+        else {
+            continue;
+        };
+        let mut entry = json::header(&header, work);
+        let map = entry.as_object_mut().expect("a header is an object");
+        map.retain(|key, _| TREE_FIELDS.contains(&key.as_str()));
+        map.insert("transactionCount".into(), qty(body.len() as u64));
+        map.insert("canonical".into(), json!(view.canonical_hash(number)? == Some(hash)));
+        blocks.push(entry);
+    }
+    Ok(json!({
+        "tip": {"number": qty(tip.header.number), "hash": tip.hash, "chainWork": qty256(tip.work)},
+        "blocks": blocks,
+    }))
+}
+
+/// The header fields of a `quarry_blockTree` entry (the rest of the header is one
+/// `eth_getBlockByHash` away).
+const TREE_FIELDS: [&str; 9] = [
+    "hash",
+    "parentHash",
+    "number",
+    "miner",
+    "timestamp",
+    "difficulty",
+    "totalDifficulty",
+    "bits",
+    "nonce",
+];
 
 fn p2p(c: &Ctx) -> Result<&crate::p2p::P2p, RpcError> {
     c.p2p.as_ref().ok_or_else(|| RpcError::server("this node runs without p2p"))

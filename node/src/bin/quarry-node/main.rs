@@ -17,6 +17,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use libp2p::{Multiaddr, PeerId};
 use quarry_node::dev::dev_genesis;
 use quarry_node::engine::{Chain, HistoryMode};
+use quarry_node::explorer::{self, ExplorerNode};
 use quarry_node::generate::Recipients;
 use quarry_node::miner::bench::bench_mine;
 use quarry_node::miner::Kernel;
@@ -191,6 +192,17 @@ struct RunArgs {
     /// Do not start the JSON-RPC server.
     #[arg(long)]
     no_rpc: bool,
+    /// Serve the block explorer (a web page reading this node's JSON-RPC) on loopback; on by
+    /// default with --dev.
+    #[arg(long, conflicts_with = "no_explorer")]
+    explorer: bool,
+    /// Do not serve the block explorer (with --dev).
+    #[arg(long)]
+    no_explorer: bool,
+    /// Explorer port on 127.0.0.1 (0: any free port). Without this flag, a taken default port
+    /// falls back to any free one; the URL is printed at start.
+    #[arg(long, value_name = "PORT")]
+    explorer_port: Option<u16>,
     /// P2P listen address (repeatable; default `/ip4/0.0.0.0/tcp/30303`; port 0: any free
     /// port, printed as `p2p listening on ADDR/p2p/PEER_ID`).
     #[arg(long, value_name = "MULTIADDR")]
@@ -480,6 +492,20 @@ fn check(datadir: &Path, require_file: Option<&Path>) -> ExitCode {
     }
 }
 
+/// Binds the explorer's port if the explorer is on (`--explorer`, or `--dev` without
+/// `--no-explorer`). A default port already in use falls back to any free port (a second dev
+/// node must still start); a port given with `--explorer-port` must be free.
+fn bind_explorer(args: &RunArgs) -> Result<Option<explorer::BoundExplorer>, String> {
+    if args.no_explorer || !(args.explorer || args.dev) {
+        return Ok(None);
+    }
+    let bound = match args.explorer_port {
+        Some(port) => explorer::bind(port),
+        None => explorer::bind(explorer::DEFAULT_PORT).or_else(|_| explorer::bind(0)),
+    };
+    bound.map(Some).map_err(|e| e.to_string())
+}
+
 fn run(args: RunArgs) -> ExitCode {
     init_logging();
     let datadir = args.datadir.clone().unwrap_or_else(|| default_datadir(args.dev));
@@ -536,9 +562,17 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
     };
+    let explorer = match bind_explorer(&args) {
+        Ok(explorer) => explorer,
+        Err(e) => return fail(e),
+    };
+    let mut cors = args.rpc_cors.clone();
+    if let Some(explorer) = &explorer {
+        cors.extend(explorer.origins());
+    }
     let rpc_config = RpcConfig {
         addr: SocketAddr::new(args.rpc_addr, args.rpc_port),
-        cors: args.rpc_cors.clone(),
+        cors,
         confirmations: args.rpc_confirmations,
         max_log_range: args.rpc_max_logs_range,
         unlock_dev_accounts: args.dev || args.unlock,
@@ -587,6 +621,22 @@ fn run(args: RunArgs) -> ExitCode {
                 }
                 Err(e) => return Err(e.to_string()),
             }
+        };
+        // The explorer reads this node's RPC, so it runs only beside it.
+        let _explorer = match (explorer, &server) {
+            (Some(explorer), Some(server)) => {
+                let url = explorer.url();
+                let miner = mine.then_some(etherbase);
+                let node = ExplorerNode::new("this node", server.local_addr(), miner);
+                let serving = explorer.serve(vec![node]).map_err(|e| e.to_string())?;
+                println!("explorer listening on {url}");
+                Some(serving)
+            }
+            (Some(_), None) => {
+                tracing::warn!("no explorer: it reads the JSON-RPC, which --no-rpc turns off");
+                None
+            }
+            (None, _) => None,
         };
         let _ = tokio::signal::ctrl_c().await;
         if let Some(server) = server {

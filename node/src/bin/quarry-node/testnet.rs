@@ -8,6 +8,7 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use quarry_node::dev::dev_genesis;
+use quarry_node::explorer::{self, ExplorerNode};
 use quarry_node::p2p::load_or_create_key;
 use quarry_node::service::{genesis_path, unix_now};
 use quarry_primitives::dev::{DEV_ACCOUNTS, DEV_MNEMONIC};
@@ -37,6 +38,13 @@ pub struct TestnetArgs {
     /// Node i listens for peers on port Q+i.
     #[arg(long, default_value_t = 30303)]
     p2p_port_base: u16,
+    /// Port of the block explorer on 127.0.0.1, which shows every node of the testnet (0: any
+    /// free port; the URL is printed).
+    #[arg(long, default_value_t = quarry_node::explorer::DEFAULT_PORT, conflicts_with = "no_explorer")]
+    explorer_port: u16,
+    /// Do not serve the block explorer.
+    #[arg(long)]
+    no_explorer: bool,
 }
 
 struct Member {
@@ -126,6 +134,14 @@ fn run(args: TestnetArgs) -> Result<(), String> {
              --nodes apart"
         ));
     }
+    // The explorer binds first, so every node can be started with its origin in its CORS list.
+    let explorer = if args.no_explorer {
+        None
+    } else {
+        Some(explorer::bind(args.explorer_port).map_err(|e| {
+            format!("{e}; pick another --explorer-port (0: any free port) or --no-explorer")
+        })?)
+    };
     let (_temp, dir) = match &args.dir {
         Some(dir) => (None, dir.clone()),
         None => {
@@ -175,13 +191,16 @@ fn run(args: TestnetArgs) -> Result<(), String> {
             .arg("--no-mdns")
             // The dev accounts are funded on the testnet: sign for them, as anvil does.
             .arg("--unlock");
+        if let Some(explorer) = &explorer {
+            cmd.args(["--rpc-cors", &explorer.origins().join(",")]);
+        }
         for (_, _, _, other) in plan.iter().take(i) {
             cmd.args(["--bootnode", other]);
         }
         let mining = i < miners;
         if mining {
             cmd.args(["--mine", "--threads", &args.threads.to_string()])
-                .args(["--etherbase", &DEV_ACCOUNTS[i % DEV_ACCOUNTS.len()].address.to_string()]);
+                .args(["--etherbase", &etherbase(i).to_string()]);
         }
         let child = cmd
             .stdout(Stdio::piped())
@@ -223,6 +242,30 @@ fn run(args: TestnetArgs) -> Result<(), String> {
             m.datadir.display()
         );
     }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let _explorer = match explorer {
+        Some(explorer) => {
+            let url = explorer.url();
+            let nodes = members
+                .0
+                .iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    let miner = m.mining.then(|| etherbase(i));
+                    ExplorerNode::new(format!("node-{i}"), m.rpc, miner)
+                })
+                .collect();
+            let _runtime = runtime.enter();
+            let serving = explorer.serve(nodes).map_err(|e| e.to_string())?;
+            println!();
+            println!("explorer listening on {url}");
+            Some(serving)
+        }
+        None => None,
+    };
     println!();
     println!("funded dev accounts (mnemonic \"{DEV_MNEMONIC}\"), 10,000 ETH each:");
     for (i, account) in DEV_ACCOUNTS.iter().enumerate() {
@@ -233,10 +276,6 @@ fn run(args: TestnetArgs) -> Result<(), String> {
     println!("testnet ready");
     let _ = std::io::stdout().flush();
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async {
         let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .expect("install SIGTERM handler");
@@ -286,6 +325,11 @@ fn wait_for_port(member: &mut Member, timeout: Duration) -> Result<(), String> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// The dev account node `i` mines to.
+fn etherbase(i: usize) -> alloy_primitives::Address {
+    DEV_ACCOUNTS[i % DEV_ACCOUNTS.len()].address
 }
 
 fn log_of(datadir: &Path) -> PathBuf {
