@@ -261,6 +261,23 @@ impl Node {
         self.view().tip().clone()
     }
 
+    /// The nonce `sender`'s next transaction should carry: the tip's account nonce plus the
+    /// run of consecutive nonces the pool holds for it (`eth_getTransactionCount(addr,
+    /// "pending")`, and the nonce `eth_sendTransaction` fills in).
+    ///
+    /// The tip is read while the pool is locked. The engine publishes a block's view before
+    /// the pool drops the block's transactions (see `on_new_tip`), so under the lock the view
+    /// is never older than the pool: either the pool still holds a just-mined transaction and
+    /// the view may be the parent's, or the view already counts it. Reading the view first and
+    /// locking the pool after could pair the parent's state with a pool that had already
+    /// dropped the mined transaction, and answer a nonce the chain has used.
+    pub fn pending_nonce(&self, sender: Address) -> u64 {
+        let pool = self.pool();
+        let view = self.view();
+        let state = view.state();
+        pool.next_nonce(sender, &state)
+    }
+
     /// Runs `f` with the mempool locked (short calls only).
     pub fn with_pool<R>(&self, f: impl FnOnce(&Mempool) -> R) -> R {
         f(&self.pool())

@@ -14,7 +14,7 @@ use quarry_primitives::transaction::{TxEip1559, TxEip2930, TxLegacy};
 use quarry_primitives::{SignedTransaction, Transaction};
 use serde_json::{json, Value};
 
-use super::eth::{call_state, estimate_gas, state_for, suggested_tip};
+use super::eth::{call_state, estimate_gas, suggested_tip};
 use super::params::{self, BlockId};
 use super::{method, Ctx, RpcError};
 
@@ -91,10 +91,7 @@ fn sign_request(c: &Ctx, args: &[Value], method: &str) -> Result<SignedTransacti
     let chain_id = c.node.config().genesis.config.chain_id;
     let nonce = match call.nonce {
         Some(nonce) => nonce,
-        None => {
-            let state = state_for(&view, c, BlockId::Pending)?;
-            c.node.with_pool(|pool| pool.next_nonce(from, &state))
-        }
+        None => c.node.pending_nonce(from),
     };
     let gas_limit = match call.gas {
         Some(gas) => gas,

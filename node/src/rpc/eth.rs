@@ -90,11 +90,11 @@ pub(super) fn register(m: &mut RpcModule<Ctx>) {
     method(m, "eth_getTransactionCount", |c, a| {
         let address = params::address(a, 0, "address")?;
         let id = params::block_id(a, 1)?;
+        if id == BlockId::Pending {
+            return Ok(qty(c.node.pending_nonce(address)));
+        }
         let view = c.node.view();
         let state = state_for(&view, c, id)?;
-        if id == BlockId::Pending {
-            return Ok(qty(c.node.with_pool(|pool| pool.next_nonce(address, &state))));
-        }
         Ok(qty(state.account_info(&address)?.map_or(0, |i| i.nonce)))
     });
     method(m, "eth_getCode", |c, a| {
