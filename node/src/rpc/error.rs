@@ -50,18 +50,12 @@ impl RpcError {
     }
 
     /// geth's revert error: code 3, message `execution reverted` followed by the decoded
-    /// reason (`Error(string)` or `Panic(uint256)`) when there is one, data the raw revert
-    /// bytes as `0x` hex.
+    /// reason ([`revert_reason`]: `Error(string)` or `Panic(uint256)`) when there is one, data
+    /// the raw revert bytes as `0x` hex (a custom error is decoded by the client, with its ABI).
     pub fn reverted(output: &Bytes) -> Self {
-        let message = match alloy_sol_types::decode_revert_reason(output) {
-            // alloy words Error(string) as "revert: <reason>"; geth prints the reason alone.
-            Some(reason) if !output.is_empty() => {
-                format!(
-                    "execution reverted: {}",
-                    reason.strip_prefix("revert: ").unwrap_or(&reason)
-                )
-            }
-            _ => "execution reverted".to_string(),
+        let message = match revert_reason(output) {
+            Some(reason) => format!("execution reverted: {reason}"),
+            None => "execution reverted".to_string(),
         };
         RpcError {
             code: EXECUTION_REVERTED,
@@ -69,6 +63,32 @@ impl RpcError {
             data: Some(Value::String(output.to_string())),
         }
     }
+}
+
+/// The reason in revert data as geth's `abi.UnpackRevert` reads it: the message of
+/// `Error(string)`, or for `Panic(uint256)` Solidity's words for the code; `None` for anything
+/// else (custom errors, empty data).
+pub(crate) fn revert_reason(output: &[u8]) -> Option<String> {
+    use alloy_sol_types::{Panic, Revert, SolError};
+    if let Ok(revert) = Revert::abi_decode(output) {
+        return Some(revert.reason);
+    }
+    let panic = Panic::abi_decode(output).ok()?;
+    let code = panic.code;
+    let words = match code.try_into().unwrap_or(u64::MAX) {
+        0x00 => "generic panic",
+        0x01 => "assert(false)",
+        0x11 => "arithmetic underflow or overflow",
+        0x12 => "division or modulo by zero",
+        0x21 => "enum overflow",
+        0x22 => "invalid encoded storage byte array accessed",
+        0x31 => "out-of-bounds array access; popping on an empty array",
+        0x32 => "out-of-bounds access of an array or bytesN",
+        0x41 => "out of memory",
+        0x51 => "uninitialized function",
+        _ => return Some(format!("unknown panic code: {code:#x}")),
+    };
+    Some(words.to_string())
 }
 
 impl From<RpcError> for ErrorObjectOwned {
@@ -98,5 +118,36 @@ impl From<quarry_vm::result::TransactError<StoreError>> for RpcError {
 impl From<ChainError> for RpcError {
     fn from(e: ChainError) -> Self {
         RpcError::internal(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{hex, U256};
+    use alloy_sol_types::{Panic, Revert, SolError};
+
+    use super::*;
+
+    fn message(output: Vec<u8>) -> String {
+        RpcError::reverted(&Bytes::from(output)).message
+    }
+
+    #[test]
+    fn revert_messages_read_error_and_panic_as_geth_does_and_nothing_else() {
+        assert_eq!(
+            message(Revert::from("not owner").abi_encode()),
+            "execution reverted: not owner"
+        );
+        let overflow = Panic { code: U256::from(0x11) }.abi_encode();
+        assert_eq!(message(overflow), "execution reverted: arithmetic underflow or overflow");
+        let unknown = Panic { code: U256::from(0x99) }.abi_encode();
+        assert_eq!(message(unknown), "execution reverted: unknown panic code: 0x99");
+        assert_eq!(message(Vec::new()), "execution reverted");
+        // A custom error whose bytes happen to be printable text is still not a reason string:
+        // `Unauthorized(address)` with an address of ASCII letters.
+        let custom = [hex!("8e4a23d6").as_slice(), &[0u8; 12], b"ABCDEFGHIJKLMNOPQRST"].concat();
+        assert_eq!(message(custom.clone()), "execution reverted");
+        let data = RpcError::reverted(&Bytes::from(custom.clone())).data.expect("revert data");
+        assert_eq!(data, Value::String(Bytes::from(custom).to_string()));
     }
 }

@@ -32,7 +32,7 @@ use quarry_vm::{BlockEnv, Database, FrameEnter, FrameKind, Step, Tracer, TxEnv};
 use serde_json::{json, Map, Value};
 
 use super::eth::{call_state, prepare_call, resolve};
-use super::json::qty;
+use super::json::{qty, qty256};
 use super::params::{self, BlockId};
 use super::{method, Ctx, RpcError};
 use crate::engine::ChainView;
@@ -307,7 +307,7 @@ impl CallFrame {
             "input": self.input,
         });
         if self.kind != FrameKind::Call(CallKind::StaticCall) {
-            out["value"] = json!(format!("{:#x}", self.value));
+            out["value"] = qty256(self.value);
         }
         if !self.output.is_empty() {
             out["output"] = json!(self.output);
@@ -381,32 +381,6 @@ impl CallFrame {
     }
 }
 
-/// The reason in revert data as geth's `abi.UnpackRevert` reads it: the message of
-/// `Error(string)`, or for `Panic(uint256)` Solidity's words for the code; `None` for anything
-/// else (custom errors, empty data).
-fn revert_reason(output: &[u8]) -> Option<String> {
-    use alloy_sol_types::{Panic, Revert, SolError};
-    if let Ok(revert) = Revert::abi_decode(output) {
-        return Some(revert.reason);
-    }
-    let panic = Panic::abi_decode(output).ok()?;
-    let code = panic.code;
-    let words = match code.try_into().unwrap_or(u64::MAX) {
-        0x00 => "generic panic",
-        0x01 => "assert(false)",
-        0x11 => "arithmetic underflow or overflow",
-        0x12 => "division or modulo by zero",
-        0x21 => "enum overflow",
-        0x22 => "invalid encoded storage byte array accessed",
-        0x31 => "out-of-bounds array access; popping on an empty array",
-        0x32 => "out-of-bounds access of an array or bytesN",
-        0x41 => "out of memory",
-        0x51 => "uninitialized function",
-        _ => return Some(format!("unknown panic code: {code:#x}")),
-    };
-    Some(words.to_string())
-}
-
 /// geth's `callTracer`.
 #[derive(Default)]
 struct CallTracer {
@@ -451,7 +425,7 @@ impl Tracer for CallTracer {
         match result.result {
             InstructionResult::Revert => {
                 frame.error = Some("execution reverted".into());
-                frame.revert_reason = revert_reason(&result.output);
+                frame.revert_reason = super::error::revert_reason(&result.output);
                 frame.output = result.output.clone();
             }
             InstructionResult::Halt(reason) => frame.error = Some(reason.to_string()),
@@ -602,7 +576,7 @@ impl PrestateAccount {
     /// no slot is listed.
     fn json(&self) -> Value {
         let mut out = Map::new();
-        out.insert("balance".into(), json!(format!("{:#x}", self.balance)));
+        out.insert("balance".into(), qty256(self.balance));
         if self.nonce > 0 {
             out.insert("nonce".into(), json!(self.nonce));
         }
@@ -657,7 +631,7 @@ fn prestate_diff(
         if let Some(after) = before.after(change) {
             let mut changed = Map::new();
             if after.balance != before.balance {
-                changed.insert("balance".into(), json!(format!("{:#x}", after.balance)));
+                changed.insert("balance".into(), qty256(after.balance));
             }
             if after.nonce != before.nonce {
                 changed.insert("nonce".into(), json!(after.nonce));
