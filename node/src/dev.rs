@@ -205,9 +205,68 @@ pub fn dev_genesis(timestamp: u64) -> Genesis {
     }
 }
 
+/// A dev chain spec starting at `timestamp` whose first blocks take the chain's target block
+/// time (2 s) on average for miners doing `hashes_per_second` in total, measured on this
+/// machine when the chain is created.
+///
+/// [`dev_genesis`]'s fixed initial target (2^236, about a million hashes a block) takes a
+/// SHA-NI core some 50 ms, and ASERT (half-life 60 s) needs minutes to slow the chain to its
+/// 2 s target. Blocks that fast break clients that cache answers for a moment: ethers.js v6
+/// caches every request for 250 ms (ethers-io/ethers.js#4549), so a script that sends two
+/// transactions gets the first one's `eth_getTransactionCount(addr, "pending")` again if the
+/// first was mined within that time, and reuses its nonce. Starting at the right difficulty
+/// gives the dev chain realistic block times from block 1.
+///
+/// The target is `2^256 / (hashes_per_second × target_block_time)`, never easier than the pow
+/// limit (a rate below one hash a second gives the easiest target).
+pub fn dev_genesis_for_hash_rate(timestamp: u64, hashes_per_second: f64) -> Genesis {
+    let mut genesis = dev_genesis(timestamp);
+    let params = &mut genesis.config.quarry;
+    let hashes_per_block = (hashes_per_second * params.target_block_time as f64).max(1.0);
+    // Saturating float-to-int conversion: a rate past u128 is not a real machine.
+    let target = U256::MAX / U256::from(hashes_per_block as u128);
+    let limit = params
+        .pow_limit_bits
+        .and_then(|bits| quarry_primitives::pow::target_from_bits(bits).ok())
+        .unwrap_or(U256::MAX);
+    params.initial_bits = bits_from_target(target.min(limit));
+    genesis
+}
+
+/// How long [`measured_hash_rate`] mines.
+pub const CALIBRATION_TIME: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// The hash rate (hashes/s) `threads` mining threads reach on this machine with `kernel`,
+/// measured for [`CALIBRATION_TIME`] on at most as many threads as the machine has cores (more
+/// threads than cores share them, and so does a testnet's miners): the rate to give
+/// [`dev_genesis_for_hash_rate`].
+pub fn measured_hash_rate(kernel: crate::miner::Kernel, threads: usize) -> f64 {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = threads.clamp(1, cores);
+    crate::miner::bench::bench_mine(kernel, threads, CALIBRATION_TIME, |_| {}).hashes_per_second
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_calibrated_dev_genesis_expects_target_block_time_at_the_measured_rate() {
+        use quarry_primitives::pow::target_from_bits;
+        for rate in [1.0e3, 2.5e6, 4.0e7, 1.0e9] {
+            let genesis = dev_genesis_for_hash_rate(1_700_000_000, rate);
+            let target = target_from_bits(genesis.config.quarry.initial_bits).expect("valid bits");
+            // Expected hashes per block, 2^256 / (target + 1), over the rate: about 2 s
+            // (compact bits keep 3 significant bytes).
+            let hashes = U256::MAX / (target + U256::from(1));
+            let seconds = f64::from(hashes) / rate;
+            assert!((seconds - 2.0).abs() < 0.01, "{rate} H/s: {seconds} s per block");
+            genesis.validate().expect("valid");
+        }
+        // Slower than the pow limit allows: the easiest target.
+        let slow = dev_genesis_for_hash_rate(1_700_000_000, 0.0);
+        assert_eq!(slow.config.quarry.initial_bits, 0x207f_ffff);
+    }
 
     #[test]
     fn the_dev_genesis_passes_the_spec_checks_and_funds_every_dev_account() {

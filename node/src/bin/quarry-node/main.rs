@@ -15,7 +15,7 @@ use alloy_primitives::{Address, Bytes};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use libp2p::{Multiaddr, PeerId};
-use quarry_node::dev::dev_genesis;
+use quarry_node::dev::{dev_genesis_for_hash_rate, measured_hash_rate};
 use quarry_node::engine::{Chain, HistoryMode};
 use quarry_node::explorer::{self, ExplorerNode};
 use quarry_node::generate::Recipients;
@@ -516,7 +516,13 @@ fn run(args: RunArgs) -> ExitCode {
             Err(e) => return fail(e),
         }
     } else if args.dev {
-        let genesis = dev_genesis(unix_now());
+        let kernel = args.kernel.map_or_else(Kernel::best, Kernel::from);
+        let rate = measured_hash_rate(kernel, args.threads);
+        println!(
+            "dev chain: initial difficulty for {:.1} MH/s measured here (2 s blocks)",
+            rate / 1e6
+        );
+        let genesis = dev_genesis_for_hash_rate(unix_now(), rate);
         if let Err(e) = write_genesis(&datadir, &genesis) {
             return fail(e);
         }

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use quarry_node::dev::dev_genesis;
+use quarry_node::dev::{dev_genesis_for_hash_rate, measured_hash_rate};
 use quarry_node::explorer::{self, ExplorerNode};
+use quarry_node::miner::Kernel;
 use quarry_node::p2p::load_or_create_key;
 use quarry_node::service::{genesis_path, unix_now};
 use quarry_primitives::dev::{DEV_ACCOUNTS, DEV_MNEMONIC};
@@ -156,7 +157,14 @@ fn run(args: TestnetArgs) -> Result<(), String> {
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let shared = dir.join("genesis.json");
     if !shared.exists() {
-        let json = serde_json::to_string_pretty(&dev_genesis(unix_now())).expect("serialisable");
+        // Every miner of the testnet shares this machine's cores.
+        let rate = measured_hash_rate(Kernel::best(), miners * args.threads);
+        println!(
+            "testnet: initial difficulty for {:.1} MH/s measured here (2 s blocks)",
+            rate / 1e6
+        );
+        let genesis = dev_genesis_for_hash_rate(unix_now(), rate);
+        let json = serde_json::to_string_pretty(&genesis).expect("serialisable");
         std::fs::write(&shared, json)
             .map_err(|e| format!("cannot write {}: {e}", shared.display()))?;
     }
