@@ -4,7 +4,10 @@
 //! A basic block starts at the first byte, at each JUMPDEST and after each instruction that
 //! ends one ([`ends_block`]); execution enters it only at its start and, short of an
 //! exceptional halt, runs it to its end. The untraced run loop therefore charges a block's
-//! static gas and checks its stack needs once, on entry ([`BlockCheck`]). An entry check that
+//! static gas and checks its stack needs once, on entry ([`BlockCheck`]), and not in its
+//! dispatch: a block is entered by its JUMPDEST, or, when it does not start with one, by the
+//! instruction that falls into it (JUMPI, GAS, SSTORE) or by the loop itself at the frame's
+//! start and after a child frame ([`super::table::Table::BLOCKS`]). An entry check that
 //! fails halts the frame where per-instruction checks would have halted it a few instructions
 //! later; the outcome is the same, since an exceptional halt burns the frame's gas and undoes
 //! its changes, and nothing inside a block reaches outside the frame or reads the gas left
@@ -43,6 +46,9 @@ pub struct BlockCheck {
     /// −1 for a block that pushes more than [`STACK_LIMIT`] items in all.
     pub max_items: i32,
 }
+
+/// The JUMPDEST opcode, which starts a basic block wherever it is an instruction.
+pub const JUMPDEST: u8 = 0x5b;
 
 /// `true` for the instructions after which a new basic block starts: those that leave the
 /// straight line (JUMP, JUMPI, the frame's endings), read the gas left (GAS, SSTORE's
@@ -100,7 +106,7 @@ impl AnalyzedCode {
         let mut i = 0;
         while i < code.len() {
             let op = code[i];
-            if op == 0x5b {
+            if op == JUMPDEST {
                 jumpdests[i / 64] |= 1 << (i % 64);
                 if i != block_start {
                     end_block(block_start, &block);

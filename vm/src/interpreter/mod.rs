@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use alloy_primitives::{Address, Bytes, U256};
 
+use analysis::JUMPDEST;
 pub use analysis::{AnalyzedCode, BlockCheck};
 pub use host::{Host, SelfDestructResult};
 pub use memory::Memory;
@@ -297,43 +298,59 @@ impl Interpreter {
     }
 
     fn run_plain<H: Host>(&mut self, host: &mut H) {
-        let table = &table::Table::<H>::TABLE;
+        let table = &table::Table::<H>::BLOCKS;
         let code = Arc::clone(&self.code);
         let bytes = code.padded();
+        // The frame's first block, or the one after the instruction that started a child frame.
+        self.enter_block_at_pc();
         while let InstructionResult::Continue = self.result {
             let pc = self.pc;
             // SAFETY: `pc` never passes the padding: every path ends at the latest on the zero
             // (STOP) byte after a final PUSH32's data, index `len + 32` of the padded code, and
             // jumps only land on JUMPDESTs inside the code.
-            let (op, block) = unsafe { (*bytes.get_unchecked(pc), code.block_at(pc)) };
-            if block != 0 {
-                // SAFETY: `block` came from `block_at` on this code.
-                if let Err(reason) = self.enter_block(unsafe { code.block_check(block) }) {
-                    self.halt(reason);
-                    break;
-                }
-            }
+            let op = unsafe { *bytes.get_unchecked(pc) };
             self.pc = pc + 1;
             table[op as usize](self, host);
         }
     }
 
-    /// What the untraced run loop checks on entering a basic block ([`analysis`]): the
-    /// block's static gas, then that the stack can feed every instruction of the block and
-    /// hold what they push.
+    /// In the untraced run loop, enters the basic block ([`analysis`]) starting at `self.pc`,
+    /// unless none starts there, the frame has stopped, or the block starts with a JUMPDEST,
+    /// whose instruction enters it. Called where execution falls into a new block without a
+    /// jump: the frame's start, after JUMPI (not taken), GAS and SSTORE, and on resuming after
+    /// a child frame. Halts when the block cannot be entered.
+    #[inline]
+    pub fn enter_block_at_pc(&mut self) {
+        let pc = self.pc;
+        // SAFETY: `pc` is inside the padded code (see `run_plain`).
+        let op = unsafe { *self.code.padded().get_unchecked(pc) };
+        if self.result == InstructionResult::Continue && op != JUMPDEST {
+            self.enter_block_at(pc);
+        }
+    }
+
+    /// In the untraced run loop, enters the basic block starting at `pc` if one does: charges
+    /// its static gas and checks that the stack can feed every instruction of the block and
+    /// hold what they push (which lets instructions use the stack unchecked). Halts with out
+    /// of gas, stack underflow or stack overflow otherwise.
     #[inline(always)]
-    fn enter_block(&mut self, block: BlockCheck) -> Result<(), HaltReason> {
-        if !self.gas.charge(block.gas as u64) {
-            return Err(HaltReason::OutOfGas);
+    pub fn enter_block_at(&mut self, pc: usize) {
+        // SAFETY: `pc` is inside the padded code (see `run_plain`).
+        let block = unsafe { self.code.block_at(pc) };
+        if block == 0 {
+            return;
+        }
+        // SAFETY: `block` came from `block_at` on this code.
+        let check = unsafe { self.code.block_check(block) };
+        if !self.gas.charge(check.gas as u64) {
+            return self.halt(HaltReason::OutOfGas);
         }
         let len = self.stack.len();
-        if len < block.min_items as usize {
-            return Err(HaltReason::StackUnderflow);
+        if len < check.min_items as usize {
+            self.halt(HaltReason::StackUnderflow);
+        } else if len as i64 > check.max_items as i64 {
+            self.halt(HaltReason::StackOverflow);
         }
-        if len as i64 > block.max_items as i64 {
-            return Err(HaltReason::StackOverflow);
-        }
-        Ok(())
     }
 
     /// What the traced run loop checks before `op` runs: its static gas, then that the stack holds

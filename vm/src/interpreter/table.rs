@@ -19,8 +19,24 @@ pub type Instruction<H> = fn(&mut Interpreter, &mut H);
 pub struct Table<H>(PhantomData<H>);
 
 impl<H: Host> Table<H> {
-    /// The 256-entry dispatch table, built at compile time.
+    /// The 256-entry dispatch table, built at compile time, for the traced run loop, which
+    /// checks each instruction's static gas and stack needs before running it.
     pub const TABLE: [Instruction<H>; 256] = make_table::<H>();
+
+    /// The untraced run loop's table, which checks them once per basic block
+    /// ([`super::analysis`]): [`Self::TABLE`] with JUMPDEST entering the block it starts, and
+    /// JUMPI, GAS and SSTORE entering the block they fall into (the other instructions that end
+    /// a block jump to a JUMPDEST, end the frame or start a child frame).
+    pub const BLOCKS: [Instruction<H>; 256] = make_block_table::<H>();
+}
+
+const fn make_block_table<H: Host>() -> [Instruction<H>; 256] {
+    let mut t = make_table::<H>();
+    t[0x55] = s::sstore_then_enter_block::<H>;
+    t[0x57] = control::jumpi_then_enter_block::<H>;
+    t[0x5a] = control::gas_then_enter_block::<H>;
+    t[0x5b] = control::jumpdest_enter_block::<H>;
+    t
 }
 
 const fn make_table<H: Host>() -> [Instruction<H>; 256] {

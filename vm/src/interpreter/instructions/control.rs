@@ -39,8 +39,21 @@ pub fn jumpi<H: Host>(i: &mut Interpreter, _: &mut H) {
     }
 }
 
+/// JUMPI in the untraced run loop: then enters the basic block it fell into, if it did not
+/// jump ([`Interpreter::enter_block_at_pc`]).
+pub fn jumpi_then_enter_block<H: Host>(i: &mut Interpreter, h: &mut H) {
+    jumpi(i, h);
+    i.enter_block_at_pc();
+}
+
 /// JUMPDEST: marks a jump destination; does nothing.
 pub fn jumpdest<H: Host>(_: &mut Interpreter, _: &mut H) {}
+
+/// JUMPDEST in the untraced run loop: enters the basic block it starts
+/// ([`Interpreter::enter_block_at`]).
+pub fn jumpdest_enter_block<H: Host>(i: &mut Interpreter, _: &mut H) {
+    i.enter_block_at(i.pc - 1);
+}
 
 /// PC: the address of this instruction.
 pub fn pc<H: Host>(i: &mut Interpreter, _: &mut H) {
@@ -50,6 +63,13 @@ pub fn pc<H: Host>(i: &mut Interpreter, _: &mut H) {
 /// GAS: gas left after this instruction.
 pub fn gas<H: Host>(i: &mut Interpreter, _: &mut H) {
     push!(i, U256::from(i.gas.remaining));
+}
+
+/// GAS in the untraced run loop: then enters the next basic block
+/// ([`Interpreter::enter_block_at_pc`]).
+pub fn gas_then_enter_block<H: Host>(i: &mut Interpreter, h: &mut H) {
+    gas(i, h);
+    i.enter_block_at_pc();
 }
 
 /// POP: drops the top item.

@@ -28,6 +28,13 @@ pub fn sstore<H: Host>(i: &mut Interpreter, h: &mut H) {
     i.gas.refunded += refund;
 }
 
+/// SSTORE in the untraced run loop: then enters the next basic block
+/// ([`Interpreter::enter_block_at_pc`]).
+pub fn sstore_then_enter_block<H: Host>(i: &mut Interpreter, h: &mut H) {
+    sstore(i, h);
+    i.enter_block_at_pc();
+}
+
 /// TLOAD (EIP-1153): reads a transient slot.
 pub fn tload<H: Host>(i: &mut Interpreter, h: &mut H) {
     pop_top!(i, ; top);
