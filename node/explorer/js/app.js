@@ -93,15 +93,37 @@ async function search(event) {
   }
 }
 
+/**
+ * Reads another node: asks for its JSON-RPC URL and reloads the page with `?rpc=URL` (the node
+ * must allow this page's origin in its `--rpc-cors`).
+ */
+function connect() {
+  const url = window.prompt('JSON-RPC URL of a Quarry node (it must list this page\'s origin in --rpc-cors):', 'http://127.0.0.1:8545');
+  if (!url) return;
+  if (!/^https?:\/\/[^\s/]+/.test(url.trim())) {
+    document.getElementById('search-message').replaceChildren(notice('error', `"${url}" is not an http:// or https:// URL.`));
+    return;
+  }
+  const here = new URL(window.location.href);
+  here.searchParams.set('rpc', url.trim());
+  window.location.href = here.toString();
+}
+
 function header() {
   const picker = h('select', {
     id: 'node-picker',
     title: 'The node whose view the pages show',
     onchange: (e) => {
+      if (e.target.value === 'other') {
+        connect();
+        e.target.value = String(state.nodes.indexOf(state.node));
+        return;
+      }
       state.node = state.nodes[Number(e.target.value)];
       show();
     },
-  }, state.nodes.map((n, i) => h('option', { value: i }, `${n.name} (${n.rpc.replace(/^https?:\/\//, '')})`)));
+  }, state.nodes.map((n, i) => h('option', { value: i }, `${n.name} (${n.rpc.replace(/^https?:\/\//, '')})`)),
+  h('option', { value: 'other' }, 'Other node URL…'));
   return h('header', {},
     h('a', { href: '#/', class: 'brand' }, 'Quarry explorer'),
     h('nav', {},
