@@ -4,6 +4,7 @@
 import {
   age, count, ether, h, hashRate, link, miner, notice, num, sci, short, table,
 } from '../format.js';
+import { coalesced } from '../live.js';
 
 /** Heights the charts span (one `quarry_blockTree` call; at most 256). */
 const WINDOW = 120;
@@ -17,26 +18,10 @@ export function render(ctx) {
   const pending = h('section', {}, h('h2', {}, 'Pending transactions'));
   const page = h('div', {}, stats, charts, h('div', { class: 'columns' }, latest, pending));
   const plots = {};
-  let busy = false;
-  let again = false;
-
-  const refresh = async () => {
-    if (busy) {
-      again = true;
-      return;
-    }
-    busy = true;
-    try {
-      await draw(ctx, { stats, charts, latest, pending, plots });
-    } catch (e) {
-      stats.replaceChildren(notice('error', e.message));
-    }
-    busy = false;
-    if (again) {
-      again = false;
-      refresh();
-    }
-  };
+  const refresh = coalesced(
+    () => draw(ctx, { stats, charts, latest, pending, plots }),
+    (e) => stats.replaceChildren(notice('error', e.message)),
+  );
   ctx.onHead((node) => {
     if (node === ctx.node) refresh();
   });

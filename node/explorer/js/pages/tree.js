@@ -6,6 +6,7 @@
 // branch flashes.
 
 import { age, h, link, minerName, notice, short, table } from '../format.js';
+import { coalesced } from '../live.js';
 import { findReorg, layoutLanes, mergeTrees } from '../tree-model.js';
 
 /** Colours of the miners, by the node's position in the list; other miners are grey. */
@@ -40,8 +41,6 @@ export function render(ctx) {
   let cy = null;
   let userMoved = false;
   let lastTips = null;
-  let busy = false;
-  let again = false;
 
   const draw = async () => {
     const numbers = await Promise.all(ctx.nodes.map((n) => n.call('eth_blockNumber').then(Number, () => null)));
@@ -166,23 +165,7 @@ export function render(ctx) {
     page.setAttribute('data-blocks', String(blocks.size));
   };
 
-  const refresh = async () => {
-    if (busy) {
-      again = true;
-      return;
-    }
-    busy = true;
-    try {
-      await draw();
-    } catch (e) {
-      message.replaceChildren(notice('error', e.message));
-    }
-    busy = false;
-    if (again) {
-      again = false;
-      refresh();
-    }
-  };
+  const refresh = coalesced(draw, (e) => message.replaceChildren(notice('error', e.message)));
   ctx.onHead(() => refresh());
   // Cytoscape needs its container in the document to measure it: draw once attached.
   requestAnimationFrame(() => refresh());
