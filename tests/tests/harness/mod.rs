@@ -30,6 +30,27 @@ pub fn bin_dir() -> &'static Path {
         let release = !cfg!(debug_assertions);
         let mut cargo = Command::new(env!("CARGO"));
         cargo.args(["build", "--workspace", "--bins", "--tests"]).current_dir(repo());
+        // Not the variables cargo sets for this test process: a build script that reads one
+        // (ring's reads CARGO_MANIFEST_DIR and declares rerun-if-env-changed) would see it
+        // differ from the `cargo build` before `cargo test` and recompile ring, rustls, libp2p
+        // and the node (~5 minutes), and the next plain build would recompile them back.
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy();
+            let set_by_cargo_for_tests = key.starts_with("CARGO_PKG_")
+                || matches!(
+                    &*key,
+                    "CARGO_MANIFEST_DIR"
+                        | "CARGO_MANIFEST_PATH"
+                        | "CARGO_CRATE_NAME"
+                        | "CARGO_BIN_NAME"
+                        | "CARGO_PRIMARY_PACKAGE"
+                        | "CARGO_TARGET_TMPDIR"
+                        | "OUT_DIR"
+                );
+            if set_by_cargo_for_tests {
+                cargo.env_remove(&*key);
+            }
+        }
         if release {
             cargo.arg("--release");
         }
