@@ -220,7 +220,8 @@ pub trait Tracer {
 pub struct Interpreter {
     /// Code being run.
     pub code: Arc<AnalyzedCode>,
-    /// Program counter.
+    /// Program counter: where the frame resumes. The untraced run loop keeps it in a register
+    /// while it runs and writes it back here when it stops.
     pub pc: usize,
     /// Gas meter.
     pub gas: Gas,
