@@ -220,7 +220,8 @@ pub trait Tracer {
 pub struct Interpreter {
     /// Code being run.
     pub code: Arc<AnalyzedCode>,
-    /// Program counter.
+    /// Program counter: where the frame resumes. The untraced run loop keeps it in a register
+    /// while it runs and writes it back here when it stops.
     pub pc: usize,
     /// Gas meter.
     pub gas: Gas,
@@ -301,27 +302,28 @@ impl Interpreter {
         let table = &table::Table::<H>::BLOCKS;
         let code = Arc::clone(&self.code);
         let bytes = code.padded();
+        // The program counter lives in a register here and is handed to and returned by each
+        // instruction; the frame's copy is written back when the loop stops.
+        let mut pc = self.pc;
         // The frame's first block, or the one after the instruction that started a child frame.
-        self.enter_block_at_pc();
+        self.fall_into_block(pc);
         while let InstructionResult::Continue = self.result {
-            let pc = self.pc;
             // SAFETY: `pc` never passes the padding: every path ends at the latest on the zero
             // (STOP) byte after a final PUSH32's data, index `len + 32` of the padded code, and
             // jumps only land on JUMPDESTs inside the code.
             let op = unsafe { *bytes.get_unchecked(pc) };
-            self.pc = pc + 1;
-            table[op as usize](self, host);
+            pc = table[op as usize](self, host, pc + 1);
         }
+        self.pc = pc;
     }
 
-    /// In the untraced run loop, enters the basic block ([`analysis`]) starting at `self.pc`,
+    /// In the untraced run loop, enters the basic block ([`analysis`]) starting at `pc`,
     /// unless none starts there, the frame has stopped, or the block starts with a JUMPDEST,
     /// whose instruction enters it. Called where execution falls into a new block without a
     /// jump: the frame's start, after JUMPI (not taken), GAS and SSTORE, and on resuming after
     /// a child frame. Halts when the block cannot be entered.
     #[inline]
-    pub fn enter_block_at_pc(&mut self) {
-        let pc = self.pc;
+    pub fn fall_into_block(&mut self, pc: usize) {
         // SAFETY: `pc` is inside the padded code (see `run_plain`).
         let op = unsafe { *self.code.padded().get_unchecked(pc) };
         if self.result == InstructionResult::Continue && op != JUMPDEST {
@@ -375,7 +377,7 @@ impl Interpreter {
             let memory_size = self.memory.len();
             self.pc += 1;
             match self.enter(op) {
-                Ok(()) => table[op as usize](self, host),
+                Ok(()) => self.pc = table[op as usize](self, host, self.pc),
                 Err(reason) => self.halt(reason),
             }
             let gas_cost = match self.result {

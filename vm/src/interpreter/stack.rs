@@ -156,10 +156,12 @@ impl Stack {
     pub unsafe fn swap(&mut self, n: usize) {
         let len = self.data.len();
         debug_assert!(n >= 1 && len > n);
-        // SAFETY: both positions are below `len`.
+        // SAFETY: both positions are below `len`, and distinct since `n >= 1`. Non-overlapping
+        // lets both words sit in registers; `ptr::swap`, which allows overlap, went through a
+        // copy on the machine stack, a store and reload on the dependency chain of every SWAP.
         unsafe {
             let p = self.data.as_mut_ptr();
-            std::ptr::swap(p.add(len - 1), p.add(len - 1 - n));
+            std::ptr::swap_nonoverlapping(p.add(len - 1), p.add(len - 1 - n), 1);
         }
     }
 }

@@ -12,8 +12,25 @@ use crate::gas::{
     BASE, BLOCKHASH, EXP, HIGH, JUMPDEST, KECCAK256, LOG, LOG_TOPIC, LOW, MID, VERYLOW,
 };
 
-/// One instruction: mutates the frame, may ask the host.
-pub type Instruction<H> = fn(&mut Interpreter, &mut H);
+/// One instruction as the run loops call it: mutates the frame, may ask the host; takes the
+/// program counter just past the opcode byte and returns the one to continue at. The untraced
+/// loop keeps the program counter in a register this way instead of storing it in the frame
+/// and loading it back on every instruction.
+pub type Instruction<H> = fn(&mut Interpreter, &mut H, usize) -> usize;
+
+/// An instruction that neither reads nor moves the program counter (all but PUSH, JUMP, JUMPI,
+/// PC and the block entries), `fn(&mut Interpreter, &mut H)`, as an [`Instruction`] that
+/// continues at the next byte. The optional literal is the instruction's own const parameter
+/// (DUPn, SWAPn, LOGn).
+macro_rules! straight {
+    ($($f:ident)::+ $(, $n:literal)?) => {{
+        fn next<H: Host>(i: &mut Interpreter, h: &mut H, pc: usize) -> usize {
+            $($f)::+::<$($n,)? H>(i, h);
+            pc
+        }
+        next::<H>
+    }};
+}
 
 /// Holder of the dispatch table for a host type.
 pub struct Table<H>(PhantomData<H>);
@@ -40,77 +57,77 @@ const fn make_block_table<H: Host>() -> [Instruction<H>; 256] {
 }
 
 const fn make_table<H: Host>() -> [Instruction<H>; 256] {
-    let mut t: [Instruction<H>; 256] = [control::invalid::<H>; 256];
-    t[0x00] = control::stop::<H>;
-    t[0x01] = a::add::<H>;
-    t[0x02] = a::mul::<H>;
-    t[0x03] = a::sub::<H>;
-    t[0x04] = a::div::<H>;
-    t[0x05] = a::sdiv::<H>;
-    t[0x06] = a::rem::<H>;
-    t[0x07] = a::smod::<H>;
-    t[0x08] = a::addmod::<H>;
-    t[0x09] = a::mulmod::<H>;
-    t[0x0a] = a::exp::<H>;
-    t[0x0b] = a::signextend::<H>;
-    t[0x10] = b::lt::<H>;
-    t[0x11] = b::gt::<H>;
-    t[0x12] = b::slt::<H>;
-    t[0x13] = b::sgt::<H>;
-    t[0x14] = b::eq::<H>;
-    t[0x15] = b::iszero::<H>;
-    t[0x16] = b::and::<H>;
-    t[0x17] = b::or::<H>;
-    t[0x18] = b::xor::<H>;
-    t[0x19] = b::not::<H>;
-    t[0x1a] = b::byte::<H>;
-    t[0x1b] = b::shl::<H>;
-    t[0x1c] = b::shr::<H>;
-    t[0x1d] = b::sar::<H>;
-    t[0x20] = e::keccak::<H>;
-    t[0x30] = e::address::<H>;
-    t[0x31] = e::balance::<H>;
-    t[0x32] = e::origin::<H>;
-    t[0x33] = e::caller::<H>;
-    t[0x34] = e::callvalue::<H>;
-    t[0x35] = e::calldataload::<H>;
-    t[0x36] = e::calldatasize::<H>;
-    t[0x37] = e::calldatacopy::<H>;
-    t[0x38] = e::codesize::<H>;
-    t[0x39] = e::codecopy::<H>;
-    t[0x3a] = e::gasprice::<H>;
-    t[0x3b] = e::extcodesize::<H>;
-    t[0x3c] = e::extcodecopy::<H>;
-    t[0x3d] = e::returndatasize::<H>;
-    t[0x3e] = e::returndatacopy::<H>;
-    t[0x3f] = e::extcodehash::<H>;
-    t[0x40] = e::blockhash::<H>;
-    t[0x41] = e::coinbase::<H>;
-    t[0x42] = e::timestamp::<H>;
-    t[0x43] = e::number::<H>;
-    t[0x44] = e::prevrandao::<H>;
-    t[0x45] = e::gaslimit::<H>;
-    t[0x46] = e::chainid::<H>;
-    t[0x47] = e::selfbalance::<H>;
-    t[0x48] = e::basefee::<H>;
-    t[0x49] = e::blobhash::<H>;
-    t[0x4a] = e::blobbasefee::<H>;
-    t[0x50] = control::pop::<H>;
-    t[0x51] = m::mload::<H>;
-    t[0x52] = m::mstore::<H>;
-    t[0x53] = m::mstore8::<H>;
-    t[0x54] = s::sload::<H>;
-    t[0x55] = s::sstore::<H>;
+    let mut t: [Instruction<H>; 256] = [straight!(control::invalid); 256];
+    t[0x00] = straight!(control::stop);
+    t[0x01] = straight!(a::add);
+    t[0x02] = straight!(a::mul);
+    t[0x03] = straight!(a::sub);
+    t[0x04] = straight!(a::div);
+    t[0x05] = straight!(a::sdiv);
+    t[0x06] = straight!(a::rem);
+    t[0x07] = straight!(a::smod);
+    t[0x08] = straight!(a::addmod);
+    t[0x09] = straight!(a::mulmod);
+    t[0x0a] = straight!(a::exp);
+    t[0x0b] = straight!(a::signextend);
+    t[0x10] = straight!(b::lt);
+    t[0x11] = straight!(b::gt);
+    t[0x12] = straight!(b::slt);
+    t[0x13] = straight!(b::sgt);
+    t[0x14] = straight!(b::eq);
+    t[0x15] = straight!(b::iszero);
+    t[0x16] = straight!(b::and);
+    t[0x17] = straight!(b::or);
+    t[0x18] = straight!(b::xor);
+    t[0x19] = straight!(b::not);
+    t[0x1a] = straight!(b::byte);
+    t[0x1b] = straight!(b::shl);
+    t[0x1c] = straight!(b::shr);
+    t[0x1d] = straight!(b::sar);
+    t[0x20] = straight!(e::keccak);
+    t[0x30] = straight!(e::address);
+    t[0x31] = straight!(e::balance);
+    t[0x32] = straight!(e::origin);
+    t[0x33] = straight!(e::caller);
+    t[0x34] = straight!(e::callvalue);
+    t[0x35] = straight!(e::calldataload);
+    t[0x36] = straight!(e::calldatasize);
+    t[0x37] = straight!(e::calldatacopy);
+    t[0x38] = straight!(e::codesize);
+    t[0x39] = straight!(e::codecopy);
+    t[0x3a] = straight!(e::gasprice);
+    t[0x3b] = straight!(e::extcodesize);
+    t[0x3c] = straight!(e::extcodecopy);
+    t[0x3d] = straight!(e::returndatasize);
+    t[0x3e] = straight!(e::returndatacopy);
+    t[0x3f] = straight!(e::extcodehash);
+    t[0x40] = straight!(e::blockhash);
+    t[0x41] = straight!(e::coinbase);
+    t[0x42] = straight!(e::timestamp);
+    t[0x43] = straight!(e::number);
+    t[0x44] = straight!(e::prevrandao);
+    t[0x45] = straight!(e::gaslimit);
+    t[0x46] = straight!(e::chainid);
+    t[0x47] = straight!(e::selfbalance);
+    t[0x48] = straight!(e::basefee);
+    t[0x49] = straight!(e::blobhash);
+    t[0x4a] = straight!(e::blobbasefee);
+    t[0x50] = straight!(control::pop);
+    t[0x51] = straight!(m::mload);
+    t[0x52] = straight!(m::mstore);
+    t[0x53] = straight!(m::mstore8);
+    t[0x54] = straight!(s::sload);
+    t[0x55] = straight!(s::sstore);
     t[0x56] = control::jump::<H>;
     t[0x57] = control::jumpi::<H>;
     t[0x58] = control::pc::<H>;
-    t[0x59] = m::msize::<H>;
-    t[0x5a] = control::gas::<H>;
-    t[0x5b] = control::jumpdest::<H>;
-    t[0x5c] = s::tload::<H>;
-    t[0x5d] = s::tstore::<H>;
-    t[0x5e] = m::mcopy::<H>;
-    t[0x5f] = control::push0::<H>;
+    t[0x59] = straight!(m::msize);
+    t[0x5a] = straight!(control::gas);
+    t[0x5b] = straight!(control::jumpdest);
+    t[0x5c] = straight!(s::tload);
+    t[0x5d] = straight!(s::tstore);
+    t[0x5e] = straight!(m::mcopy);
+    t[0x5f] = straight!(control::push0);
     t[0x60] = control::push::<1, H>;
     t[0x61] = control::push::<2, H>;
     t[0x62] = control::push::<3, H>;
@@ -143,53 +160,53 @@ const fn make_table<H: Host>() -> [Instruction<H>; 256] {
     t[0x7d] = control::push::<30, H>;
     t[0x7e] = control::push::<31, H>;
     t[0x7f] = control::push::<32, H>;
-    t[0x80] = control::dup::<1, H>;
-    t[0x81] = control::dup::<2, H>;
-    t[0x82] = control::dup::<3, H>;
-    t[0x83] = control::dup::<4, H>;
-    t[0x84] = control::dup::<5, H>;
-    t[0x85] = control::dup::<6, H>;
-    t[0x86] = control::dup::<7, H>;
-    t[0x87] = control::dup::<8, H>;
-    t[0x88] = control::dup::<9, H>;
-    t[0x89] = control::dup::<10, H>;
-    t[0x8a] = control::dup::<11, H>;
-    t[0x8b] = control::dup::<12, H>;
-    t[0x8c] = control::dup::<13, H>;
-    t[0x8d] = control::dup::<14, H>;
-    t[0x8e] = control::dup::<15, H>;
-    t[0x8f] = control::dup::<16, H>;
-    t[0x90] = control::swap::<1, H>;
-    t[0x91] = control::swap::<2, H>;
-    t[0x92] = control::swap::<3, H>;
-    t[0x93] = control::swap::<4, H>;
-    t[0x94] = control::swap::<5, H>;
-    t[0x95] = control::swap::<6, H>;
-    t[0x96] = control::swap::<7, H>;
-    t[0x97] = control::swap::<8, H>;
-    t[0x98] = control::swap::<9, H>;
-    t[0x99] = control::swap::<10, H>;
-    t[0x9a] = control::swap::<11, H>;
-    t[0x9b] = control::swap::<12, H>;
-    t[0x9c] = control::swap::<13, H>;
-    t[0x9d] = control::swap::<14, H>;
-    t[0x9e] = control::swap::<15, H>;
-    t[0x9f] = control::swap::<16, H>;
-    t[0xa0] = logs::log::<0, H>;
-    t[0xa1] = logs::log::<1, H>;
-    t[0xa2] = logs::log::<2, H>;
-    t[0xa3] = logs::log::<3, H>;
-    t[0xa4] = logs::log::<4, H>;
-    t[0xf0] = y::create::<H>;
-    t[0xf1] = y::call::<H>;
-    t[0xf2] = y::callcode::<H>;
-    t[0xf3] = control::ret::<H>;
-    t[0xf4] = y::delegatecall::<H>;
-    t[0xf5] = y::create2::<H>;
-    t[0xfa] = y::staticcall::<H>;
-    t[0xfd] = control::revert::<H>;
-    t[0xfe] = control::invalid::<H>;
-    t[0xff] = y::selfdestruct::<H>;
+    t[0x80] = straight!(control::dup, 1);
+    t[0x81] = straight!(control::dup, 2);
+    t[0x82] = straight!(control::dup, 3);
+    t[0x83] = straight!(control::dup, 4);
+    t[0x84] = straight!(control::dup, 5);
+    t[0x85] = straight!(control::dup, 6);
+    t[0x86] = straight!(control::dup, 7);
+    t[0x87] = straight!(control::dup, 8);
+    t[0x88] = straight!(control::dup, 9);
+    t[0x89] = straight!(control::dup, 10);
+    t[0x8a] = straight!(control::dup, 11);
+    t[0x8b] = straight!(control::dup, 12);
+    t[0x8c] = straight!(control::dup, 13);
+    t[0x8d] = straight!(control::dup, 14);
+    t[0x8e] = straight!(control::dup, 15);
+    t[0x8f] = straight!(control::dup, 16);
+    t[0x90] = straight!(control::swap, 1);
+    t[0x91] = straight!(control::swap, 2);
+    t[0x92] = straight!(control::swap, 3);
+    t[0x93] = straight!(control::swap, 4);
+    t[0x94] = straight!(control::swap, 5);
+    t[0x95] = straight!(control::swap, 6);
+    t[0x96] = straight!(control::swap, 7);
+    t[0x97] = straight!(control::swap, 8);
+    t[0x98] = straight!(control::swap, 9);
+    t[0x99] = straight!(control::swap, 10);
+    t[0x9a] = straight!(control::swap, 11);
+    t[0x9b] = straight!(control::swap, 12);
+    t[0x9c] = straight!(control::swap, 13);
+    t[0x9d] = straight!(control::swap, 14);
+    t[0x9e] = straight!(control::swap, 15);
+    t[0x9f] = straight!(control::swap, 16);
+    t[0xa0] = straight!(logs::log, 0);
+    t[0xa1] = straight!(logs::log, 1);
+    t[0xa2] = straight!(logs::log, 2);
+    t[0xa3] = straight!(logs::log, 3);
+    t[0xa4] = straight!(logs::log, 4);
+    t[0xf0] = straight!(y::create);
+    t[0xf1] = straight!(y::call);
+    t[0xf2] = straight!(y::callcode);
+    t[0xf3] = straight!(control::ret);
+    t[0xf4] = straight!(y::delegatecall);
+    t[0xf5] = straight!(y::create2);
+    t[0xfa] = straight!(y::staticcall);
+    t[0xfd] = straight!(control::revert);
+    t[0xfe] = straight!(control::invalid);
+    t[0xff] = straight!(y::selfdestruct);
     t
 }
 

@@ -17,33 +17,41 @@ pub fn invalid<H: Host>(i: &mut Interpreter, _: &mut H) {
     i.halt(HaltReason::InvalidOpcode);
 }
 
+/// Where a jump to `dest` continues: `dest` if it is a JUMPDEST, otherwise halts with an
+/// invalid jump (and the returned `pc` is never run).
 #[inline]
-fn jump_to(i: &mut Interpreter, dest: U256) {
+fn jump_to(i: &mut Interpreter, dest: U256, pc: usize) -> usize {
     match dest.as_limbs() {
-        [d, 0, 0, 0] if i.code.is_jumpdest(*d as usize) => i.pc = *d as usize,
-        _ => i.halt(HaltReason::InvalidJump),
+        [d, 0, 0, 0] if i.code.is_jumpdest(*d as usize) => *d as usize,
+        _ => {
+            i.halt(HaltReason::InvalidJump);
+            pc
+        }
     }
 }
 
 /// JUMP: continues at a JUMPDEST.
-pub fn jump<H: Host>(i: &mut Interpreter, _: &mut H) {
+pub fn jump<H: Host>(i: &mut Interpreter, _: &mut H, pc: usize) -> usize {
     pop!(i, dest);
-    jump_to(i, dest);
+    jump_to(i, dest, pc)
 }
 
-/// JUMPI: continues at a JUMPDEST if the condition is non-zero.
-pub fn jumpi<H: Host>(i: &mut Interpreter, _: &mut H) {
+/// JUMPI: continues at a JUMPDEST if the condition is non-zero, at the next byte otherwise.
+pub fn jumpi<H: Host>(i: &mut Interpreter, _: &mut H, pc: usize) -> usize {
     pop!(i, dest, cond);
-    if !cond.is_zero() {
-        jump_to(i, dest);
+    if cond.is_zero() {
+        pc
+    } else {
+        jump_to(i, dest, pc)
     }
 }
 
 /// JUMPI in the untraced run loop: then enters the basic block it fell into, if it did not
-/// jump ([`Interpreter::enter_block_at_pc`]).
-pub fn jumpi_then_enter_block<H: Host>(i: &mut Interpreter, h: &mut H) {
-    jumpi(i, h);
-    i.enter_block_at_pc();
+/// jump ([`Interpreter::fall_into_block`]).
+pub fn jumpi_then_enter_block<H: Host>(i: &mut Interpreter, h: &mut H, pc: usize) -> usize {
+    let next = jumpi(i, h, pc);
+    i.fall_into_block(next);
+    next
 }
 
 /// JUMPDEST: marks a jump destination; does nothing.
@@ -51,13 +59,15 @@ pub fn jumpdest<H: Host>(_: &mut Interpreter, _: &mut H) {}
 
 /// JUMPDEST in the untraced run loop: enters the basic block it starts
 /// ([`Interpreter::enter_block_at`]).
-pub fn jumpdest_enter_block<H: Host>(i: &mut Interpreter, _: &mut H) {
-    i.enter_block_at(i.pc - 1);
+pub fn jumpdest_enter_block<H: Host>(i: &mut Interpreter, _: &mut H, pc: usize) -> usize {
+    i.enter_block_at(pc - 1);
+    pc
 }
 
 /// PC: the address of this instruction.
-pub fn pc<H: Host>(i: &mut Interpreter, _: &mut H) {
-    push!(i, U256::from(i.pc - 1));
+pub fn pc<H: Host>(i: &mut Interpreter, _: &mut H, pc: usize) -> usize {
+    push!(i, U256::from(pc - 1));
+    pc
 }
 
 /// GAS: gas left after this instruction.
@@ -66,10 +76,11 @@ pub fn gas<H: Host>(i: &mut Interpreter, _: &mut H) {
 }
 
 /// GAS in the untraced run loop: then enters the next basic block
-/// ([`Interpreter::enter_block_at_pc`]).
-pub fn gas_then_enter_block<H: Host>(i: &mut Interpreter, h: &mut H) {
+/// ([`Interpreter::fall_into_block`]).
+pub fn gas_then_enter_block<H: Host>(i: &mut Interpreter, h: &mut H, pc: usize) -> usize {
     gas(i, h);
-    i.enter_block_at_pc();
+    i.fall_into_block(pc);
+    pc
 }
 
 /// POP: drops the top item.
@@ -82,9 +93,10 @@ pub fn push0<H: Host>(i: &mut Interpreter, _: &mut H) {
     push!(i, U256::ZERO);
 }
 
-/// PUSH1–PUSH32: pushes the next `N` code bytes as a big-endian word (zeros past the end).
-pub fn push<const N: usize, H: Host>(i: &mut Interpreter, _: &mut H) {
-    let start = i.pc;
+/// PUSH1–PUSH32: pushes the next `N` code bytes as a big-endian word (zeros past the end) and
+/// continues after them.
+pub fn push<const N: usize, H: Host>(i: &mut Interpreter, _: &mut H, pc: usize) -> usize {
+    let start = pc;
     // SAFETY: a PUSH runs from inside the code (the padding is all STOP), so its data ends at
     // most 32 bytes past the code, inside the 33 bytes of padding.
     let data = unsafe { i.code.padded().get_unchecked(start..start + N) };
@@ -99,7 +111,7 @@ pub fn push<const N: usize, H: Host>(i: &mut Interpreter, _: &mut H) {
         U256::from_be_bytes(word)
     };
     push!(i, value);
-    i.pc += N;
+    pc + N
 }
 
 /// DUP1–DUP16: duplicates the `N`-th item.

@@ -1,6 +1,8 @@
 //! Instruction implementations, one short function per opcode, grouped by family. Each takes
-//! the frame and the host; static gas was already charged and the stack's depth checked by the
-//! run loop ([`super::table`]), dynamic gas is charged here.
+//! the frame and the host; those that read or move the program counter (PUSH, JUMP, JUMPI, PC
+//! and the block entries) also take the one just past their opcode and return the one to
+//! continue at ([`super::table::Instruction`]). Static gas was already charged and the stack's
+//! depth checked by the run loop ([`super::table`]), dynamic gas is charged here.
 
 #[macro_use]
 mod macros {

@@ -29,10 +29,11 @@ pub fn sstore<H: Host>(i: &mut Interpreter, h: &mut H) {
 }
 
 /// SSTORE in the untraced run loop: then enters the next basic block
-/// ([`Interpreter::enter_block_at_pc`]).
-pub fn sstore_then_enter_block<H: Host>(i: &mut Interpreter, h: &mut H) {
+/// ([`Interpreter::fall_into_block`]).
+pub fn sstore_then_enter_block<H: Host>(i: &mut Interpreter, h: &mut H, pc: usize) -> usize {
     sstore(i, h);
-    i.enter_block_at_pc();
+    i.fall_into_block(pc);
+    pc
 }
 
 /// TLOAD (EIP-1153): reads a transient slot.
