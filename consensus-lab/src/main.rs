@@ -13,11 +13,11 @@ use anyhow::{bail, Context as _, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use quarry_lab::byzantine::Strategy;
+use quarry_lab::adversary::Strategy;
 use quarry_lab::check::jepsen;
 use quarry_lab::check::lincheck_html;
 use quarry_lab::check::linearizability::{self, KvModel, Linearizability, Model, RegisterModel};
-use quarry_lab::experiment::{ms, parse_latency, Experiment, RunConfig, RunReport};
+use quarry_lab::harness::{ms, parse_latency, Experiment, RunConfig, RunReport};
 use quarry_lab::protocols::{lookup, REGISTRY};
 use quarry_lab::sim::parse_partitions;
 use quarry_lab::sweep::sweep;

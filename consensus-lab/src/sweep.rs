@@ -8,7 +8,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::experiment::{Experiment, RunConfig};
+use crate::harness::{Experiment, RunConfig};
 
 /// The outcome of a sweep; serialises to the `--json` object.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -33,7 +33,7 @@ pub mod report;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::experiment::{Experiment, Latency, RunConfig, RunReport};
+use crate::harness::{Experiment, Latency, RunConfig, RunReport};
 use crate::protocol::Time;
 use crate::protocols::nakamoto::miner::Strategy;
 use crate::protocols::nakamoto::{run_nakamoto, NakamotoSetup};

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::plots::{line_plot, Series};
 use super::{run_cell, scenario, Cell, Comparable, Scenario, COMPARABLES, SEEDS_PER_CELL};
-use crate::experiment::ms;
+use crate::harness::ms;
 use crate::protocols::nakamoto::analytic::{nakamoto_2008, race_exact, SuccessRule};
 use crate::protocols::nakamoto::race::{simulate_double_spend, DoubleSpendConfig, RaceModel};
 

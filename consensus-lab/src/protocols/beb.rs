@@ -15,7 +15,7 @@
 use std::collections::BTreeSet;
 
 use crate::check::broadcast::{self, BroadcastEvent, BroadcastHistory};
-use crate::experiment::{ms, simulate, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate, Experiment, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::sim::{HistoryEvent, Streams, Workload};
 

@@ -20,9 +20,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::byzantine::{self, Byzantine};
+use crate::adversary::Byzantine;
 use crate::check::byzantine_broadcast::{self, ByzantineBroadcastHistory};
-use crate::experiment::{ms, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate_byzantine, Experiment, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::signature::SigningKey;
 use crate::sim::{Streams, Workload};
@@ -190,7 +190,7 @@ pub fn run_bracha(flaw: Flaw, config: &RunConfig) -> RunReport {
     for (i, r) in workload.requests.iter_mut().enumerate() {
         r.node = i;
     }
-    let run = byzantine::simulate(config, config.n, move |_, _| Bracha::new(flaw), workload);
+    let run = simulate_byzantine(config, config.n, move |_, _| Bracha::new(flaw), workload);
     let correct = config.correct(&run.history);
     let history = ByzantineBroadcastHistory {
         broadcasts: run

@@ -3,7 +3,7 @@
 //! and the two ways past the bound the sweep must catch.
 
 use super::*;
-use crate::byzantine::{AdversaryPlan, Strategy, StrategyAdversary};
+use crate::adversary::{AdversaryPlan, Strategy, StrategyAdversary};
 use crate::check::find;
 use crate::protocols::test_support::{
     all_hold, assert_tolerates_f_byzantine_under_every_strategy, byzantine_config, one_ms_network,

@@ -25,7 +25,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::experiment::{Experiment, RunConfig, RunReport};
+use crate::harness::{Experiment, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::protocols::beb::Deliver;
 use crate::protocols::broadcast::{run_broadcast, Data, EagerRb};

@@ -35,7 +35,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::experiment::{Experiment, RunConfig, RunReport};
+use crate::harness::{Experiment, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::protocols::beb::Deliver;
 use crate::protocols::broadcast::{run_broadcast, Data, EagerRb};

@@ -33,9 +33,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rand::Rng;
 
-use crate::byzantine::{self, Byzantine};
+use crate::adversary::Byzantine;
 use crate::check::Verdict;
-use crate::experiment::{ms, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate_byzantine, Experiment, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::signature::{Signature, SigningKey, SIGNATURE_BYTES};
 use crate::sim::{Streams, Workload};
@@ -329,12 +329,8 @@ pub fn run_generals(algorithm: Algorithm, config: &RunConfig) -> RunReport {
     let mut rng = Streams::new(config.seed).workload;
     let order = if rng.random_bool(0.5) { Order::Attack } else { Order::Retreat };
     let workload = Workload::scripted([(0, COMMANDER, order)]);
-    let run = byzantine::simulate(
-        config,
-        config.n,
-        move |me, _| General::new(me, algorithm, m),
-        workload,
-    );
+    let run =
+        simulate_byzantine(config, config.n, move |me, _| General::new(me, algorithm, m), workload);
     let loyal = config.correct(&run.history);
     let decisions: Vec<(Time, NodeId, Order)> = run
         .history

@@ -2,7 +2,7 @@
 //! SM works with any number of traitors.
 
 use super::*;
-use crate::byzantine::Strategy;
+use crate::adversary::Strategy;
 use crate::check::find;
 use crate::protocols::test_support::{all_hold, SEEDS};
 use crate::sweep::sweep;

@@ -42,7 +42,7 @@ use rand::Rng;
 
 use crate::check::eventual::{self, Key, KvHistory};
 use crate::check::register::{Access, RegisterOperation};
-use crate::experiment::{ms, run_to_end, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, run_to_end, Experiment, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::protocols::merkle::{bucket, MerkleTree};
 use crate::sim::{HistoryEvent, Simulation, Streams, Workload};

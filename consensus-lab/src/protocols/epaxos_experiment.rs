@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{Command, EPaxos, Flaw};
 use crate::check::conflict_order::{self, ExecutionHistory};
-use crate::experiment::{ms, simulate, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate, Experiment, RunConfig, RunReport};
 use crate::protocol::{NodeId, Time};
 use crate::sim::{Streams, Workload};
 

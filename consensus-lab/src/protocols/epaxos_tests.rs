@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::check::find;
-use crate::experiment::{Experiment, RunConfig};
+use crate::harness::{Experiment, RunConfig};
 use crate::protocols::test_support::{all_hold, one_ms_network, SEEDS};
 use crate::sim::{parse_partitions, FaultPlan, Simulation, Workload};
 use crate::sweep::sweep;

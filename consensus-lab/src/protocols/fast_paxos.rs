@@ -41,7 +41,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::experiment::{consensus_report, simulate, Experiment, RunConfig, RunReport};
+use crate::harness::{consensus_report, simulate, Experiment, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::sim::{Streams, Workload};
 

@@ -55,7 +55,7 @@ use std::collections::BTreeSet;
 /// The checkers of this module's properties.
 pub use crate::check::failure_detection as check;
 
-use crate::experiment::{ms, simulate, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate, Experiment, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::protocols::links::{forward, PerfectLinks, Upper};
 use crate::sim::{HistoryEvent, Workload};

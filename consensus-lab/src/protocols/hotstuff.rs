@@ -30,7 +30,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::byzantine::Byzantine;
+use crate::adversary::Byzantine;
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::signature::{
     digest, Digest, Signature, Signed, SigningKey, DIGEST_BYTES, SIGNATURE_BYTES,

@@ -12,10 +12,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Flaw, HotStuff};
-use crate::byzantine;
+
 use crate::check::smr::{self, SmrHistory};
 use crate::check::Verdict;
-use crate::experiment::{ms, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate_byzantine, Experiment, RunConfig, RunReport};
 use crate::protocol::{NodeId, Time};
 use crate::sim::Workload;
 
@@ -29,7 +29,7 @@ pub fn run_hotstuff(flaw: Flaw, config: &RunConfig) -> RunReport {
     let gap = config.request_gap.unwrap_or(2_000);
     let requests = (1..=count).flat_map(|cmd| (0..n).map(move |node| (cmd * gap, node, 100 + cmd)));
     let workload = Workload::scripted(requests);
-    let run = byzantine::simulate(config, n, move |me, n| HotStuff::new(me, n, flaw), workload);
+    let run = simulate_byzantine(config, n, move |me, n| HotStuff::new(me, n, flaw), workload);
     let correct = config.correct(&run.history);
     let mut log = SmrHistory { commits: Vec::new(), correct: correct.clone() };
     // Client command → first time a correct replica committed it.

@@ -3,9 +3,9 @@
 //! bound the sweep must catch.
 
 use super::*;
-use crate::byzantine::Strategy;
+use crate::adversary::Strategy;
 use crate::check::find;
-use crate::experiment::{Experiment, RunConfig};
+use crate::harness::{Experiment, RunConfig};
 use crate::protocols::test_support::{
     all_hold, assert_tolerates_f_byzantine_under_every_strategy, byzantine_config, SEEDS,
 };

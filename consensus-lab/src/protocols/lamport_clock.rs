@@ -22,7 +22,7 @@
 use rand::Rng;
 
 use crate::check::happens_before::{self, ClockEvent, EventKind};
-use crate::experiment::{ms, simulate, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate, Experiment, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::sim::{Streams, Workload};
 

@@ -49,7 +49,7 @@ use serde::{Deserialize, Serialize};
 /// The checkers of this module's properties.
 pub use crate::check::links as check;
 
-use crate::experiment::{ms, simulate, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate, Experiment, RunConfig, RunReport};
 use crate::protocol::{
     Action, ActionOf, Context, NodeId, Protocol, Storage, Time, TimerId, WireSize,
 };

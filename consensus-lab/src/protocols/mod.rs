@@ -5,7 +5,7 @@
 //! tests, and an [`Experiment`] unit struct), declare it below, and add **one line** to
 //! [`REGISTRY`]. Keep the lists sorted by name to keep merges trivial.
 
-use crate::experiment::Experiment;
+use crate::harness::Experiment;
 
 pub mod beb;
 pub mod bracha;

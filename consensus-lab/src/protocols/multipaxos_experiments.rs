@@ -2,7 +2,7 @@
 //! and the two broken variants.
 
 use super::{Flaw, MultiPaxos};
-use crate::experiment::{Experiment, RunConfig, RunReport};
+use crate::harness::{Experiment, RunConfig, RunReport};
 use crate::protocols::smr_kv::{run_smr, KvStore, TobLog};
 
 /// The fault model Multi-Paxos is meant to survive.

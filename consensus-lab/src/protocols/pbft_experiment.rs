@@ -11,10 +11,10 @@
 use std::collections::BTreeMap;
 
 use super::pbft::{Flaw, Pbft, PbftOutput};
-use crate::byzantine;
+
 use crate::check::smr::{self, SmrHistory};
 use crate::check::Verdict;
-use crate::experiment::{ms, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate_byzantine, Experiment, RunConfig, RunReport};
 use crate::protocol::NodeId;
 use crate::sim::{Streams, Workload};
 
@@ -32,7 +32,7 @@ pub fn run_pbft(flaw: Flaw, config: &RunConfig) -> RunReport {
     for r in &mut workload.requests {
         r.node = n;
     }
-    let run = byzantine::simulate(config, n + 1, move |me, _| Pbft::new(me, n, flaw), workload);
+    let run = simulate_byzantine(config, n + 1, move |me, _| Pbft::new(me, n, flaw), workload);
     let correct: std::collections::BTreeSet<NodeId> =
         config.correct(&run.history).into_iter().filter(|&p| p < n).collect();
     let mut log = SmrHistory { commits: Vec::new(), correct };

@@ -1,7 +1,7 @@
 //! PBFT's messages and certificates (Castro & Liskov, OSDI'99, §4.1–§4.4), their validation,
 //! and the lies a corrupted replica can tell with them ([`Byzantine`]).
 
-use crate::byzantine::Byzantine;
+use crate::adversary::Byzantine;
 use crate::protocol::{NodeId, WireSize};
 use crate::signature::{digest, Digest, Signed, SigningKey, DIGEST_BYTES, SIGNATURE_BYTES};
 

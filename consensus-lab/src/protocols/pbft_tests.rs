@@ -4,9 +4,9 @@
 //! replicas; quorums one smaller).
 
 use super::*;
-use crate::byzantine::{AdversaryPlan, Strategy, StrategyAdversary};
+use crate::adversary::{AdversaryPlan, Strategy, StrategyAdversary};
 use crate::check::find;
-use crate::experiment::{Experiment, RunConfig};
+use crate::harness::{Experiment, RunConfig};
 use crate::protocols::pbft_experiment::{BrokenPbftSmallQuorum, PbftExperiment, REQUESTS};
 use crate::protocols::test_support::{
     all_hold, assert_tolerates_f_byzantine_under_every_strategy, byzantine_config, one_ms_network,

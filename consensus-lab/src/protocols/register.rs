@@ -43,7 +43,7 @@ use rand::Rng;
 
 use crate::check::register::{check_atomic, check_regular, Access, RegisterOperation, Value};
 use crate::check::Verdict;
-use crate::experiment::{ms, simulate, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate, Experiment, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::protocols::fd::{ExcludeOnTimeout, FailStop, Guarded, PERFECT_DELTA};
 use crate::protocols::links::PerfectLinks;

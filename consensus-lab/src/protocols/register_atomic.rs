@@ -43,7 +43,7 @@
 use std::collections::BTreeMap;
 
 use crate::check::register::Value;
-use crate::experiment::{Experiment, RunConfig, RunReport};
+use crate::harness::{Experiment, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::protocols::links::PerfectLinks;
 use crate::protocols::register::{

@@ -26,10 +26,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use crate::byzantine::{self, Byzantine};
+use crate::adversary::Byzantine;
 use crate::check::register::{check_regular, Value};
 use crate::check::Verdict;
-use crate::experiment::{ms, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate_byzantine_with_plan, Experiment, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::protocols::register::{register_trace, RegRequest, RegReturn};
 use crate::signature::{Signed, SigningKey, SIGNATURE_BYTES};
@@ -251,7 +251,7 @@ pub fn run_byzantine_register(flaw: Flaw, config: &RunConfig) -> RunReport {
     }
     let mut plan = config.adversary_plan();
     plan.side_b.insert(n + 2);
-    let run = byzantine::simulate_with_plan(
+    let run = simulate_byzantine_with_plan(
         config,
         plan,
         n + 3,

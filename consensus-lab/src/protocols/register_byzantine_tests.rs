@@ -3,7 +3,7 @@
 //! replays.
 
 use super::*;
-use crate::byzantine::Strategy;
+use crate::adversary::Strategy;
 use crate::check::find;
 use crate::protocols::test_support::{
     all_hold, assert_tolerates_f_byzantine_under_every_strategy, byzantine_config, SEEDS,

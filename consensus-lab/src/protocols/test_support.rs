@@ -2,9 +2,9 @@
 //! assertions (also the Byzantine one over every adversary strategy), a one-millisecond network
 //! and "every verdict holds".
 
-use crate::byzantine::Strategy;
+use crate::adversary::Strategy;
 use crate::check::{find, Verdict};
-use crate::experiment::{Experiment, RunConfig, RunReport};
+use crate::harness::{Experiment, RunConfig, RunReport};
 use crate::sim::{LatencyModel, SimConfig};
 use crate::sweep::sweep;
 

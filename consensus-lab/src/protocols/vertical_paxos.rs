@@ -37,7 +37,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::experiment::{consensus_report, Experiment, RunConfig, RunReport, Simulated};
+use crate::harness::{consensus_report, Experiment, RunConfig, RunReport, Simulated};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::sim::{Simulation, Streams, Workload};
 

@@ -2,7 +2,7 @@
 //! and the broken variant that broadcasts before synchronization.
 
 use super::{Flaw, Zab};
-use crate::experiment::{Experiment, RunConfig, RunReport};
+use crate::harness::{Experiment, RunConfig, RunReport};
 use crate::protocols::smr_kv::{run_smr, KvStore, TobLog};
 
 /// The fault model Zab is meant to survive.

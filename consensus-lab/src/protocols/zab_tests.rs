@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::check::find;
-use crate::experiment::{Experiment, RunConfig};
+use crate::harness::{Experiment, RunConfig};
 use crate::protocols::smr_kv::{KvCommand, KvOp, KvStore, SmrOutput, TobLog, TobPayload};
 use crate::protocols::test_support::{all_hold, SEEDS};
 use crate::sim::{parse_partitions, FaultPlan, LatencyModel, SimConfig, Simulation, Workload};

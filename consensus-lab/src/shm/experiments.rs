@@ -16,7 +16,7 @@ use super::scheduler::{self, ShmRun};
 use super::search::{self, Finding};
 use crate::check::consensus::{self, ConsensusHistory};
 use crate::check::Verdict;
-use crate::experiment::{Experiment, RunConfig, RunReport};
+use crate::harness::{Experiment, RunConfig, RunReport};
 use crate::sim::Metrics;
 
 /// Which algorithm an entry runs.

@@ -9,7 +9,7 @@ use super::lockless::{Flaw, Lockless};
 use super::search::{self, Finding};
 use super::*;
 use crate::check::find;
-use crate::experiment::{Experiment, RunConfig};
+use crate::harness::{Experiment, RunConfig};
 use crate::protocols::test_support::{assert_clean_sweep, SEEDS};
 use crate::sim::trace_hash;
 use crate::sweep::sweep;

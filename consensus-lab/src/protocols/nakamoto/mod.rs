@@ -29,7 +29,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::check::Verdict;
-use crate::experiment::{ms, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, Experiment, RunConfig, RunReport};
 use crate::protocol::{NodeId, Time};
 use crate::sim::{HistoryEvent, Simulation, Streams, Workload};
 use chain::{BlockId, DifficultyRule, TxId};

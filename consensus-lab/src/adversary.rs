@@ -26,10 +26,9 @@ use std::fmt::Debug;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::experiment::{run_to_end, RunConfig, Simulated};
 use crate::protocol::{NodeId, Protocol, Time};
 use crate::signature::SigningKey;
-use crate::sim::{Adversary, Simulation, Streams, Workload};
+use crate::sim::{Adversary, Streams};
 
 /// What the corrupted processes do with their outgoing messages (`--strategy NAME`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -230,45 +229,6 @@ impl<M: Byzantine> Adversary<M> for StrategyAdversary<M> {
             }
         }
     }
-}
-
-/// Run `factory`'s protocol under `config` like [`crate::experiment::simulate`], with
-/// `config.byzantine` of the first `config.n` processes corrupted and playing
-/// `config.strategy`. The simulation has `processes ≥ config.n` processes: the ones from
-/// `config.n` on are clients, never corrupted and never crashed by the fault plan.
-pub fn simulate<P>(
-    config: &RunConfig,
-    processes: usize,
-    factory: impl Fn(NodeId, usize) -> P + 'static,
-    workload: Workload<P::Request>,
-) -> Simulated<P>
-where
-    P: Protocol + 'static,
-    P::Message: Byzantine + 'static,
-{
-    simulate_with_plan(config, config.adversary_plan(), processes, factory, workload)
-}
-
-/// [`simulate`] with an explicit `plan`: for experiments whose clients (processes from
-/// `config.n` on) must sit on a side too, e.g. readers a two-faced server lies to.
-pub fn simulate_with_plan<P>(
-    config: &RunConfig,
-    plan: AdversaryPlan,
-    processes: usize,
-    factory: impl Fn(NodeId, usize) -> P + 'static,
-    workload: Workload<P::Request>,
-) -> Simulated<P>
-where
-    P: Protocol + 'static,
-    P::Message: Byzantine + 'static,
-{
-    let adversary = StrategyAdversary::new(config.strategy, &plan, config.n);
-    let sim_config = crate::sim::SimConfig { n: processes, ..config.sim_config() };
-    let sim = Simulation::new(sim_config, factory)
-        .with_workload(workload)
-        .with_faults(config.fault_plan())
-        .with_adversary(plan.corrupted, Box::new(adversary));
-    run_to_end(sim)
 }
 
 #[cfg(test)]

@@ -1,5 +1,10 @@
-//! Experiments: a protocol packaged with its workload, fault model and checkers, so the CLI
+//! The harness: a protocol packaged with its workload, fault model and checkers, so the CLI
 //! (`quarry-lab run`, `sweep`) can run any of them by name.
+//!
+//! Layers, lowest first, each using only those before it: [`crate::sim`] (events, network,
+//! faults) ← [`crate::adversary`] (who is corrupted, what their messages become) ← this module
+//! (run configuration, [`simulate`] / [`simulate_byzantine`], reports) ← the protocols and the
+//! registry the CLI reads.
 //!
 //! Adding a protocol to the CLI = implement [`Experiment`] for a unit struct in
 //! `src/protocols/<name>.rs` and add one line to [`crate::protocols::REGISTRY`]. The usual body
@@ -8,7 +13,7 @@
 
 use serde::Serialize;
 
-use crate::byzantine::{AdversaryPlan, Strategy};
+use crate::adversary::{AdversaryPlan, Byzantine, Strategy, StrategyAdversary};
 use crate::check::{PropertyKind, Verdict};
 use crate::protocol::{NodeId, Protocol, Time};
 use crate::sim::{
@@ -271,7 +276,7 @@ pub trait Experiment: Sync {
         3
     }
     /// Whether the experiment models Byzantine processes (accepts `--byzantine K`): its
-    /// messages go through [`crate::byzantine::simulate`] and its checkers judge only the
+    /// messages go through [`simulate_byzantine`] and its checkers judge only the
     /// correct processes.
     fn byzantine(&self) -> bool {
         false
@@ -364,6 +369,45 @@ pub fn simulate<P: Protocol + 'static>(
     let sim = Simulation::new(config.sim_config(), factory)
         .with_workload(workload)
         .with_faults(config.fault_plan());
+    run_to_end(sim)
+}
+
+/// Run `factory`'s protocol under `config` like [`simulate`], with
+/// `config.byzantine` of the first `config.n` processes corrupted and playing
+/// `config.strategy`. The simulation has `processes ≥ config.n` processes: the ones from
+/// `config.n` on are clients, never corrupted and never crashed by the fault plan.
+pub fn simulate_byzantine<P>(
+    config: &RunConfig,
+    processes: usize,
+    factory: impl Fn(NodeId, usize) -> P + 'static,
+    workload: Workload<P::Request>,
+) -> Simulated<P>
+where
+    P: Protocol + 'static,
+    P::Message: Byzantine + 'static,
+{
+    simulate_byzantine_with_plan(config, config.adversary_plan(), processes, factory, workload)
+}
+
+/// [`simulate_byzantine`] with an explicit `plan`: for experiments whose clients (processes from
+/// `config.n` on) must sit on a side too, e.g. readers a two-faced server lies to.
+pub fn simulate_byzantine_with_plan<P>(
+    config: &RunConfig,
+    plan: AdversaryPlan,
+    processes: usize,
+    factory: impl Fn(NodeId, usize) -> P + 'static,
+    workload: Workload<P::Request>,
+) -> Simulated<P>
+where
+    P: Protocol + 'static,
+    P::Message: Byzantine + 'static,
+{
+    let adversary = StrategyAdversary::new(config.strategy, &plan, config.n);
+    let sim_config = crate::sim::SimConfig { n: processes, ..config.sim_config() };
+    let sim = Simulation::new(sim_config, factory)
+        .with_workload(workload)
+        .with_faults(config.fault_plan())
+        .with_adversary(plan.corrupted, Box::new(adversary));
     run_to_end(sim)
 }
 
