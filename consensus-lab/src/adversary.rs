@@ -26,7 +26,7 @@ use std::fmt::Debug;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::protocol::{NodeId, Protocol, Time};
+use crate::protocol::{NodeId, Time};
 use crate::signature::SigningKey;
 use crate::sim::{Adversary, Streams};
 

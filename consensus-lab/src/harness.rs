@@ -6,9 +6,8 @@
 //! (run configuration, [`simulate`] / [`simulate_byzantine`], reports) ← the protocols and the
 //! registry the CLI reads.
 //!
-//! Adding a protocol to the CLI = implement [`Experiment`] for a unit struct in
-//! `src/protocols/<name>.rs` and add one line to [`crate::protocols::REGISTRY`]. The usual body
-//! of [`Experiment::run`] is: build a [`Workload`], call [`simulate`], turn the history into a
+//! Adding a protocol to the CLI = a `pub static` [`ProtocolEntry`] in its protocol module and
+//! one line in [`crate::registry::PROTOCOLS`]. The usual body of its `run` is: build a [`Workload`], call [`simulate`], turn the history into a
 //! checker's input, and return a [`RunReport`].
 
 use serde::Serialize;
@@ -263,26 +262,106 @@ fn per(count: u64, decisions: u64) -> f64 {
     }
 }
 
-/// A runnable protocol: name, documentation, and a `run` that simulates and checks.
-pub trait Experiment: Sync {
-    /// CLI name, lower-case with dashes, e.g. `paxos`.
-    fn name(&self) -> &'static str;
-    /// One line: what the protocol does and its source.
-    fn description(&self) -> &'static str;
+/// One protocol as the CLI and the comparison know it: what it is, where it comes from, the
+/// faults it survives, how to run it, and, optionally, how `compare` runs it. Each protocol
+/// module defines its entries as `pub static`s; [`crate::registry::PROTOCOLS`] lists them.
+#[derive(Debug)]
+pub struct ProtocolEntry {
+    /// CLI name, lower-case with dashes, e.g. `paxos`; broken twins end in `-broken-…`.
+    pub name: &'static str,
+    /// One line: what the protocol does (`BROKEN on purpose: …` for a broken twin).
+    pub description: &'static str,
+    /// Where its rules come from: book or paper and section, e.g. `CGR 2011 Alg. 3.1`, or
+    /// empty for a broken twin whose correct version cites it.
+    pub source: &'static str,
     /// The faults it is meant to survive, e.g. `crash-stop, f < n/2; loss; partitions that heal`.
-    fn fault_model(&self) -> &'static str;
-    /// Default number of processes.
-    fn default_n(&self) -> usize {
-        3
+    pub fault_model: &'static str,
+    /// Processes when `--n` is not given.
+    pub default_n: usize,
+    /// Whether it models Byzantine processes (accepts `--byzantine K`): its messages go
+    /// through [`simulate_byzantine`] and its checkers judge only the correct processes.
+    pub byzantine: bool,
+    /// Simulate one run under a [`RunConfig`] and check it.
+    pub run: fn(&RunConfig) -> RunReport,
+    /// How `quarry-lab compare` runs it, or `None` if it is not compared.
+    pub comparison: Option<Comparison>,
+}
+
+impl ProtocolEntry {
+    /// Simulate one run under `config` and check it (calls [`ProtocolEntry::run`]).
+    pub fn run(&self, config: &RunConfig) -> RunReport {
+        (self.run)(config)
     }
-    /// Whether the experiment models Byzantine processes (accepts `--byzantine K`): its
-    /// messages go through [`simulate_byzantine`] and its checkers judge only the
-    /// correct processes.
-    fn byzantine(&self) -> bool {
-        false
+
+    /// The description with its source, as `list` and reports print it.
+    pub fn described(&self) -> String {
+        if self.source.is_empty() {
+            self.description.to_owned()
+        } else {
+            format!("{} ({})", self.description, self.source)
+        }
     }
-    /// Simulate one run under `config` and check it.
-    fn run(&self, config: &RunConfig) -> RunReport;
+}
+
+/// What kind of fault a compared protocol is built to tolerate: decides which scenarios of
+/// `compare` apply to it and how many faults they inject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum FaultClass {
+    /// Crash-stop / crash-recovery processes (Paxos family, Zab).
+    Crash,
+    /// Arbitrary (Byzantine) processes (PBFT, HotStuff).
+    Byzantine,
+    /// A share of the hash power (Nakamoto consensus): safety is probabilistic in k.
+    HashPower,
+}
+
+/// One run of one protocol under one `compare` scenario.
+#[derive(Debug, Clone)]
+pub struct Trial {
+    /// n, seed, network, crashes, partitions, workload size and rate.
+    pub config: RunConfig,
+    /// The fault bound the scenario is built around.
+    pub f: usize,
+    /// Processes the scenario corrupts (Byzantine protocols).
+    pub byzantine: usize,
+    /// Hash-power share of the attacker (Nakamoto), if any.
+    pub attacker_share: Option<f64>,
+}
+
+/// Requests per run and their mean gap (µs) when a comparison scenario sets none: the
+/// `steady` workload of `compare`.
+pub const DEFAULT_LOAD: (Time, usize) = (3_000, 40);
+
+impl Trial {
+    /// The trial's config with its corrupted count (default strategy, `equivocate`) and, for
+    /// the Byzantine experiments whose own default workloads are smaller, the [`DEFAULT_LOAD`].
+    pub fn byzantine_config(&self) -> RunConfig {
+        RunConfig {
+            byzantine: self.byzantine,
+            request_gap: self.config.request_gap.or(Some(DEFAULT_LOAD.0)),
+            requests: self.config.requests.or(Some(DEFAULT_LOAD.1)),
+            ..self.config.clone()
+        }
+    }
+}
+
+/// How `compare` runs a protocol: its row in the table and how one trial runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Comparison {
+    /// Display name in the report, e.g. `Multi-Paxos`.
+    pub name: &'static str,
+    /// Paper and section, as the report cites it.
+    pub source: &'static str,
+    /// Row of the report's tables: rows are sorted by it, ascending.
+    pub row: u32,
+    /// The fault class it tolerates.
+    pub class: FaultClass,
+    /// The bound, in words (e.g. `n ≥ 2f + 1`).
+    pub bound: &'static str,
+    /// Processes needed to tolerate `f` faults (what the trials run with).
+    pub nodes_for: fn(usize) -> usize,
+    /// Run one trial.
+    pub run: fn(&Trial) -> RunReport,
 }
 
 /// What [`simulate`] returns: the history, the counters, the trace and the end time.

@@ -13,7 +13,8 @@
 //!   protocols use.
 //! - [`harness`]: run configuration, simulation with or without an adversary, run reports
 //!   (uses [`sim`] and [`adversary`], never the protocols).
-//! - [`protocols`]: the protocols and their registry.
+//! - [`protocols`]: the protocols, one module per family, each with its entries;
+//!   [`registry`]: the one list of entries that `list`, `run`, `sweep` and `compare` read.
 //! - [`shm`]: the shared-memory model (read/write/CAS registers, seeded scheduler) and its
 //!   consensus algorithms, with consensus numbers by exhaustive search.
 //! - [`compare`]: every applicable protocol on one scenario → `report.md` and SVG plots.
@@ -31,6 +32,7 @@ pub mod compare;
 pub mod harness;
 pub mod protocol;
 pub mod protocols;
+pub mod registry;
 pub mod shm;
 pub mod signature;
 pub mod sim;

@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::adversary::Byzantine;
 use crate::check::byzantine_broadcast::{self, ByzantineBroadcastHistory};
-use crate::harness::{ms, simulate_byzantine, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate_byzantine, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::signature::SigningKey;
 use crate::sim::{Streams, Workload};
@@ -220,55 +220,32 @@ pub fn run_bracha(flaw: Flaw, config: &RunConfig) -> RunReport {
     run.report(config, outcomes, times, verdicts)
 }
 
-/// `bracha`: Bracha's Byzantine reliable broadcast.
-pub struct BrachaExperiment;
-/// `bracha-broken-quorum`: echo and deliver thresholds one smaller.
-pub struct BrokenBrachaSmallQuorum;
-
 const BRACHA_FAULTS: &str = "Byzantine f < n/3 (--byzantine f, any --strategy), senders included; \
                              reliable authenticated links with any latency, duplication, reordering";
 
-impl Experiment for BrachaExperiment {
-    fn name(&self) -> &'static str {
-        "bracha"
-    }
-    fn description(&self) -> &'static str {
-        "Byzantine reliable broadcast, SEND/ECHO/READY (Bracha, Inf. Comput. 1987; CGR 2011 Alg. 3.18)"
-    }
-    fn fault_model(&self) -> &'static str {
-        BRACHA_FAULTS
-    }
-    fn default_n(&self) -> usize {
-        4
-    }
-    fn byzantine(&self) -> bool {
-        true
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_bracha(Flaw::None, config)
-    }
-}
+/// `bracha`: Bracha's Byzantine reliable broadcast.
+pub static BRACHA: ProtocolEntry = ProtocolEntry {
+    name: "bracha",
+    description: "Byzantine reliable broadcast, SEND/ECHO/READY",
+    source: "Bracha, Inf. Comput. 1987; CGR 2011 Alg. 3.18",
+    fault_model: BRACHA_FAULTS,
+    default_n: 4,
+    byzantine: true,
+    run: |config| run_bracha(Flaw::None, config),
+    comparison: None,
+};
 
-impl Experiment for BrokenBrachaSmallQuorum {
-    fn name(&self) -> &'static str {
-        "bracha-broken-quorum"
-    }
-    fn description(&self) -> &'static str {
-        "BROKEN on purpose: Bracha broadcast with echo and deliver thresholds one smaller"
-    }
-    fn fault_model(&self) -> &'static str {
-        BRACHA_FAULTS
-    }
-    fn default_n(&self) -> usize {
-        4
-    }
-    fn byzantine(&self) -> bool {
-        true
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_bracha(Flaw::SmallQuorum, config)
-    }
-}
+/// `bracha-broken-quorum`: echo and deliver thresholds one smaller.
+pub static BROKEN_BRACHA_SMALL_QUORUM: ProtocolEntry = ProtocolEntry {
+    name: "bracha-broken-quorum",
+    description: "BROKEN on purpose: Bracha broadcast with echo and deliver thresholds one smaller",
+    source: "",
+    fault_model: BRACHA_FAULTS,
+    default_n: 4,
+    byzantine: true,
+    run: |config| run_bracha(Flaw::SmallQuorum, config),
+    comparison: None,
+};
 
 #[cfg(test)]
 #[path = "bracha_tests.rs"]

@@ -16,7 +16,7 @@ use crate::sweep::sweep;
 fn without_faults_every_process_delivers_every_broadcast_with_n_minus_1_times_2n_plus_1_messages_each(
 ) {
     for n in [4usize, 7, 10] {
-        let report = BrachaExperiment.run(&RunConfig::new(n, 2));
+        let report = BRACHA.run(&RunConfig::new(n, 2));
         assert!(all_hold(&report), "n = {n}: {:?}", report.verdicts);
         assert_eq!(report.decisions, (n * n) as u64);
         // Per instance: n−1 SENDs, n(n−1) ECHOs, n(n−1) READYs.
@@ -46,19 +46,17 @@ fn a_two_faced_sender_cannot_make_correct_processes_deliver_different_payloads()
 /// each strategy: consistency, integrity and no duplication always; validity and totality too.
 #[test]
 fn bracha_keeps_every_property_with_f_byzantine_processes_under_every_strategy() {
-    assert_tolerates_f_byzantine_under_every_strategy(&BrachaExperiment);
+    assert_tolerates_f_byzantine_under_every_strategy(&BRACHA);
 }
 
 /// Runs `SEEDS` seeds with f+1 equivocating processes, and with f and thresholds one smaller.
 #[test]
 fn f_plus_one_byzantine_or_thresholds_one_smaller_break_consistency_with_a_seed_that_replays() {
-    for (experiment, k) in
-        [(&BrachaExperiment as &dyn Experiment, 2), (&BrokenBrachaSmallQuorum, 1)]
-    {
+    for (experiment, k) in [(&BRACHA, 2), (&BROKEN_BRACHA_SMALL_QUORUM, 1)] {
         let config = byzantine_config(4, k, Strategy::Equivocate);
         let summary = sweep(experiment, &config, 0..SEEDS, || {});
         let seed = summary.first_failing_seed.expect("the sweep finds a split");
-        eprintln!("{} with {k} Byzantine: first failing seed {seed}", experiment.name());
+        eprintln!("{} with {k} Byzantine: first failing seed {seed}", experiment.name);
         assert!(summary.violations.contains_key("consistency"), "{summary:?}");
         let replay = experiment.run(&RunConfig { seed, ..config });
         assert!(!find(&replay.verdicts, "consistency").holds(), "seed {seed} replays");

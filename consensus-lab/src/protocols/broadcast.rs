@@ -40,7 +40,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::check::broadcast::{self, BroadcastEvent, BroadcastHistory};
-use crate::harness::{ms, simulate, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::protocols::beb::Deliver;
 use crate::protocols::links::{Payload, PerfectLinks};
@@ -229,73 +229,68 @@ pub const URB_PROPERTIES: &[&str] =
     &["validity", "no duplication", "no creation", "agreement", "uniform agreement"];
 
 /// `rb-eager`: Algorithm 3.3.
-pub struct EagerRbExperiment;
+pub static EAGER_RB: ProtocolEntry = ProtocolEntry {
+    name: "rb-eager",
+    description: "reliable broadcast over perfect links",
+    source: "CGR 2011 Alg. 3.3 Eager Reliable Broadcast",
+    fault_model: "crash-stop of any number; loss, duplication, reordering, partitions that heal",
+    default_n: 3,
+    byzantine: false,
+    run: run_eager_rb,
+    comparison: None,
+};
+
+fn run_eager_rb(config: &RunConfig) -> RunReport {
+    run_broadcast(config, |_, _| EagerReliableBroadcast::default(), RB_PROPERTIES)
+}
+
 /// `urb-majority-ack`: Algorithm 3.5.
-pub struct MajorityAckUrbExperiment;
+pub static MAJORITY_ACK_URB: ProtocolEntry = ProtocolEntry {
+    name: "urb-majority-ack",
+    description: "uniform reliable broadcast over perfect links",
+    source: "CGR 2011 Alg. 3.5 Majority-Ack URB",
+    fault_model: "crash-stop of f < n/2; loss, duplication, reordering, partitions that heal",
+    default_n: 3,
+    byzantine: false,
+    run: run_majority_ack_urb,
+    comparison: None,
+};
+
+fn run_majority_ack_urb(config: &RunConfig) -> RunReport {
+    run_broadcast(config, |_, _| MajorityAckUrb::new(UrbFlaw::None), URB_PROPERTIES)
+}
+
 /// `urb-broken-early-deliver`: Algorithm 3.5 delivering before a majority acknowledged.
-pub struct BrokenUrbEarlyDeliver;
+pub static BROKEN_URB_EARLY_DELIVER: ProtocolEntry = ProtocolEntry {
+    name: "urb-broken-early-deliver",
+    description: "BROKEN on purpose: Majority-Ack URB delivering before a majority acknowledged",
+    source: "",
+    fault_model: "crash-stop of f < n/2; loss, duplication, reordering, partitions that heal",
+    default_n: 3,
+    byzantine: false,
+    run: run_broken_urb_early_deliver,
+    comparison: None,
+};
+
+fn run_broken_urb_early_deliver(config: &RunConfig) -> RunReport {
+    run_broadcast(config, |_, _| MajorityAckUrb::new(UrbFlaw::EarlyDeliver), URB_PROPERTIES)
+}
+
 /// `urb-broken-eager`: Algorithm 3.3 (correct as rb) judged by the uniform properties of
 /// Module 3.3, which it does not promise.
-pub struct BrokenUrbEager;
+pub static BROKEN_URB_EAGER: ProtocolEntry = ProtocolEntry {
+    name: "urb-broken-eager",
+    description: "BROKEN on purpose: Eager Reliable Broadcast used as uniform broadcast",
+    source: "CGR 2011 Alg. 3.3",
+    fault_model: "crash-stop of f < n/2; loss, duplication, reordering, partitions that heal",
+    default_n: 3,
+    byzantine: false,
+    run: run_broken_urb_eager,
+    comparison: None,
+};
 
-impl Experiment for EagerRbExperiment {
-    fn name(&self) -> &'static str {
-        "rb-eager"
-    }
-    fn description(&self) -> &'static str {
-        "reliable broadcast (CGR 2011 Alg. 3.3 Eager Reliable Broadcast) over perfect links"
-    }
-    fn fault_model(&self) -> &'static str {
-        "crash-stop of any number; loss, duplication, reordering, partitions that heal"
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_broadcast(config, |_, _| EagerReliableBroadcast::default(), RB_PROPERTIES)
-    }
-}
-
-impl Experiment for MajorityAckUrbExperiment {
-    fn name(&self) -> &'static str {
-        "urb-majority-ack"
-    }
-    fn description(&self) -> &'static str {
-        "uniform reliable broadcast (CGR 2011 Alg. 3.5 Majority-Ack URB) over perfect links"
-    }
-    fn fault_model(&self) -> &'static str {
-        "crash-stop of f < n/2; loss, duplication, reordering, partitions that heal"
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_broadcast(config, |_, _| MajorityAckUrb::new(UrbFlaw::None), URB_PROPERTIES)
-    }
-}
-
-impl Experiment for BrokenUrbEarlyDeliver {
-    fn name(&self) -> &'static str {
-        "urb-broken-early-deliver"
-    }
-    fn description(&self) -> &'static str {
-        "BROKEN on purpose: Majority-Ack URB delivering before a majority acknowledged"
-    }
-    fn fault_model(&self) -> &'static str {
-        "crash-stop of f < n/2; loss, duplication, reordering, partitions that heal"
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_broadcast(config, |_, _| MajorityAckUrb::new(UrbFlaw::EarlyDeliver), URB_PROPERTIES)
-    }
-}
-
-impl Experiment for BrokenUrbEager {
-    fn name(&self) -> &'static str {
-        "urb-broken-eager"
-    }
-    fn description(&self) -> &'static str {
-        "BROKEN on purpose: Eager Reliable Broadcast (CGR 2011 Alg. 3.3) used as uniform broadcast"
-    }
-    fn fault_model(&self) -> &'static str {
-        "crash-stop of f < n/2; loss, duplication, reordering, partitions that heal"
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_broadcast(config, |_, _| EagerReliableBroadcast::default(), URB_PROPERTIES)
-    }
+fn run_broken_urb_eager(config: &RunConfig) -> RunReport {
+    run_broadcast(config, |_, _| EagerReliableBroadcast::default(), URB_PROPERTIES)
 }
 
 #[cfg(test)]

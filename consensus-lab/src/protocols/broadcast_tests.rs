@@ -5,8 +5,8 @@
 use super::*;
 use crate::check::{find, Verdict};
 use crate::protocols::broadcast_ordered::{
-    BrokenCausalNoWait, BrokenFifoNoBuffer, CausalExperiment, CausalFlaw, FifoBroadcast,
-    FifoExperiment, FifoFlaw, WaitingCausalBroadcast,
+    CausalFlaw, FifoBroadcast, FifoFlaw, WaitingCausalBroadcast, BROKEN_CAUSAL_NO_WAIT,
+    BROKEN_FIFO_NO_BUFFER, CAUSAL, FIFO,
 };
 use crate::protocols::test_support::{
     assert_clean_sweep, assert_sweep_catches, one_ms_network as constant_latency, SEEDS,
@@ -77,7 +77,7 @@ fn urb_with_a_majority_crashed_stalls_but_delivers_nothing_unsafe() {
         config.crash = 2;
         config.crash_window = 1;
         config.time_limit = 2_000_000;
-        let report = MajorityAckUrbExperiment.run(&config);
+        let report = MAJORITY_ACK_URB.run(&config);
         assert_eq!(report.decisions, 0, "seed {seed}: {:?}", report.outcomes);
         assert!(!find(&report.verdicts, "validity").holds() || report.outcomes.is_empty());
         assert_eq!(report.safety_violations().count(), 0);
@@ -170,10 +170,10 @@ fn fault_model(n: usize, crash: usize) -> RunConfig {
 
 #[test]
 fn every_broadcast_holds_its_properties_on_every_seed_under_its_fault_model() {
-    assert_clean_sweep(&EagerRbExperiment, &fault_model(5, 4));
-    assert_clean_sweep(&FifoExperiment, &fault_model(5, 4));
-    assert_clean_sweep(&CausalExperiment, &fault_model(5, 4));
-    assert_clean_sweep(&MajorityAckUrbExperiment, &fault_model(5, 2));
+    assert_clean_sweep(&EAGER_RB, &fault_model(5, 4));
+    assert_clean_sweep(&FIFO, &fault_model(5, 4));
+    assert_clean_sweep(&CAUSAL, &fault_model(5, 4));
+    assert_clean_sweep(&MAJORITY_ACK_URB, &fault_model(5, 2));
 }
 
 #[test]
@@ -181,12 +181,12 @@ fn the_sweep_catches_early_delivery_in_urb_with_a_seed_that_replays() {
     let mut base = RunConfig::new(3, 0);
     base.crash = 1;
     base.network.loss = 0.5;
-    let summary = sweep(&BrokenUrbEarlyDeliver, &base, 0..SEEDS, || {});
+    let summary = sweep(&BROKEN_URB_EARLY_DELIVER, &base, 0..SEEDS, || {});
     let seed = summary.first_liveness_failure_seed.expect("violation found");
     assert!(summary.liveness_by_property.contains_key("uniform agreement"), "{summary:?}");
-    let replay = BrokenUrbEarlyDeliver.run(&RunConfig { seed, ..base.clone() });
+    let replay = BROKEN_URB_EARLY_DELIVER.run(&RunConfig { seed, ..base.clone() });
     assert!(!find(&replay.verdicts, "uniform agreement").holds(), "seed {seed} replays");
-    let correct = MajorityAckUrbExperiment.run(&RunConfig { seed, ..base });
+    let correct = MAJORITY_ACK_URB.run(&RunConfig { seed, ..base });
     assert!(correct.verdicts.iter().all(Verdict::holds), "{:?}", correct.verdicts);
 }
 
@@ -201,18 +201,18 @@ fn the_sweep_catches_eager_rb_used_as_uniform_broadcast_with_a_seed_that_replays
     let mut base = RunConfig::new(3, 0);
     base.crash = 1;
     base.network.loss = 0.5;
-    let seed = assert_sweep_catches(&BrokenUrbEager, &base, "uniform agreement");
-    let replay = BrokenUrbEager.run(&RunConfig { seed, ..base.clone() });
+    let seed = assert_sweep_catches(&BROKEN_URB_EAGER, &base, "uniform agreement");
+    let replay = BROKEN_URB_EAGER.run(&RunConfig { seed, ..base.clone() });
     assert!(find(&replay.verdicts, "agreement").holds(), "rb's own properties hold");
-    let correct = MajorityAckUrbExperiment.run(&RunConfig { seed, ..base });
+    let correct = MAJORITY_ACK_URB.run(&RunConfig { seed, ..base });
     assert!(correct.verdicts.iter().all(Verdict::holds), "{:?}", correct.verdicts);
 }
 
 #[test]
 fn the_sweep_catches_fifo_broadcast_without_buffering_with_a_seed_that_replays() {
     let base = fault_model(5, 0);
-    let seed = assert_sweep_catches(&BrokenFifoNoBuffer, &base, "fifo delivery");
-    assert!(FifoExperiment.run(&RunConfig { seed, ..base }).verdicts.iter().all(Verdict::holds));
+    let seed = assert_sweep_catches(&BROKEN_FIFO_NO_BUFFER, &base, "fifo delivery");
+    assert!(FIFO.run(&RunConfig { seed, ..base }).verdicts.iter().all(Verdict::holds));
 }
 
 #[test]
@@ -220,9 +220,9 @@ fn the_sweep_catches_causal_broadcast_that_ignores_dependencies_with_a_seed_that
     let mut base = RunConfig::new(3, 0);
     base.network.loss = 0.2;
     base.network.reorder = 0.3;
-    let summary = sweep(&BrokenCausalNoWait, &base, 0..SEEDS, || {});
+    let summary = sweep(&BROKEN_CAUSAL_NO_WAIT, &base, 0..SEEDS, || {});
     let seed = summary.first_failing_seed.expect("violation found");
     assert!(summary.violations.contains_key("causal delivery"), "{summary:?}");
-    let replay = BrokenCausalNoWait.run(&RunConfig { seed, ..base });
+    let replay = BROKEN_CAUSAL_NO_WAIT.run(&RunConfig { seed, ..base });
     assert!(!find(&replay.verdicts, "causal delivery").holds(), "seed {seed} replays");
 }

@@ -35,7 +35,7 @@ use rand::Rng;
 
 use crate::adversary::Byzantine;
 use crate::check::Verdict;
-use crate::harness::{ms, simulate_byzantine, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate_byzantine, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::signature::{Signature, SigningKey, SIGNATURE_BYTES};
 use crate::sim::{Streams, Workload};
@@ -364,55 +364,31 @@ pub fn run_generals(algorithm: Algorithm, config: &RunConfig) -> RunReport {
 }
 
 /// `om`: OM(m).
-pub struct OralMessages;
+pub static ORAL_MESSAGES: ProtocolEntry = ProtocolEntry {
+    name: "om",
+    description: "Byzantine Generals with oral messages, OM(m), m = --byzantine or ⌊(n−1)/3⌋",
+    source: "Lamport, Shostak, Pease, TOPLAS 1982, §3",
+    fault_model: "m traitors (--byzantine m, any --strategy), the commander included; correct iff \
+         n > 3m; synchronous rounds of 20 ms (latency must stay below 20 ms)",
+    default_n: 4,
+    byzantine: true,
+    run: |config| run_generals(Algorithm::Oral, config),
+    comparison: None,
+};
+
 /// `sm`: SM(m).
-pub struct SignedMessages;
-
-impl Experiment for OralMessages {
-    fn name(&self) -> &'static str {
-        "om"
-    }
-    fn description(&self) -> &'static str {
-        "Byzantine Generals with oral messages, OM(m), m = --byzantine or ⌊(n−1)/3⌋ \
-         (Lamport, Shostak, Pease, TOPLAS 1982, §3)"
-    }
-    fn fault_model(&self) -> &'static str {
-        "m traitors (--byzantine m, any --strategy), the commander included; correct iff \
-         n > 3m; synchronous rounds of 20 ms (latency must stay below 20 ms)"
-    }
-    fn default_n(&self) -> usize {
-        4
-    }
-    fn byzantine(&self) -> bool {
-        true
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_generals(Algorithm::Oral, config)
-    }
-}
-
-impl Experiment for SignedMessages {
-    fn name(&self) -> &'static str {
-        "sm"
-    }
-    fn description(&self) -> &'static str {
-        "Byzantine Generals with signed messages, SM(m), m = --byzantine or n−2 \
-         (Lamport, Shostak, Pease, TOPLAS 1982, §4)"
-    }
-    fn fault_model(&self) -> &'static str {
+pub static SIGNED_MESSAGES: ProtocolEntry = ProtocolEntry {
+    name: "sm",
+    description: "Byzantine Generals with signed messages, SM(m), m = --byzantine or n−2",
+    source: "Lamport, Shostak, Pease, TOPLAS 1982, §4",
+    fault_model:
         "any number m of traitors (--byzantine m, any --strategy), the commander included; \
-         unforgeable signatures; synchronous rounds of 20 ms (latency must stay below 20 ms)"
-    }
-    fn default_n(&self) -> usize {
-        4
-    }
-    fn byzantine(&self) -> bool {
-        true
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_generals(Algorithm::Signed, config)
-    }
-}
+         unforgeable signatures; synchronous rounds of 20 ms (latency must stay below 20 ms)",
+    default_n: 4,
+    byzantine: true,
+    run: |config| run_generals(Algorithm::Signed, config),
+    comparison: None,
+};
 
 #[cfg(test)]
 #[path = "byzantine_generals_tests.rs"]

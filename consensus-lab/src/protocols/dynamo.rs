@@ -42,7 +42,7 @@ use rand::Rng;
 
 use crate::check::eventual::{self, Key, KvHistory};
 use crate::check::register::{Access, RegisterOperation};
-use crate::harness::{ms, run_to_end, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, run_to_end, Comparison, FaultClass, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::protocols::merkle::{bucket, MerkleTree};
 use crate::sim::{HistoryEvent, Simulation, Streams, Workload};
@@ -444,39 +444,37 @@ const DYNAMO_FAULTS: &str = "crash-stop of f ≤ n − max(r, w); loss, duplicat
                              follow real time)";
 
 /// `dynamo`: r = w = ⌊n/2⌋ + 1, read repair, Merkle anti-entropy.
-pub struct DynamoExperiment;
+pub static DYNAMO: ProtocolEntry = ProtocolEntry {
+    name: "dynamo",
+    description: "leaderless KV store, r + w > n, LWW, read repair, Merkle anti-entropy",
+    source: "DeCandia et al., SOSP 2007, §4.5, §4.7, §5",
+    fault_model: DYNAMO_FAULTS,
+    default_n: 3,
+    byzantine: false,
+    run: |config| run_dynamo(config, Quorums::strict(config.n)),
+    comparison: Some(Comparison {
+        name: "Dynamo (r = w = f + 1)",
+        source: "DeCandia et al., SOSP 2007 §4.5, §4.7, §5 (leaderless, not linearizable)",
+        row: 40,
+        class: FaultClass::Crash,
+        bound: "n ≥ 2f + 1 (r + w > n, r, w ≤ n − f)",
+        nodes_for: |f| 2 * f + 1,
+        run: |t| run_dynamo(&t.config, Quorums::strict(t.config.n)),
+    }),
+};
+
 /// `dynamo-broken-small-quorums`: r + w = n.
-pub struct BrokenDynamoSmallQuorums;
-
-impl Experiment for DynamoExperiment {
-    fn name(&self) -> &'static str {
-        "dynamo"
-    }
-    fn description(&self) -> &'static str {
-        "leaderless KV store, r + w > n, LWW, read repair, Merkle anti-entropy (DeCandia et al., SOSP 2007, §4.5, §4.7, §5)"
-    }
-    fn fault_model(&self) -> &'static str {
-        DYNAMO_FAULTS
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_dynamo(config, Quorums::strict(config.n))
-    }
-}
-
-impl Experiment for BrokenDynamoSmallQuorums {
-    fn name(&self) -> &'static str {
-        "dynamo-broken-small-quorums"
-    }
-    fn description(&self) -> &'static str {
-        "BROKEN on purpose: the Dynamo-style store with r + w = n (w = ⌊n/2⌋ + 1): stale reads"
-    }
-    fn fault_model(&self) -> &'static str {
-        DYNAMO_FAULTS
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_dynamo(config, Quorums::too_small(config.n))
-    }
-}
+pub static BROKEN_DYNAMO_SMALL_QUORUMS: ProtocolEntry = ProtocolEntry {
+    name: "dynamo-broken-small-quorums",
+    description:
+        "BROKEN on purpose: the Dynamo-style store with r + w = n (w = ⌊n/2⌋ + 1): stale reads",
+    source: "",
+    fault_model: DYNAMO_FAULTS,
+    default_n: 3,
+    byzantine: false,
+    run: |config| run_dynamo(config, Quorums::too_small(config.n)),
+    comparison: None,
+};
 
 #[cfg(test)]
 #[path = "dynamo_tests.rs"]

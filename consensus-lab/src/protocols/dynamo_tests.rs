@@ -95,9 +95,9 @@ fn with_drifting_clocks_last_writer_wins_loses_updates_and_the_checker_sees_stal
     // the earlier value and a read after both returns it.
     let mut base = RunConfig::new(3, 0);
     base.clock_drift = 0.5;
-    let seed = assert_sweep_catches(&DynamoExperiment, &base, "regularity");
+    let seed = assert_sweep_catches(&DYNAMO, &base, "regularity");
     let without_drift = RunConfig { seed, clock_drift: 0.0, ..base };
-    assert!(DynamoExperiment.run(&without_drift).verdicts.iter().all(Verdict::holds));
+    assert!(DYNAMO.run(&without_drift).verdicts.iter().all(Verdict::holds));
 }
 
 fn fault_model(n: usize) -> RunConfig {
@@ -113,7 +113,7 @@ fn fault_model(n: usize) -> RunConfig {
 
 #[test]
 fn the_store_is_regular_live_and_convergent_on_every_seed_under_its_fault_model() {
-    assert_clean_sweep(&DynamoExperiment, &fault_model(5));
+    assert_clean_sweep(&DYNAMO, &fault_model(5));
 }
 
 #[test]
@@ -126,13 +126,13 @@ fn without_anti_entropy_or_read_repair_lossy_runs_do_not_converge() {
                 .holds()
         })
         .expect("some lossy run leaves a replica behind");
-    let report = DynamoExperiment.run(&RunConfig { seed: diverged, ..base });
+    let report = DYNAMO.run(&RunConfig { seed: diverged, ..base });
     assert!(report.verdicts.iter().all(Verdict::holds), "{:?}", report.verdicts);
 }
 
 #[test]
 fn the_sweep_catches_a_stale_read_when_r_plus_w_is_n_with_a_seed_that_replays() {
     let base = RunConfig::new(3, 0);
-    let seed = assert_sweep_catches(&BrokenDynamoSmallQuorums, &base, "regularity");
-    assert!(DynamoExperiment.run(&RunConfig { seed, ..base }).verdicts.iter().all(Verdict::holds));
+    let seed = assert_sweep_catches(&BROKEN_DYNAMO_SMALL_QUORUMS, &base, "regularity");
+    assert!(DYNAMO.run(&RunConfig { seed, ..base }).verdicts.iter().all(Verdict::holds));
 }

@@ -47,7 +47,7 @@ mod experiment;
 #[path = "epaxos_recovery.rs"]
 mod recovery;
 
-pub use experiment::{run_kv, BrokenEPaxosIgnoreDeps, EPaxosExperiment, COMMANDS, KEYS};
+pub use experiment::{run_kv, BROKEN_EPAXOS_IGNORE_DEPS, COMMANDS, EPAXOS, KEYS};
 
 /// An instance name `L.i`: the command leader's id and its instance number.
 pub type InstanceId = (NodeId, u64);

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{Command, EPaxos, Flaw};
 use crate::check::conflict_order::{self, ExecutionHistory};
-use crate::harness::{ms, simulate, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate, Comparison, FaultClass, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{NodeId, Time};
 use crate::sim::{Streams, Workload};
 
@@ -54,46 +54,37 @@ pub fn run_kv(flaw: Flaw, config: &RunConfig) -> RunReport {
     run.report_pairs(&config, outcomes, &pairs, conflict_order::check(&history))
 }
 
-/// `epaxos`: correct EPaxos on a KV workload.
-pub struct EPaxosExperiment;
-/// `epaxos-broken-fast-path`: the fast path ignores disagreeing deps.
-pub struct BrokenEPaxosIgnoreDeps;
-
 const EPAXOS_FAULTS: &str = "crash-stop of f < n/2 (no stable storage: recoveries are ignored); \
      loss, duplication, reordering; partitions that heal";
 
-impl Experiment for EPaxosExperiment {
-    fn name(&self) -> &'static str {
-        "epaxos"
-    }
-    fn description(&self) -> &'static str {
-        "Egalitarian Paxos on a KV store (Moraru, Andersen, Kaminsky, SOSP 2013, §4)"
-    }
-    fn fault_model(&self) -> &'static str {
-        EPAXOS_FAULTS
-    }
-    fn default_n(&self) -> usize {
-        5
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_kv(Flaw::None, config)
-    }
-}
+/// `epaxos`: correct EPaxos on a KV workload.
+pub static EPAXOS: ProtocolEntry = ProtocolEntry {
+    name: "epaxos",
+    description: "Egalitarian Paxos on a KV store",
+    source: "Moraru, Andersen, Kaminsky, SOSP 2013, §4",
+    fault_model: EPAXOS_FAULTS,
+    default_n: 5,
+    byzantine: false,
+    run: |config| run_kv(Flaw::None, config),
+    comparison: Some(Comparison {
+        name: "EPaxos",
+        source: "Moraru, Andersen, Kaminsky, SOSP 2013",
+        row: 30,
+        class: FaultClass::Crash,
+        bound: "n ≥ 2f + 1",
+        nodes_for: |f| 2 * f + 1,
+        run: |t| run_kv(Flaw::None, &t.config),
+    }),
+};
 
-impl Experiment for BrokenEPaxosIgnoreDeps {
-    fn name(&self) -> &'static str {
-        "epaxos-broken-fast-path"
-    }
-    fn description(&self) -> &'static str {
-        "BROKEN on purpose: EPaxos whose fast path ignores replicas' extra deps"
-    }
-    fn fault_model(&self) -> &'static str {
-        EPAXOS_FAULTS
-    }
-    fn default_n(&self) -> usize {
-        5
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_kv(Flaw::FastPathIgnoresDeps, config)
-    }
-}
+/// `epaxos-broken-fast-path`: the fast path ignores disagreeing deps.
+pub static BROKEN_EPAXOS_IGNORE_DEPS: ProtocolEntry = ProtocolEntry {
+    name: "epaxos-broken-fast-path",
+    description: "BROKEN on purpose: EPaxos whose fast path ignores replicas' extra deps",
+    source: "",
+    fault_model: EPAXOS_FAULTS,
+    default_n: 5,
+    byzantine: false,
+    run: |config| run_kv(Flaw::FastPathIgnoresDeps, config),
+    comparison: None,
+};

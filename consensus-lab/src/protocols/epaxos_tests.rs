@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::check::find;
-use crate::harness::{Experiment, RunConfig};
+use crate::harness::RunConfig;
 use crate::protocols::test_support::{all_hold, one_ms_network, SEEDS};
 use crate::sim::{parse_partitions, FaultPlan, Simulation, Workload};
 use crate::sweep::sweep;
@@ -92,7 +92,7 @@ fn loss_duplication_and_reordering_delay_but_do_not_break_epaxos() {
         config.network.loss = 0.2;
         config.network.duplication = 0.2;
         config.network.reorder = 0.3;
-        let report = EPaxosExperiment.run(&config);
+        let report = EPAXOS.run(&config);
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
         assert_eq!(report.decisions, COMMANDS as u64, "seed {seed}");
     }
@@ -103,7 +103,7 @@ fn a_minority_crashed_mid_run_leaves_the_rest_executing_in_a_consistent_order() 
     for seed in 0..20 {
         let mut config = RunConfig::new(5, seed);
         config.crash = 2;
-        let report = EPaxosExperiment.run(&config);
+        let report = EPAXOS.run(&config);
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
     }
 }
@@ -112,7 +112,7 @@ fn a_minority_crashed_mid_run_leaves_the_rest_executing_in_a_consistent_order() 
 fn a_partition_that_heals_lets_the_cut_off_replica_catch_up() {
     let mut config = RunConfig::new(5, 5);
     config.partitions = parse_partitions("0,1|2,3,4@0-200", 5).unwrap();
-    let report = EPaxosExperiment.run(&config);
+    let report = EPAXOS.run(&config);
     assert!(all_hold(&report), "{:?}", report.verdicts);
 }
 
@@ -129,7 +129,7 @@ fn epaxos_fault_model(n: usize) -> RunConfig {
 /// `SEEDS` seeds (1,000 in release) under the whole fault model.
 #[test]
 fn epaxos_executes_interfering_commands_in_one_order_on_every_seed() {
-    let summary = sweep(&EPaxosExperiment, &epaxos_fault_model(5), 0..SEEDS, || {});
+    let summary = sweep(&EPAXOS, &epaxos_fault_model(5), 0..SEEDS, || {});
     assert!(summary.violations.is_empty(), "{summary:?}");
     assert_eq!(summary.liveness_failures, 0, "{summary:?}");
 }
@@ -137,10 +137,10 @@ fn epaxos_executes_interfering_commands_in_one_order_on_every_seed() {
 #[test]
 fn the_sweep_catches_a_fast_path_that_ignores_deps_and_names_a_seed_that_replays() {
     let base = RunConfig::new(5, 0);
-    let summary = sweep(&BrokenEPaxosIgnoreDeps, &base, 0..SEEDS, || {});
+    let summary = sweep(&BROKEN_EPAXOS_IGNORE_DEPS, &base, 0..SEEDS, || {});
     assert!(summary.violations.contains_key("conflict order"), "{summary:?}");
     let seed = summary.first_failing_seed.expect("violation found");
-    let replay = BrokenEPaxosIgnoreDeps.run(&RunConfig { seed, ..base.clone() });
+    let replay = BROKEN_EPAXOS_IGNORE_DEPS.run(&RunConfig { seed, ..base.clone() });
     assert!(!find(&replay.verdicts, "conflict order").holds(), "seed {seed} replays");
-    assert!(all_hold(&EPaxosExperiment.run(&RunConfig { seed, ..base })));
+    assert!(all_hold(&EPAXOS.run(&RunConfig { seed, ..base })));
 }

@@ -41,7 +41,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::harness::{consensus_report, simulate, Experiment, RunConfig, RunReport};
+use crate::harness::{consensus_report, simulate, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::sim::{Streams, Workload};
 
@@ -382,50 +382,33 @@ pub fn run_consensus(flaw: Flaw, config: &RunConfig) -> RunReport {
     consensus_report(config, run, |v| *v, |Decide(v)| *v)
 }
 
-/// `fast-paxos`: correct Fast Paxos.
-pub struct FastPaxosExperiment;
-/// `fast-paxos-broken-quorum`: a classic majority used as the fast quorum.
-pub struct BrokenFastPaxosSmallFastQuorum;
-
 const FAST_PAXOS_FAULTS: &str =
     "crash-stop or crash-recovery of f < n/2 (fast rounds need ⌈3n/4⌉ up, classic rounds a majority); \
      loss, duplication, reordering; partitions that heal";
 
-impl Experiment for FastPaxosExperiment {
-    fn name(&self) -> &'static str {
-        "fast-paxos"
-    }
-    fn description(&self) -> &'static str {
-        "Fast Paxos, fast round + classic recovery (Lamport, Fast Paxos, Distrib. Comput. 2006, §2-§3)"
-    }
-    fn fault_model(&self) -> &'static str {
-        FAST_PAXOS_FAULTS
-    }
-    fn default_n(&self) -> usize {
-        5
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_consensus(Flaw::None, config)
-    }
-}
+/// `fast-paxos`: correct Fast Paxos.
+pub static FAST_PAXOS: ProtocolEntry = ProtocolEntry {
+    name: "fast-paxos",
+    description: "Fast Paxos, fast round + classic recovery",
+    source: "Lamport, Fast Paxos, Distrib. Comput. 2006, §2-§3",
+    fault_model: FAST_PAXOS_FAULTS,
+    default_n: 5,
+    byzantine: false,
+    run: |config| run_consensus(Flaw::None, config),
+    comparison: None,
+};
 
-impl Experiment for BrokenFastPaxosSmallFastQuorum {
-    fn name(&self) -> &'static str {
-        "fast-paxos-broken-quorum"
-    }
-    fn description(&self) -> &'static str {
-        "BROKEN on purpose: Fast Paxos with a classic majority as its fast quorum"
-    }
-    fn fault_model(&self) -> &'static str {
-        FAST_PAXOS_FAULTS
-    }
-    fn default_n(&self) -> usize {
-        5
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_consensus(Flaw::ClassicFastQuorum, config)
-    }
-}
+/// `fast-paxos-broken-quorum`: a classic majority used as the fast quorum.
+pub static BROKEN_FAST_PAXOS_SMALL_FAST_QUORUM: ProtocolEntry = ProtocolEntry {
+    name: "fast-paxos-broken-quorum",
+    description: "BROKEN on purpose: Fast Paxos with a classic majority as its fast quorum",
+    source: "",
+    fault_model: FAST_PAXOS_FAULTS,
+    default_n: 5,
+    byzantine: false,
+    run: |config| run_consensus(Flaw::ClassicFastQuorum, config),
+    comparison: None,
+};
 
 #[cfg(test)]
 #[path = "fast_paxos_tests.rs"]

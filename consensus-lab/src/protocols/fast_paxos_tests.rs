@@ -89,7 +89,7 @@ fn a_majority_crashed_stalls_fast_paxos_but_keeps_it_safe() {
         config.crash = 3;
         config.crash_window = 1;
         config.time_limit = 5_000_000;
-        let report = FastPaxosExperiment.run(&config);
+        let report = FAST_PAXOS.run(&config);
         assert_eq!(report.decisions, 0, "seed {seed}");
         assert!(!find(&report.verdicts, "termination").holds());
         assert_eq!(report.safety_violations().count(), 0);
@@ -103,7 +103,7 @@ fn loss_duplication_and_reordering_delay_but_do_not_break_fast_paxos() {
         config.network.loss = 0.2;
         config.network.duplication = 0.2;
         config.network.reorder = 0.3;
-        let report = FastPaxosExperiment.run(&config);
+        let report = FAST_PAXOS.run(&config);
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
     }
 }
@@ -112,7 +112,7 @@ fn loss_duplication_and_reordering_delay_but_do_not_break_fast_paxos() {
 fn a_partition_that_heals_lets_the_minority_side_learn_the_decision() {
     let mut config = RunConfig::new(5, 4);
     config.partitions = parse_partitions("0,1|2,3,4@0-300", 5).unwrap();
-    let report = FastPaxosExperiment.run(&config);
+    let report = FAST_PAXOS.run(&config);
     assert!(all_hold(&report), "{:?}", report.verdicts);
     assert_eq!(report.decisions, 5);
 }
@@ -124,7 +124,7 @@ fn crashed_acceptors_that_recover_keep_their_votes_and_everyone_decides() {
         config.crash = 2;
         config.crash_window = 20_000;
         config.recover_after = Some(30_000);
-        let report = FastPaxosExperiment.run(&config);
+        let report = FAST_PAXOS.run(&config);
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
         assert_eq!(report.decisions, 5, "seed {seed}");
     }
@@ -146,7 +146,7 @@ fn fast_paxos_fault_model(n: usize, recover: bool) -> RunConfig {
 fn fast_paxos_is_safe_and_live_on_every_seed_under_its_fault_model() {
     for recover in [true, false] {
         let base = fast_paxos_fault_model(5, recover);
-        let summary = sweep(&FastPaxosExperiment, &base, 0..SEEDS, || {});
+        let summary = sweep(&FAST_PAXOS, &base, 0..SEEDS, || {});
         assert!(summary.violations.is_empty(), "recover {recover}: {summary:?}");
         assert_eq!(summary.liveness_failures, 0, "recover {recover}: {summary:?}");
     }
@@ -156,11 +156,11 @@ fn fast_paxos_is_safe_and_live_on_every_seed_under_its_fault_model() {
 fn the_sweep_catches_a_majority_fast_quorum_and_names_a_seed_that_replays() {
     let mut base = RunConfig::new(5, 0);
     base.network.loss = 0.3;
-    let summary = sweep(&BrokenFastPaxosSmallFastQuorum, &base, 0..SEEDS, || {});
+    let summary = sweep(&BROKEN_FAST_PAXOS_SMALL_FAST_QUORUM, &base, 0..SEEDS, || {});
     assert!(summary.violations.contains_key("uniform agreement"), "{summary:?}");
     let seed = summary.first_failing_seed.expect("violation found");
-    let replay = BrokenFastPaxosSmallFastQuorum.run(&RunConfig { seed, ..base.clone() });
+    let replay = BROKEN_FAST_PAXOS_SMALL_FAST_QUORUM.run(&RunConfig { seed, ..base.clone() });
     assert!(!find(&replay.verdicts, "uniform agreement").holds(), "seed {seed} replays");
-    let correct = FastPaxosExperiment.run(&RunConfig { seed, ..base });
+    let correct = FAST_PAXOS.run(&RunConfig { seed, ..base });
     assert!(all_hold(&correct), "correct Fast Paxos is safe on seed {seed}");
 }

@@ -55,7 +55,7 @@ use std::collections::BTreeSet;
 /// The checkers of this module's properties.
 pub use crate::check::failure_detection as check;
 
-use crate::harness::{ms, simulate, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::protocols::links::{forward, PerfectLinks, Upper};
 use crate::sim::{HistoryEvent, Workload};
@@ -491,81 +491,80 @@ const EVENTUALLY_SYNCHRONOUS: &str = "crash-stop of any number; eventually synch
                                       loss and no persistent reordering";
 
 macro_rules! detector_experiment {
-    ($ty:ident, $name:literal, $desc:literal, $faults:expr, $factory:expr, $check:path) => {
+    ($entry:ident, $name:literal, $desc:literal, $source:literal, $faults:expr, $factory:expr, $check:path) => {
         #[doc = concat!("`", $name, "`: ", $desc, ".")]
-        pub struct $ty;
-        impl Experiment for $ty {
-            fn name(&self) -> &'static str {
-                $name
-            }
-            fn description(&self) -> &'static str {
-                $desc
-            }
-            fn fault_model(&self) -> &'static str {
-                $faults
-            }
-            fn default_n(&self) -> usize {
-                5
-            }
-            fn run(&self, config: &RunConfig) -> RunReport {
-                run_detector(config, $factory, $check)
-            }
-        }
+        pub static $entry: ProtocolEntry = ProtocolEntry {
+            name: $name,
+            description: $desc,
+            source: $source,
+            fault_model: $faults,
+            default_n: 5,
+            byzantine: false,
+            run: |config| run_detector(config, $factory, $check),
+            comparison: None,
+        };
     };
 }
 
 detector_experiment!(
-    PerfectFd,
+    PERFECT_FD,
     "fd-perfect",
-    "perfect failure detector P (CGR 2011 Alg. 2.5 Exclude on Timeout)",
+    "perfect failure detector P",
+    "CGR 2011 Alg. 2.5 Exclude on Timeout",
     SYNCHRONOUS,
     |_, _| ExcludeOnTimeout::new(DetectorUser, PERFECT_DELTA),
     check::check_perfect
 );
 detector_experiment!(
-    BrokenFdShortTimeout,
+    BROKEN_FD_SHORT_TIMEOUT,
     "fd-perfect-broken-timeout",
     "BROKEN on purpose: Exclude on Timeout with Δ = 8 ms, shorter than a round trip",
+    "",
     SYNCHRONOUS,
     |_, _| ExcludeOnTimeout::new(DetectorUser, BROKEN_DELTA),
     check::check_perfect
 );
 detector_experiment!(
-    EventuallyPerfectFd,
+    EVENTUALLY_PERFECT_FD,
     "fd-eventually-perfect",
-    "eventually perfect failure detector ◇P (CGR 2011 Alg. 2.7 Increasing Timeout)",
+    "eventually perfect failure detector ◇P",
+    "CGR 2011 Alg. 2.7 Increasing Timeout",
     EVENTUALLY_SYNCHRONOUS,
     |_, _| IncreasingTimeout::new(DetectorUser, EVENTUAL_DELTA),
     check::check_eventually_perfect
 );
 detector_experiment!(
-    BrokenEventuallyPerfectFixedTimeout,
+    BROKEN_EVENTUALLY_PERFECT_FIXED_TIMEOUT,
     "fd-eventually-perfect-broken-fixed-timeout",
     "BROKEN on purpose: Increasing Timeout whose timeout never increases (fixed Δ = 10 ms)",
+    "",
     EVENTUALLY_SYNCHRONOUS,
     |_, _| IncreasingTimeout::with_fixed_timeout(DetectorUser, EVENTUAL_DELTA),
     check::check_eventually_perfect
 );
 detector_experiment!(
-    LeaderElection,
+    LEADER_ELECTION,
     "leader-monarchical",
-    "leader election over P (CGR 2011 Alg. 2.6 Monarchical Leader Election)",
+    "leader election over P",
+    "CGR 2011 Alg. 2.6 Monarchical Leader Election",
     SYNCHRONOUS,
     |_, _| ExcludeOnTimeout::new(Monarchical::new(false), PERFECT_DELTA),
     check::check_leader_election
 );
 detector_experiment!(
-    BrokenLeaderShortTimeout,
+    BROKEN_LEADER_SHORT_TIMEOUT,
     "leader-monarchical-broken-timeout",
     "BROKEN on purpose: Monarchical Leader Election over P with Δ = 8 ms",
+    "",
     SYNCHRONOUS,
     |_, _| ExcludeOnTimeout::new(Monarchical::new(false), BROKEN_DELTA),
     check::check_leader_election
 );
 detector_experiment!(
-    EventualLeader,
+    EVENTUAL_LEADER,
     "omega-monarchical",
-    "eventual leader detector Ω over ◇P (CGR 2011 Alg. 2.8 Monarchical Eventual Leader Detection)",
+    "eventual leader detector Ω over ◇P",
+    "CGR 2011 Alg. 2.8 Monarchical Eventual Leader Detection",
     EVENTUALLY_SYNCHRONOUS,
     |_, _| IncreasingTimeout::new(Monarchical::new(true), EVENTUAL_DELTA),
     check::check_eventual_leader

@@ -53,9 +53,9 @@ fn a_crash_is_detected_by_every_correct_process_within_two_timeouts() {
 fn a_timeout_shorter_than_a_round_trip_makes_p_detect_live_processes() {
     let mut config = config(3, 3);
     config.network.latency = crate::sim::LatencyModel::Constant(5_000);
-    let report = BrokenFdShortTimeout.run(&config);
+    let report = BROKEN_FD_SHORT_TIMEOUT.run(&config);
     assert!(!find(&report.verdicts, "strong accuracy").holds());
-    assert!(PerfectFd.run(&config).verdicts.iter().all(Verdict::holds));
+    assert!(PERFECT_FD.run(&config).verdicts.iter().all(Verdict::holds));
 }
 
 #[test]
@@ -140,23 +140,22 @@ fn eventually_synchronous(n: usize) -> RunConfig {
 
 #[test]
 fn p_and_leader_election_hold_on_every_seed_with_all_but_one_process_crashing() {
-    assert_clean_sweep(&PerfectFd, &synchronous(5));
-    assert_clean_sweep(&LeaderElection, &synchronous(5));
+    assert_clean_sweep(&PERFECT_FD, &synchronous(5));
+    assert_clean_sweep(&LEADER_ELECTION, &synchronous(5));
 }
 
 #[test]
 fn diamond_p_and_omega_hold_on_every_seed_after_partitions_heal() {
-    assert_clean_sweep(&EventuallyPerfectFd, &eventually_synchronous(5));
-    assert_clean_sweep(&EventualLeader, &eventually_synchronous(5));
+    assert_clean_sweep(&EVENTUALLY_PERFECT_FD, &eventually_synchronous(5));
+    assert_clean_sweep(&EVENTUAL_LEADER, &eventually_synchronous(5));
 }
 
 #[test]
 fn the_sweep_catches_a_too_short_timeout_in_p_and_in_leader_election_with_replaying_seeds() {
     let base = synchronous(5);
-    for (broken, property) in [
-        (&BrokenFdShortTimeout as &dyn Experiment, "strong accuracy"),
-        (&BrokenLeaderShortTimeout, "accuracy"),
-    ] {
+    for (broken, property) in
+        [(&BROKEN_FD_SHORT_TIMEOUT, "strong accuracy"), (&BROKEN_LEADER_SHORT_TIMEOUT, "accuracy")]
+    {
         let summary = sweep(broken, &base, 0..SEEDS, || {});
         let seed = summary.first_failing_seed.expect("violation found");
         assert!(summary.violations.contains_key(property), "{summary:?}");
@@ -186,9 +185,9 @@ fn diamond_p_with_a_fixed_timeout_keeps_suspecting_correct_processes_whose_repli
 #[test]
 fn the_sweep_catches_diamond_p_with_a_fixed_timeout_with_a_seed_that_replays() {
     let base = eventually_synchronous(5);
-    let broken = BrokenEventuallyPerfectFixedTimeout;
+    let broken = &BROKEN_EVENTUALLY_PERFECT_FIXED_TIMEOUT;
     let seed = assert_sweep_catches(&broken, &base, "eventual strong accuracy");
-    assert!(EventuallyPerfectFd
+    assert!(EVENTUALLY_PERFECT_FD
         .run(&RunConfig { seed, ..base })
         .verdicts
         .iter()

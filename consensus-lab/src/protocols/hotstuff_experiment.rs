@@ -15,7 +15,9 @@ use super::{Flaw, HotStuff};
 
 use crate::check::smr::{self, SmrHistory};
 use crate::check::Verdict;
-use crate::harness::{ms, simulate_byzantine, Experiment, RunConfig, RunReport};
+use crate::harness::{
+    ms, simulate_byzantine, Comparison, FaultClass, ProtocolEntry, RunConfig, RunReport,
+};
 use crate::protocol::{NodeId, Time};
 use crate::sim::Workload;
 
@@ -71,52 +73,37 @@ pub fn run_hotstuff(flaw: Flaw, config: &RunConfig) -> RunReport {
     run.report(config, outcomes, first.into_values(), verdicts)
 }
 
-/// `hotstuff`: Basic HotStuff.
-pub struct HotStuffExperiment;
-/// `hotstuff-broken-quorum`: QCs of n−f−1 votes.
-pub struct BrokenHotStuffSmallQuorum;
-
 const HOTSTUFF_FAULTS: &str = "Byzantine f < n/3 (--byzantine f, any --strategy); reliable links \
                                with any latency, duplication, reordering; no loss or partitions";
 
-impl Experiment for HotStuffExperiment {
-    fn name(&self) -> &'static str {
-        "hotstuff"
-    }
-    fn description(&self) -> &'static str {
-        "Basic HotStuff, three-phase with linear views (Yin et al. PODC 2019, §4, Algorithm 2)"
-    }
-    fn fault_model(&self) -> &'static str {
-        HOTSTUFF_FAULTS
-    }
-    fn default_n(&self) -> usize {
-        4
-    }
-    fn byzantine(&self) -> bool {
-        true
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_hotstuff(Flaw::None, config)
-    }
-}
+/// `hotstuff`: Basic HotStuff.
+pub static HOTSTUFF: ProtocolEntry = ProtocolEntry {
+    name: "hotstuff",
+    description: "Basic HotStuff, three-phase with linear views",
+    source: "Yin et al. PODC 2019, §4, Algorithm 2",
+    fault_model: HOTSTUFF_FAULTS,
+    default_n: 4,
+    byzantine: true,
+    run: |config| run_hotstuff(Flaw::None, config),
+    comparison: Some(Comparison {
+        name: "HotStuff",
+        source: "Yin et al., PODC 2019 §4 (Basic HotStuff)",
+        row: 70,
+        class: FaultClass::Byzantine,
+        bound: "n ≥ 3f + 1",
+        nodes_for: |f| 3 * f + 1,
+        run: |t| run_hotstuff(Flaw::None, &t.byzantine_config()),
+    }),
+};
 
-impl Experiment for BrokenHotStuffSmallQuorum {
-    fn name(&self) -> &'static str {
-        "hotstuff-broken-quorum"
-    }
-    fn description(&self) -> &'static str {
-        "BROKEN on purpose: Basic HotStuff with quorum certificates of n−f−1 votes"
-    }
-    fn fault_model(&self) -> &'static str {
-        HOTSTUFF_FAULTS
-    }
-    fn default_n(&self) -> usize {
-        4
-    }
-    fn byzantine(&self) -> bool {
-        true
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_hotstuff(Flaw::SmallQuorum, config)
-    }
-}
+/// `hotstuff-broken-quorum`: QCs of n−f−1 votes.
+pub static BROKEN_HOTSTUFF_SMALL_QUORUM: ProtocolEntry = ProtocolEntry {
+    name: "hotstuff-broken-quorum",
+    description: "BROKEN on purpose: Basic HotStuff with quorum certificates of n−f−1 votes",
+    source: "",
+    fault_model: HOTSTUFF_FAULTS,
+    default_n: 4,
+    byzantine: true,
+    run: |config| run_hotstuff(Flaw::SmallQuorum, config),
+    comparison: None,
+};

@@ -5,7 +5,7 @@
 use super::*;
 use crate::adversary::Strategy;
 use crate::check::find;
-use crate::harness::{Experiment, RunConfig};
+use crate::harness::RunConfig;
 use crate::protocols::test_support::{
     all_hold, assert_tolerates_f_byzantine_under_every_strategy, byzantine_config, SEEDS,
 };
@@ -21,7 +21,7 @@ fn messages_per_decision_are_linear_in_n_for_4_7_and_10_replicas() {
     for n in [4u64, 7, 10] {
         let mut config = RunConfig::new(n as usize, 1);
         config.network.latency = LatencyModel::Constant(1_000);
-        let report = HotStuffExperiment.run(&config);
+        let report = HOTSTUFF.run(&config);
         assert!(all_hold(&report), "n = {n}: {:?}", report.verdicts);
         assert_eq!(report.decisions, COMMANDS);
         assert_eq!(report.metrics.messages_sent, COMMANDS * (8 * n - 4) + n, "n = {n}");
@@ -35,7 +35,7 @@ fn messages_per_decision_are_linear_in_n_for_4_7_and_10_replicas() {
 #[test]
 fn four_replicas_with_the_default_network_commit_every_command_in_one_order() {
     for seed in 0..20 {
-        let report = HotStuffExperiment.run(&RunConfig::new(4, seed));
+        let report = HOTSTUFF.run(&RunConfig::new(4, seed));
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
     }
 }
@@ -44,21 +44,19 @@ fn four_replicas_with_the_default_network_commit_every_command_in_one_order() {
 /// each strategy: never a fork, and every command committed everywhere.
 #[test]
 fn hotstuff_is_safe_and_live_with_f_byzantine_replicas_under_every_strategy() {
-    assert_tolerates_f_byzantine_under_every_strategy(&HotStuffExperiment);
+    assert_tolerates_f_byzantine_under_every_strategy(&HOTSTUFF);
 }
 
 /// Runs `SEEDS` seeds with f+1 equivocating replicas, and with f and QCs one vote short.
 #[test]
 fn f_plus_one_byzantine_or_qcs_one_short_fork_the_log_with_a_seed_that_replays() {
-    for (experiment, n, k) in [
-        (&HotStuffExperiment as &dyn Experiment, 4, 2),
-        (&HotStuffExperiment, 7, 3),
-        (&BrokenHotStuffSmallQuorum, 4, 1),
-    ] {
+    for (experiment, n, k) in
+        [(&HOTSTUFF, 4, 2), (&HOTSTUFF, 7, 3), (&BROKEN_HOTSTUFF_SMALL_QUORUM, 4, 1)]
+    {
         let config = byzantine_config(n, k, Strategy::Equivocate);
         let summary = sweep(experiment, &config, 0..SEEDS, || {});
         let seed = summary.first_failing_seed.expect("the sweep finds a fork");
-        eprintln!("{} n = {n} with {k} Byzantine: first failing seed {seed}", experiment.name());
+        eprintln!("{} n = {n} with {k} Byzantine: first failing seed {seed}", experiment.name);
         let replay = experiment.run(&RunConfig { seed, ..config });
         assert!(!find(&replay.verdicts, "log agreement").holds(), "seed {seed} replays");
     }

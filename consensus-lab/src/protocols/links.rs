@@ -49,7 +49,7 @@ use serde::{Deserialize, Serialize};
 /// The checkers of this module's properties.
 pub use crate::check::links as check;
 
-use crate::harness::{ms, simulate, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{
     Action, ActionOf, Context, NodeId, Protocol, Storage, Time, TimerId, WireSize,
 };
@@ -400,57 +400,43 @@ const LINK_FAULTS: &str = "crash-stop of any number; fair-loss links (loss < 1),
                            reordering; partitions that heal";
 
 /// `perfect-links`: Alg. 2.1 + 2.2 over the simulator's fair-loss links.
-pub struct PerfectLinksExperiment;
+pub static PERFECT_LINKS: ProtocolEntry = ProtocolEntry {
+    name: "perfect-links",
+    description: "perfect links over fair-loss",
+    source: "CGR 2011 Alg. 2.1 Retransmit Forever + Alg. 2.2 Eliminate Duplicates",
+    fault_model: LINK_FAULTS,
+    default_n: 3,
+    byzantine: false,
+    run: |config| run_links(LinkFlaw::None, false, config),
+    comparison: None,
+};
+
 /// `perfect-links-logged`: Alg. 2.1 + 2.3 under crash-recovery.
-pub struct LoggedPerfectLinksExperiment;
-/// `perfect-links-broken-no-dedup`: the stubborn link without Alg. 2.2's duplicate filter.
-pub struct BrokenLinksNoDedup;
-
-impl Experiment for PerfectLinksExperiment {
-    fn name(&self) -> &'static str {
-        "perfect-links"
-    }
-    fn description(&self) -> &'static str {
-        "perfect links over fair-loss (CGR 2011 Alg. 2.1 Retransmit Forever + Alg. 2.2 Eliminate Duplicates)"
-    }
-    fn fault_model(&self) -> &'static str {
-        LINK_FAULTS
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_links(LinkFlaw::None, false, config)
-    }
-}
-
-impl Experiment for LoggedPerfectLinksExperiment {
-    fn name(&self) -> &'static str {
-        "perfect-links-logged"
-    }
-    fn description(&self) -> &'static str {
-        "logged perfect links for crash-recovery (CGR 2011 Alg. 2.1 + Alg. 2.3 Log Delivered)"
-    }
-    fn fault_model(&self) -> &'static str {
+pub static LOGGED_PERFECT_LINKS: ProtocolEntry = ProtocolEntry {
+    name: "perfect-links-logged",
+    description: "logged perfect links for crash-recovery",
+    source: "CGR 2011 Alg. 2.1 + Alg. 2.3 Log Delivered",
+    fault_model:
         "crash-recovery of any number (use --recover-after); fair-loss links, duplication, \
-         reordering; partitions that heal"
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_links(LinkFlaw::None, true, config)
-    }
-}
+         reordering; partitions that heal",
+    default_n: 3,
+    byzantine: false,
+    run: |config| run_links(LinkFlaw::None, true, config),
+    comparison: None,
+};
 
-impl Experiment for BrokenLinksNoDedup {
-    fn name(&self) -> &'static str {
-        "perfect-links-broken-no-dedup"
-    }
-    fn description(&self) -> &'static str {
-        "BROKEN on purpose: stubborn links delivering every retransmitted copy (no Alg. 2.2)"
-    }
-    fn fault_model(&self) -> &'static str {
-        LINK_FAULTS
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_links(LinkFlaw::NoDedup, false, config)
-    }
-}
+/// `perfect-links-broken-no-dedup`: the stubborn link without Alg. 2.2's duplicate filter.
+pub static BROKEN_LINKS_NO_DEDUP: ProtocolEntry = ProtocolEntry {
+    name: "perfect-links-broken-no-dedup",
+    description:
+        "BROKEN on purpose: stubborn links delivering every retransmitted copy (no Alg. 2.2)",
+    source: "",
+    fault_model: LINK_FAULTS,
+    default_n: 3,
+    byzantine: false,
+    run: |config| run_links(LinkFlaw::NoDedup, false, config),
+    comparison: None,
+};
 
 #[cfg(test)]
 #[path = "links_tests.rs"]

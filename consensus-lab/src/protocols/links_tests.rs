@@ -87,7 +87,7 @@ fn the_link_experiment_holds_on_every_seed_under_its_fault_model() {
     base.network.duplication = 0.2;
     base.network.reorder = 0.2;
     base.partitions = parse_partitions("0|1,2,3@0-200", 4).unwrap();
-    let summary = sweep(&PerfectLinksExperiment, &base, 0..SEEDS, || {});
+    let summary = sweep(&PERFECT_LINKS, &base, 0..SEEDS, || {});
     assert_eq!(summary.runs, SEEDS);
     assert!(summary.violations.is_empty(), "{summary:?}");
     assert_eq!(summary.liveness_failures, 0, "{summary:?}");
@@ -97,12 +97,12 @@ fn the_link_experiment_holds_on_every_seed_under_its_fault_model() {
 fn the_sweep_catches_links_without_duplicate_elimination_with_a_seed_that_replays() {
     let mut base = RunConfig::new(3, 0);
     base.network.loss = 0.2;
-    let summary = sweep(&BrokenLinksNoDedup, &base, 0..SEEDS, || {});
+    let summary = sweep(&BROKEN_LINKS_NO_DEDUP, &base, 0..SEEDS, || {});
     let seed = summary.first_failing_seed.expect("a duplicate delivery is found");
     assert!(summary.violations.contains_key("no duplication"), "{summary:?}");
-    let replay = BrokenLinksNoDedup.run(&RunConfig { seed, ..base.clone() });
+    let replay = BROKEN_LINKS_NO_DEDUP.run(&RunConfig { seed, ..base.clone() });
     assert!(!find(&replay.verdicts, "no duplication").holds(), "seed {seed} replays");
-    let correct = PerfectLinksExperiment.run(&RunConfig { seed, ..base });
+    let correct = PERFECT_LINKS.run(&RunConfig { seed, ..base });
     assert!(correct.verdicts.iter().all(Verdict::holds), "{:?}", correct.verdicts);
 }
 
@@ -142,7 +142,7 @@ fn logged_links_hold_on_every_seed_under_crash_recovery() {
     base.network.loss = 0.3;
     base.network.duplication = 0.2;
     base.network.reorder = 0.2;
-    let summary = sweep(&LoggedPerfectLinksExperiment, &base, 0..SEEDS, || {});
+    let summary = sweep(&LOGGED_PERFECT_LINKS, &base, 0..SEEDS, || {});
     assert!(summary.violations.is_empty(), "{summary:?}");
     assert_eq!(summary.liveness_failures, 0, "{summary:?}");
 }

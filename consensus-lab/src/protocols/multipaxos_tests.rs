@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::check::find;
-use crate::harness::{Experiment, RunConfig};
+use crate::harness::RunConfig;
 use crate::protocols::smr_kv::{KvCommand, KvOp, KvStore, SmrOutput, TobLog, TobPayload};
 use crate::protocols::test_support::{all_hold, SEEDS};
 use crate::sim::{parse_partitions, FaultPlan, LatencyModel, SimConfig, Simulation, Workload};
@@ -118,11 +118,11 @@ fn with_n_2f_plus_1_multipaxos_is_live_with_f_crashes_and_stalls_safely_with_f_p
             config.crash_window = 1; // crash at t = 0
             config.time_limit = 5_000_000;
             config.crash = f;
-            let live = MultiPaxosKv.run(&config);
+            let live = MULTIPAXOS_KV.run(&config);
             assert!(all_hold(&live), "n={n} f={f} seed {seed}: {:?}", live.verdicts);
             assert!(live.decisions > 0);
             config.crash = f + 1;
-            let stalled = MultiPaxosKv.run(&config);
+            let stalled = MULTIPAXOS_KV.run(&config);
             assert_eq!(stalled.decisions, 0, "n={n}, {} crashed, seed {seed}", f + 1);
             assert!(!find(&stalled.verdicts, "command completeness").holds());
             assert_eq!(stalled.safety_violations().count(), 0, "{:?}", stalled.verdicts);
@@ -137,7 +137,7 @@ fn f_plus_1_crashes_in_mid_run_stop_progress_but_never_split_the_log() {
         config.crash = 3;
         config.crash_window = 60_000;
         config.time_limit = 5_000_000;
-        let report = MultiPaxosKv.run(&config);
+        let report = MULTIPAXOS_KV.run(&config);
         assert_eq!(report.safety_violations().count(), 0, "seed {seed}: {:?}", report.verdicts);
     }
 }
@@ -149,7 +149,7 @@ fn loss_duplication_and_reordering_delay_but_do_not_break_total_order() {
         config.network.loss = 0.2;
         config.network.duplication = 0.2;
         config.network.reorder = 0.3;
-        let report = MultiPaxosTob.run(&config);
+        let report = MULTIPAXOS_TOB.run(&config);
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
         assert_eq!(report.decisions, 40, "seed {seed}");
     }
@@ -160,7 +160,7 @@ fn a_partition_that_heals_lets_the_minority_catch_up_and_its_clients_be_served()
     for seed in 0..10 {
         let mut config = RunConfig::new(5, seed);
         config.partitions = parse_partitions("0,1|2,3,4@0-300", 5).unwrap();
-        let report = MultiPaxosKv.run(&config);
+        let report = MULTIPAXOS_KV.run(&config);
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
         assert_eq!(report.decisions, 40, "seed {seed}");
     }
@@ -173,7 +173,7 @@ fn replicas_that_crash_and_recover_replay_the_log_and_answer_their_clients() {
         config.crash = 2;
         config.crash_window = 40_000;
         config.recover_after = Some(50_000);
-        let report = MultiPaxosKv.run(&config);
+        let report = MULTIPAXOS_KV.run(&config);
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
     }
 }
@@ -202,7 +202,7 @@ fn total_order_broadcast_payloads_are_delivered_once_each_in_one_order() {
 #[test]
 fn multipaxos_kv_is_safe_live_and_linearizable_on_every_seed_under_its_fault_model() {
     for recover in [false, true] {
-        let summary = sweep(&MultiPaxosKv, &fault_model(5, recover), 0..SEEDS, || {});
+        let summary = sweep(&MULTIPAXOS_KV, &fault_model(5, recover), 0..SEEDS, || {});
         assert_eq!(summary.runs, SEEDS);
         assert!(summary.violations.is_empty(), "{summary:?}");
         assert_eq!(summary.liveness_failures, 0, "{summary:?}");
@@ -212,7 +212,7 @@ fn multipaxos_kv_is_safe_live_and_linearizable_on_every_seed_under_its_fault_mod
 /// `SEEDS` seeds of total-order broadcast under the whole fault model (crash-recovery).
 #[test]
 fn multipaxos_tob_is_safe_and_live_on_every_seed_under_its_fault_model() {
-    let summary = sweep(&MultiPaxosTob, &fault_model(5, true), 0..SEEDS, || {});
+    let summary = sweep(&MULTIPAXOS_TOB, &fault_model(5, true), 0..SEEDS, || {});
     assert!(summary.violations.is_empty(), "{summary:?}");
     assert_eq!(summary.liveness_failures, 0, "{summary:?}");
 }
@@ -221,10 +221,10 @@ fn multipaxos_tob_is_safe_and_live_on_every_seed_under_its_fault_model() {
 fn the_sweep_catches_a_leader_that_skips_phase_1_with_a_seed_that_replays() {
     let mut base = fault_model(5, false);
     base.crash = 0;
-    let summary = sweep(&BrokenMultiPaxosNoPhase1, &base, 0..SEEDS, || {});
+    let summary = sweep(&BROKEN_MULTIPAXOS_NO_PHASE1, &base, 0..SEEDS, || {});
     let seed = summary.first_failing_seed.expect("violation found");
     assert!(summary.violations.contains_key("log agreement"), "{summary:?}");
-    let replay = BrokenMultiPaxosNoPhase1.run(&RunConfig { seed, ..base });
+    let replay = BROKEN_MULTIPAXOS_NO_PHASE1.run(&RunConfig { seed, ..base });
     assert!(replay.safety_violations().count() > 0, "seed {seed} replays");
 }
 
@@ -232,10 +232,10 @@ fn the_sweep_catches_a_leader_that_skips_phase_1_with_a_seed_that_replays() {
 fn the_sweep_catches_quorums_of_n_over_2_with_a_seed_that_replays() {
     let mut base = RunConfig::new(4, 0);
     base.network.loss = 0.3;
-    let summary = sweep(&BrokenMultiPaxosQuorum, &base, 0..SEEDS, || {});
+    let summary = sweep(&BROKEN_MULTIPAXOS_QUORUM, &base, 0..SEEDS, || {});
     let seed = summary.first_failing_seed.expect("violation found");
-    let replay = BrokenMultiPaxosQuorum.run(&RunConfig { seed, ..base.clone() });
+    let replay = BROKEN_MULTIPAXOS_QUORUM.run(&RunConfig { seed, ..base.clone() });
     assert!(replay.safety_violations().count() > 0, "seed {seed} replays");
     // Correct Multi-Paxos on the same seed and faults keeps every property.
-    assert!(all_hold(&MultiPaxosKv.run(&RunConfig { seed, ..base })));
+    assert!(all_hold(&MULTIPAXOS_KV.run(&RunConfig { seed, ..base })));
 }

@@ -31,7 +31,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::harness::{consensus_report, simulate, Experiment, RunConfig, RunReport};
+use crate::harness::{consensus_report, simulate, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::sim::{Streams, Workload};
 
@@ -304,69 +304,44 @@ pub fn run_consensus(flaw: Flaw, config: &RunConfig) -> RunReport {
     consensus_report(config, run, |v| *v, |Decide(v)| *v)
 }
 
-/// `paxos`: correct single-decree Paxos.
-pub struct SingleDecreePaxos;
-/// `paxos-broken-quorum`: quorums of ⌊n/2⌋.
-pub struct BrokenPaxosMinorityQuorum;
-/// `paxos-broken-forgetful`: acceptors ignore their promise in phase 2.
-pub struct BrokenPaxosForgetfulAcceptor;
-
 const PAXOS_FAULTS: &str =
     "crash-stop or crash-recovery of f < n/2; loss, duplication, reordering; partitions that heal";
 
-impl Experiment for SingleDecreePaxos {
-    fn name(&self) -> &'static str {
-        "paxos"
-    }
-    fn description(&self) -> &'static str {
-        "single-decree Paxos (Lamport, Paxos Made Simple, 2001, §2)"
-    }
-    fn fault_model(&self) -> &'static str {
-        PAXOS_FAULTS
-    }
-    fn default_n(&self) -> usize {
-        5
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_consensus(Flaw::None, config)
-    }
-}
+/// `paxos`: correct single-decree Paxos.
+pub static SINGLE_DECREE_PAXOS: ProtocolEntry = ProtocolEntry {
+    name: "paxos",
+    description: "single-decree Paxos",
+    source: "Lamport, Paxos Made Simple, 2001, §2",
+    fault_model: PAXOS_FAULTS,
+    default_n: 5,
+    byzantine: false,
+    run: |config| run_consensus(Flaw::None, config),
+    comparison: None,
+};
 
-impl Experiment for BrokenPaxosMinorityQuorum {
-    fn name(&self) -> &'static str {
-        "paxos-broken-quorum"
-    }
-    fn description(&self) -> &'static str {
-        "BROKEN on purpose: Paxos with quorums of n/2 (two quorums may not intersect)"
-    }
-    fn fault_model(&self) -> &'static str {
-        PAXOS_FAULTS
-    }
-    fn default_n(&self) -> usize {
-        4
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_consensus(Flaw::MinorityQuorum, config)
-    }
-}
+/// `paxos-broken-quorum`: quorums of ⌊n/2⌋.
+pub static BROKEN_PAXOS_MINORITY_QUORUM: ProtocolEntry = ProtocolEntry {
+    name: "paxos-broken-quorum",
+    description: "BROKEN on purpose: Paxos with quorums of n/2 (two quorums may not intersect)",
+    source: "",
+    fault_model: PAXOS_FAULTS,
+    default_n: 4,
+    byzantine: false,
+    run: |config| run_consensus(Flaw::MinorityQuorum, config),
+    comparison: None,
+};
 
-impl Experiment for BrokenPaxosForgetfulAcceptor {
-    fn name(&self) -> &'static str {
-        "paxos-broken-forgetful"
-    }
-    fn description(&self) -> &'static str {
-        "BROKEN on purpose: Paxos whose acceptors forget their promise in phase 2"
-    }
-    fn fault_model(&self) -> &'static str {
-        PAXOS_FAULTS
-    }
-    fn default_n(&self) -> usize {
-        5
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_consensus(Flaw::ForgetfulAcceptor, config)
-    }
-}
+/// `paxos-broken-forgetful`: acceptors ignore their promise in phase 2.
+pub static BROKEN_PAXOS_FORGETFUL_ACCEPTOR: ProtocolEntry = ProtocolEntry {
+    name: "paxos-broken-forgetful",
+    description: "BROKEN on purpose: Paxos whose acceptors forget their promise in phase 2",
+    source: "",
+    fault_model: PAXOS_FAULTS,
+    default_n: 5,
+    byzantine: false,
+    run: |config| run_consensus(Flaw::ForgetfulAcceptor, config),
+    comparison: None,
+};
 
 #[cfg(test)]
 #[path = "paxos_tests.rs"]

@@ -50,7 +50,7 @@ fn a_majority_crashed_stalls_paxos_but_keeps_it_safe() {
         config.crash = 3;
         config.crash_window = 1; // crash at t = 0, before anything can be decided
         config.time_limit = 5_000_000;
-        let report = SingleDecreePaxos.run(&config);
+        let report = SINGLE_DECREE_PAXOS.run(&config);
         assert_eq!(report.decisions, 0, "seed {seed}");
         assert!(!find(&report.verdicts, "termination").holds());
         assert_eq!(report.safety_violations().count(), 0);
@@ -64,7 +64,7 @@ fn loss_duplication_and_reordering_delay_but_do_not_break_paxos() {
         config.network.loss = 0.2;
         config.network.duplication = 0.2;
         config.network.reorder = 0.3;
-        let report = SingleDecreePaxos.run(&config);
+        let report = SINGLE_DECREE_PAXOS.run(&config);
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
     }
 }
@@ -73,7 +73,7 @@ fn loss_duplication_and_reordering_delay_but_do_not_break_paxos() {
 fn a_partition_that_heals_lets_the_minority_side_learn_the_decision() {
     let mut config = RunConfig::new(5, 4);
     config.partitions = parse_partitions("0,1|2,3,4@0-300", 5).unwrap();
-    let report = SingleDecreePaxos.run(&config);
+    let report = SINGLE_DECREE_PAXOS.run(&config);
     assert!(all_hold(&report), "{:?}", report.verdicts);
     assert_eq!(report.decisions, 5);
 }
@@ -85,7 +85,7 @@ fn crashed_acceptors_that_recover_keep_their_promises_and_everyone_decides() {
         config.crash = 2;
         config.crash_window = 20_000;
         config.recover_after = Some(30_000);
-        let report = SingleDecreePaxos.run(&config);
+        let report = SINGLE_DECREE_PAXOS.run(&config);
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
         assert_eq!(report.decisions, 5, "seed {seed}");
     }
@@ -99,11 +99,12 @@ fn quorums_of_n_over_2_let_two_values_be_decided_for_some_seed() {
         c
     };
     let violation = (0..300).find(|&seed| {
-        !find(&BrokenPaxosMinorityQuorum.run(&config(seed)).verdicts, "uniform agreement").holds()
+        !find(&BROKEN_PAXOS_MINORITY_QUORUM.run(&config(seed)).verdicts, "uniform agreement")
+            .holds()
     });
     let seed = violation.expect("the broken quorum is caught within 300 seeds");
     eprintln!("minority quorum caught at seed {seed}");
-    let again = BrokenPaxosMinorityQuorum.run(&config(seed));
+    let again = BROKEN_PAXOS_MINORITY_QUORUM.run(&config(seed));
     assert!(!find(&again.verdicts, "uniform agreement").holds(), "seed {seed} replays");
 }
 
@@ -115,12 +116,12 @@ fn acceptors_that_forget_their_promise_let_two_values_be_decided_for_some_seed()
         c
     };
     let violation = (0..300).find(|&seed| {
-        !find(&BrokenPaxosForgetfulAcceptor.run(&config(seed)).verdicts, "uniform agreement")
+        !find(&BROKEN_PAXOS_FORGETFUL_ACCEPTOR.run(&config(seed)).verdicts, "uniform agreement")
             .holds()
     });
     let seed = violation.expect("the forgetful acceptor is caught within 300 seeds");
     eprintln!("forgetful acceptor caught at seed {seed}");
-    let again = BrokenPaxosForgetfulAcceptor.run(&config(seed));
+    let again = BROKEN_PAXOS_FORGETFUL_ACCEPTOR.run(&config(seed));
     assert!(!find(&again.verdicts, "uniform agreement").holds(), "seed {seed} replays");
 }
 
@@ -128,9 +129,9 @@ fn acceptors_that_forget_their_promise_let_two_values_be_decided_for_some_seed()
 fn quorums_of_n_over_2_on_both_sides_of_a_partition_decide_two_values() {
     let mut config = RunConfig::new(4, 1);
     config.partitions = parse_partitions("0,1|2,3@0-1000", 4).unwrap();
-    let report = BrokenPaxosMinorityQuorum.run(&config);
+    let report = BROKEN_PAXOS_MINORITY_QUORUM.run(&config);
     assert!(!find(&report.verdicts, "agreement").holds(), "{:?}", report.outcomes);
     // Correct Paxos under the same partition: neither side has a majority until it heals.
-    let report = SingleDecreePaxos.run(&RunConfig { n: 4, ..config });
+    let report = SINGLE_DECREE_PAXOS.run(&RunConfig { n: 4, ..config });
     assert!(all_hold(&report), "{:?}", report.verdicts);
 }

@@ -14,7 +14,9 @@ use super::pbft::{Flaw, Pbft, PbftOutput};
 
 use crate::check::smr::{self, SmrHistory};
 use crate::check::Verdict;
-use crate::harness::{ms, simulate_byzantine, Experiment, RunConfig, RunReport};
+use crate::harness::{
+    ms, simulate_byzantine, Comparison, FaultClass, ProtocolEntry, RunConfig, RunReport,
+};
 use crate::protocol::NodeId;
 use crate::sim::{Streams, Workload};
 
@@ -76,53 +78,38 @@ pub fn run_pbft(flaw: Flaw, config: &RunConfig) -> RunReport {
     run.report(config, outcomes, times, verdicts)
 }
 
-/// `pbft`: correct PBFT.
-pub struct PbftExperiment;
-/// `pbft-broken-quorum`: every quorum one smaller (2f−1 prepares, 2f commits).
-pub struct BrokenPbftSmallQuorum;
-
 const PBFT_FAULTS: &str = "Byzantine f < n/3 (--byzantine f, any --strategy); reliable links with \
                            any latency, duplication, reordering; no loss or partitions";
 
-impl Experiment for PbftExperiment {
-    fn name(&self) -> &'static str {
-        "pbft"
-    }
-    fn description(&self) -> &'static str {
-        "PBFT: pre-prepare/prepare/commit, checkpoints, view change, f+1 client replies \
-         (Castro & Liskov OSDI'99 §4; TOCS 2002)"
-    }
-    fn fault_model(&self) -> &'static str {
-        PBFT_FAULTS
-    }
-    fn default_n(&self) -> usize {
-        4
-    }
-    fn byzantine(&self) -> bool {
-        true
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_pbft(Flaw::None, config)
-    }
-}
+/// `pbft`: correct PBFT.
+pub static PBFT: ProtocolEntry = ProtocolEntry {
+    name: "pbft",
+    description: "PBFT: pre-prepare/prepare/commit, checkpoints, view change, f+1 client replies",
+    source: "Castro & Liskov OSDI'99 §4; TOCS 2002",
+    fault_model: PBFT_FAULTS,
+    default_n: 4,
+    byzantine: true,
+    run: |config| run_pbft(Flaw::None, config),
+    comparison: Some(Comparison {
+        name: "PBFT",
+        source: "Castro & Liskov, OSDI 1999 §4",
+        row: 60,
+        class: FaultClass::Byzantine,
+        bound: "n ≥ 3f + 1",
+        nodes_for: |f| 3 * f + 1,
+        run: |t| run_pbft(Flaw::None, &t.byzantine_config()),
+    }),
+};
 
-impl Experiment for BrokenPbftSmallQuorum {
-    fn name(&self) -> &'static str {
-        "pbft-broken-quorum"
-    }
-    fn description(&self) -> &'static str {
-        "BROKEN on purpose: PBFT with every quorum one smaller (2f prepares → 2f−1, 2f+1 → 2f)"
-    }
-    fn fault_model(&self) -> &'static str {
-        PBFT_FAULTS
-    }
-    fn default_n(&self) -> usize {
-        4
-    }
-    fn byzantine(&self) -> bool {
-        true
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_pbft(Flaw::SmallQuorum, config)
-    }
-}
+/// `pbft-broken-quorum`: every quorum one smaller (2f−1 prepares, 2f commits).
+pub static BROKEN_PBFT_SMALL_QUORUM: ProtocolEntry = ProtocolEntry {
+    name: "pbft-broken-quorum",
+    description:
+        "BROKEN on purpose: PBFT with every quorum one smaller (2f prepares → 2f−1, 2f+1 → 2f)",
+    source: "",
+    fault_model: PBFT_FAULTS,
+    default_n: 4,
+    byzantine: true,
+    run: |config| run_pbft(Flaw::SmallQuorum, config),
+    comparison: None,
+};

@@ -6,8 +6,8 @@
 use super::*;
 use crate::adversary::{AdversaryPlan, Strategy, StrategyAdversary};
 use crate::check::find;
-use crate::harness::{Experiment, RunConfig};
-use crate::protocols::pbft_experiment::{BrokenPbftSmallQuorum, PbftExperiment, REQUESTS};
+use crate::harness::RunConfig;
+use crate::protocols::pbft_experiment::{BROKEN_PBFT_SMALL_QUORUM, PBFT, REQUESTS};
 use crate::protocols::test_support::{
     all_hold, assert_tolerates_f_byzantine_under_every_strategy, byzantine_config, one_ms_network,
     SEEDS,
@@ -23,7 +23,7 @@ fn constant_latency(n: usize, seed: u64) -> RunConfig {
 
 #[test]
 fn four_replicas_without_faults_execute_every_request_in_the_same_order() {
-    let report = PbftExperiment.run(&RunConfig::new(4, 1));
+    let report = PBFT.run(&RunConfig::new(4, 1));
     assert!(all_hold(&report), "{:?}", report.verdicts);
     assert_eq!(report.decisions, REQUESTS as u64);
 }
@@ -34,7 +34,7 @@ fn four_replicas_without_faults_execute_every_request_in_the_same_order() {
 fn messages_per_request_are_quadratic_in_n_for_4_7_and_10_replicas() {
     let mut per_decision = Vec::new();
     for n in [4usize, 7, 10] {
-        let report = PbftExperiment.run(&constant_latency(n, 3));
+        let report = PBFT.run(&constant_latency(n, 3));
         assert!(all_hold(&report), "n = {n}: {:?}", report.verdicts);
         let r = REQUESTS;
         let checkpoints = r / CHECKPOINT_INTERVAL as usize;
@@ -75,7 +75,7 @@ fn a_silent_primary_is_replaced_by_a_view_change_and_every_request_completes() {
 /// replicas under each strategy: no safety violation, and every request completes.
 #[test]
 fn pbft_is_safe_and_live_with_f_byzantine_replicas_under_every_strategy() {
-    assert_tolerates_f_byzantine_under_every_strategy(&PbftExperiment);
+    assert_tolerates_f_byzantine_under_every_strategy(&PBFT);
 }
 
 /// Runs `SEEDS` seeds with f+1 equivocating replicas out of n = 4 and n = 7: the correct
@@ -84,10 +84,10 @@ fn pbft_is_safe_and_live_with_f_byzantine_replicas_under_every_strategy() {
 fn f_plus_one_equivocating_replicas_split_the_log_and_the_sweep_names_the_seed() {
     for n in [4, 7] {
         let base = byzantine_config(n, (n - 1) / 3 + 1, Strategy::Equivocate);
-        let summary = sweep(&PbftExperiment, &base, 0..SEEDS, || {});
+        let summary = sweep(&PBFT, &base, 0..SEEDS, || {});
         let seed = summary.first_failing_seed.expect("f+1 Byzantine replicas break PBFT");
         eprintln!("pbft n = {n} with f+1 Byzantine: first failing seed {seed}");
-        let replay = PbftExperiment.run(&RunConfig { seed, ..base });
+        let replay = PBFT.run(&RunConfig { seed, ..base });
         assert!(replay.safety_violations().count() > 0, "seed {seed} replays");
     }
 }
@@ -96,10 +96,10 @@ fn f_plus_one_equivocating_replicas_split_the_log_and_the_sweep_names_the_seed()
 #[test]
 fn quorums_one_smaller_let_f_equivocating_replicas_split_the_log() {
     let base = byzantine_config(4, 1, Strategy::Equivocate);
-    let summary = sweep(&BrokenPbftSmallQuorum, &base, 0..SEEDS, || {});
+    let summary = sweep(&BROKEN_PBFT_SMALL_QUORUM, &base, 0..SEEDS, || {});
     let seed = summary.first_failing_seed.expect("2f quorums are caught");
     eprintln!("pbft-broken-quorum: first failing seed {seed}");
     assert!(summary.violations.contains_key("log agreement"), "{summary:?}");
-    let replay = BrokenPbftSmallQuorum.run(&RunConfig { seed, ..base });
+    let replay = BROKEN_PBFT_SMALL_QUORUM.run(&RunConfig { seed, ..base });
     assert!(!find(&replay.verdicts, "log agreement").holds(), "seed {seed} replays");
 }

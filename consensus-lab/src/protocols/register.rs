@@ -43,7 +43,7 @@ use rand::Rng;
 
 use crate::check::register::{check_atomic, check_regular, Access, RegisterOperation, Value};
 use crate::check::Verdict;
-use crate::harness::{ms, simulate, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::protocols::fd::{ExcludeOnTimeout, FailStop, Guarded, PERFECT_DELTA};
 use crate::protocols::links::PerfectLinks;
@@ -133,7 +133,7 @@ impl WireSize for RowaMsg {
 }
 
 /// One process of Read-One Write-All (Alg. 4.1); stack it as
-/// `ExcludeOnTimeout<PerfectLinks<Rowa>>` (see [`ReadOneWriteAll`]).
+/// `ExcludeOnTimeout<PerfectLinks<Rowa>>` (see [`READ_ONE_WRITE_ALL`]).
 #[derive(Debug, Clone, Default)]
 pub struct Rowa {
     val: Option<Value>,
@@ -447,46 +447,38 @@ pub(crate) fn register_trace(
 }
 
 /// `register-rowa`: Algorithm 4.1 over P (Alg. 2.5) and perfect links.
-pub struct ReadOneWriteAll;
-/// `register-majority`: Algorithm 4.2 over perfect links.
-pub struct MajorityVotingRegister;
+pub static READ_ONE_WRITE_ALL: ProtocolEntry = ProtocolEntry {
+    name: "register-rowa",
+    description: "(1,N) regular register, fail-stop",
+    source: "CGR 2011 Alg. 4.1 Read-One Write-All over P",
+    fault_model: "crash-stop of any number; synchronous (P's round trips < 50 ms), duplication; \
+         no loss, reordering or partitions",
+    default_n: 3,
+    byzantine: false,
+    run: run_read_one_write_all,
+    comparison: None,
+};
 
-impl Experiment for ReadOneWriteAll {
-    fn name(&self) -> &'static str {
-        "register-rowa"
-    }
-    fn description(&self) -> &'static str {
-        "(1,N) regular register, fail-stop (CGR 2011 Alg. 4.1 Read-One Write-All over P)"
-    }
-    fn fault_model(&self) -> &'static str {
-        "crash-stop of any number; synchronous (P's round trips < 50 ms), duplication; \
-         no loss, reordering or partitions"
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_register(config, Writers::One, false, |_, _| {
-            ExcludeOnTimeout::new(PerfectLinks::new(Rowa::default()), PERFECT_DELTA)
-        })
-    }
+fn run_read_one_write_all(config: &RunConfig) -> RunReport {
+    run_register(config, Writers::One, false, |_, _| {
+        ExcludeOnTimeout::new(PerfectLinks::new(Rowa::default()), PERFECT_DELTA)
+    })
 }
 
-impl Experiment for MajorityVotingRegister {
-    fn name(&self) -> &'static str {
-        "register-majority"
-    }
-    fn description(&self) -> &'static str {
-        "(1,N) regular register, fail-silent (CGR 2011 Alg. 4.2 Majority Voting)"
-    }
-    fn fault_model(&self) -> &'static str {
-        "crash-stop of f < n/2; loss, duplication, reordering, partitions that heal"
-    }
-    fn default_n(&self) -> usize {
-        5
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_register(config, Writers::One, false, |_, _| {
-            PerfectLinks::new(MajorityVoting::default())
-        })
-    }
+/// `register-majority`: Algorithm 4.2 over perfect links.
+pub static MAJORITY_VOTING_REGISTER: ProtocolEntry = ProtocolEntry {
+    name: "register-majority",
+    description: "(1,N) regular register, fail-silent",
+    source: "CGR 2011 Alg. 4.2 Majority Voting",
+    fault_model: "crash-stop of f < n/2; loss, duplication, reordering, partitions that heal",
+    default_n: 5,
+    byzantine: false,
+    run: run_majority_voting_register,
+    comparison: None,
+};
+
+fn run_majority_voting_register(config: &RunConfig) -> RunReport {
+    run_register(config, Writers::One, false, |_, _| PerfectLinks::new(MajorityVoting::default()))
 }
 
 #[cfg(test)]

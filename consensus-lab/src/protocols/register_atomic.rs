@@ -43,7 +43,7 @@
 use std::collections::BTreeMap;
 
 use crate::check::register::Value;
-use crate::harness::{Experiment, RunConfig, RunReport};
+use crate::harness::ProtocolEntry;
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::protocols::links::PerfectLinks;
 use crate::protocols::register::{
@@ -243,60 +243,58 @@ const MAJORITY_FAULTS: &str =
     "crash-stop of f < n/2; loss, duplication, reordering, partitions that heal";
 
 macro_rules! impose_experiment {
-    ($ty:ident, $name:literal, $desc:literal, $n:expr, $writer:expr, $flaw:expr) => {
+    ($entry:ident, $name:literal, $desc:literal, $source:literal, $n:expr, $writer:expr, $flaw:expr) => {
         #[doc = concat!("`", $name, "`: ", $desc, ".")]
-        pub struct $ty;
-        impl Experiment for $ty {
-            fn name(&self) -> &'static str {
-                $name
-            }
-            fn description(&self) -> &'static str {
-                $desc
-            }
-            fn fault_model(&self) -> &'static str {
-                MAJORITY_FAULTS
-            }
-            fn default_n(&self) -> usize {
-                $n
-            }
-            fn run(&self, config: &RunConfig) -> RunReport {
+        pub static $entry: ProtocolEntry = ProtocolEntry {
+            name: $name,
+            description: $desc,
+            source: $source,
+            fault_model: MAJORITY_FAULTS,
+            default_n: $n,
+            byzantine: false,
+            run: |config| {
                 let writers = if $writer == Writer::Single { Writers::One } else { Writers::All };
                 run_register(config, writers, true, |_, _| {
                     PerfectLinks::new(ReadImpose::new($writer, $flaw))
                 })
-            }
-        }
+            },
+            comparison: None,
+        };
     };
 }
 
 impose_experiment!(
-    ReadImposeWriteMajority,
+    READ_IMPOSE_WRITE_MAJORITY,
     "register-read-impose",
-    "(1,N) atomic register (CGR 2011 Alg. 4.5 Read-Impose Write-Majority)",
+    "(1,N) atomic register",
+    "CGR 2011 Alg. 4.5 Read-Impose Write-Majority",
     3,
     Writer::Single,
     ImposeFlaw::None
 );
 impose_experiment!(
-    BrokenReadImposeNoWriteBack,
+    BROKEN_READ_IMPOSE_NO_WRITE_BACK,
     "register-read-impose-broken-no-write-back",
     "BROKEN on purpose: Alg. 4.5 whose readers skip the write-back (impose) phase",
+    "",
     3,
     Writer::Single,
     ImposeFlaw::NoWriteBack
 );
 impose_experiment!(
-    Abd,
+    ABD,
     "register-abd",
-    "(N,N) atomic register, ABD (CGR 2011 Alg. 4.10 Read-Impose Write-Consult-Majority)",
+    "(N,N) atomic register, ABD",
+    "CGR 2011 Alg. 4.10 Read-Impose Write-Consult-Majority",
     5,
     Writer::Multi,
     ImposeFlaw::None
 );
 impose_experiment!(
-    BrokenAbdHalfQuorum,
+    BROKEN_ABD_HALF_QUORUM,
     "register-abd-broken-quorum",
     "BROKEN on purpose: ABD with quorums of n/2",
+    "",
     4,
     Writer::Multi,
     ImposeFlaw::HalfQuorum

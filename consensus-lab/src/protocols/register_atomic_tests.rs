@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::check::{find, Verdict};
+use crate::harness::RunConfig;
 use crate::protocol::Time;
 use crate::protocols::test_support::{assert_clean_sweep, SEEDS};
 use crate::sim::{parse_partitions, FaultPlan, LatencyModel, SimConfig, Simulation, Workload};
@@ -112,11 +113,11 @@ fn fault_model(n: usize) -> RunConfig {
 
 #[test]
 fn read_impose_and_abd_are_atomic_and_live_on_every_seed_under_their_fault_model() {
-    assert_clean_sweep(&ReadImposeWriteMajority, &fault_model(5));
-    assert_clean_sweep(&Abd, &fault_model(5));
+    assert_clean_sweep(&READ_IMPOSE_WRITE_MAJORITY, &fault_model(5));
+    assert_clean_sweep(&ABD, &fault_model(5));
 }
 
-fn assert_sweep_catches(broken: &dyn Experiment, base: &RunConfig, property: &str) {
+fn assert_sweep_catches(broken: &ProtocolEntry, base: &RunConfig, property: &str) {
     let summary = sweep(broken, base, 0..SEEDS, || {});
     let seed = summary.first_failing_seed.expect("violation found");
     assert!(summary.violations.contains_key(property), "{summary:?}");
@@ -129,8 +130,8 @@ fn the_sweep_catches_readers_that_skip_the_write_back_with_a_seed_that_replays()
     let mut base = RunConfig::new(3, 0);
     base.network.loss = 0.3;
     base.network.reorder = 0.3;
-    assert_sweep_catches(&BrokenReadImposeNoWriteBack, &base, "atomicity");
-    let correct = ReadImposeWriteMajority.run(&base);
+    assert_sweep_catches(&BROKEN_READ_IMPOSE_NO_WRITE_BACK, &base, "atomicity");
+    let correct = READ_IMPOSE_WRITE_MAJORITY.run(&base);
     assert!(correct.verdicts.iter().all(Verdict::holds));
 }
 
@@ -138,5 +139,5 @@ fn the_sweep_catches_readers_that_skip_the_write_back_with_a_seed_that_replays()
 fn the_sweep_catches_abd_with_quorums_of_n_over_2_with_a_seed_that_replays() {
     let mut base = RunConfig::new(4, 0);
     base.network.loss = 0.3;
-    assert_sweep_catches(&BrokenAbdHalfQuorum, &base, "atomicity");
+    assert_sweep_catches(&BROKEN_ABD_HALF_QUORUM, &base, "atomicity");
 }

@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use crate::adversary::Byzantine;
 use crate::check::register::{check_regular, Value};
 use crate::check::Verdict;
-use crate::harness::{ms, simulate_byzantine_with_plan, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate_byzantine_with_plan, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::protocols::register::{register_trace, RegRequest, RegReturn};
 use crate::signature::{Signed, SigningKey, SIGNATURE_BYTES};
@@ -277,56 +277,32 @@ pub fn run_byzantine_register(flaw: Flaw, config: &RunConfig) -> RunReport {
     run.report_pairs(config, outcomes, &pairs, verdicts)
 }
 
-/// `register-byzantine`: the signed-data Byzantine quorum register.
-pub struct ByzantineQuorumRegister;
-/// `register-byzantine-broken-quorum`: both quorums one smaller.
-pub struct BrokenByzantineRegisterSmallQuorum;
-
 const FAULTS: &str = "Byzantine servers f < n/3 (--byzantine f, any --strategy); correct writer \
                       and readers; reliable links with any latency, duplication, reordering";
 
-impl Experiment for ByzantineQuorumRegister {
-    fn name(&self) -> &'static str {
-        "register-byzantine"
-    }
-    fn description(&self) -> &'static str {
-        "(1,N) regular register over self-verifying (writer-signed) data, quorums > (n+f)/2 \
-         (Malkhi & Reiter, Distrib. Comput. 1998; CGR 2011 ch. 4, Authenticated-Data Byzantine Quorum)"
-    }
-    fn fault_model(&self) -> &'static str {
-        FAULTS
-    }
-    fn default_n(&self) -> usize {
-        4
-    }
-    fn byzantine(&self) -> bool {
-        true
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_byzantine_register(Flaw::None, config)
-    }
-}
+/// `register-byzantine`: the signed-data Byzantine quorum register.
+pub static BYZANTINE_QUORUM_REGISTER: ProtocolEntry = ProtocolEntry {
+    name: "register-byzantine",
+    description: "(1,N) regular register over self-verifying (writer-signed) data, quorums > (n+f)/2",
+    source: "Malkhi & Reiter, Distrib. Comput. 1998; CGR 2011 ch. 4, Authenticated-Data Byzantine Quorum",
+    fault_model: FAULTS,
+    default_n: 4,
+    byzantine: true,
+    run: |config| run_byzantine_register(Flaw::None, config),
+    comparison: None,
+};
 
-impl Experiment for BrokenByzantineRegisterSmallQuorum {
-    fn name(&self) -> &'static str {
-        "register-byzantine-broken-quorum"
-    }
-    fn description(&self) -> &'static str {
-        "BROKEN on purpose: the signed-data Byzantine register with quorums of ⌊(n+f)/2⌋"
-    }
-    fn fault_model(&self) -> &'static str {
-        FAULTS
-    }
-    fn default_n(&self) -> usize {
-        4
-    }
-    fn byzantine(&self) -> bool {
-        true
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_byzantine_register(Flaw::SmallQuorum, config)
-    }
-}
+/// `register-byzantine-broken-quorum`: both quorums one smaller.
+pub static BROKEN_BYZANTINE_REGISTER_SMALL_QUORUM: ProtocolEntry = ProtocolEntry {
+    name: "register-byzantine-broken-quorum",
+    description: "BROKEN on purpose: the signed-data Byzantine register with quorums of ⌊(n+f)/2⌋",
+    source: "",
+    fault_model: FAULTS,
+    default_n: 4,
+    byzantine: true,
+    run: |config| run_byzantine_register(Flaw::SmallQuorum, config),
+    comparison: None,
+};
 
 #[cfg(test)]
 #[path = "register_byzantine_tests.rs"]

@@ -13,7 +13,7 @@ use crate::sweep::sweep;
 #[test]
 fn without_faults_every_operation_returns_and_reads_are_regular() {
     for n in [4, 7] {
-        let report = ByzantineQuorumRegister.run(&RunConfig::new(n, 3));
+        let report = BYZANTINE_QUORUM_REGISTER.run(&RunConfig::new(n, 3));
         assert!(all_hold(&report), "n = {n}: {:?}", report.verdicts);
         assert_eq!(report.decisions, OPERATIONS as u64);
         // Per write: n WRITEs, n ACKs; per read: n READs, n VALUEs.
@@ -25,7 +25,7 @@ fn without_faults_every_operation_returns_and_reads_are_regular() {
 /// each strategy: every read regular, every operation returns.
 #[test]
 fn the_register_is_regular_and_live_with_f_byzantine_servers_under_every_strategy() {
-    assert_tolerates_f_byzantine_under_every_strategy(&ByzantineQuorumRegister);
+    assert_tolerates_f_byzantine_under_every_strategy(&BYZANTINE_QUORUM_REGISTER);
 }
 
 /// Quorums of ⌊(n+f)/2⌋: for n = 4 a write quorum and a read quorum of 2 may share only the
@@ -37,11 +37,11 @@ fn the_register_is_regular_and_live_with_f_byzantine_servers_under_every_strateg
 fn quorums_one_smaller_return_a_stale_value_with_a_seed_that_replays() {
     let mut config = byzantine_config(4, 1, Strategy::Equivocate);
     config.network.latency = crate::sim::LatencyModel::Exponential { min: 1_000, mean: 10_000 };
-    let summary = sweep(&BrokenByzantineRegisterSmallQuorum, &config, 0..SEEDS, || {});
+    let summary = sweep(&BROKEN_BYZANTINE_REGISTER_SMALL_QUORUM, &config, 0..SEEDS, || {});
     let seed = summary.first_failing_seed.expect("the sweep finds a stale read");
     eprintln!("register-byzantine-broken-quorum n = 4: first failing seed {seed}");
-    let replay = BrokenByzantineRegisterSmallQuorum.run(&RunConfig { seed, ..config.clone() });
+    let replay = BROKEN_BYZANTINE_REGISTER_SMALL_QUORUM.run(&RunConfig { seed, ..config.clone() });
     assert!(!find(&replay.verdicts, "regularity").holds(), "seed {seed} replays");
-    let correct = sweep(&ByzantineQuorumRegister, &config, 0..SEEDS, || {});
+    let correct = sweep(&BYZANTINE_QUORUM_REGISTER, &config, 0..SEEDS, || {});
     assert!(correct.violations.is_empty(), "{correct:?}");
 }

@@ -80,10 +80,10 @@ fn majority_bound(crash: usize, seed: u64) -> RunConfig {
 #[test]
 fn majority_voting_with_n_3_stays_live_with_1_crash_and_stalls_safely_with_2() {
     for seed in 0..20 {
-        let live = MajorityVotingRegister.run(&majority_bound(1, seed));
+        let live = MAJORITY_VOTING_REGISTER.run(&majority_bound(1, seed));
         assert!(live.verdicts.iter().all(Verdict::holds), "seed {seed}: {:?}", live.verdicts);
         assert!(live.decisions > 0);
-        let stalled = MajorityVotingRegister.run(&majority_bound(2, seed));
+        let stalled = MAJORITY_VOTING_REGISTER.run(&majority_bound(2, seed));
         assert_eq!(stalled.decisions, 0, "seed {seed}: {:?}", stalled.outcomes);
         assert!(!find(&stalled.verdicts, "termination").holds(), "seed {seed}");
         assert!(find(&stalled.verdicts, "regularity").holds(), "seed {seed}");
@@ -97,7 +97,7 @@ fn rowa_is_regular_and_live_on_every_seed_with_all_but_one_process_crashing() {
     base.crash_window = 100_000;
     base.network.duplication = 0.2;
     base.time_limit = 5_000_000;
-    assert_clean_sweep(&ReadOneWriteAll, &base);
+    assert_clean_sweep(&READ_ONE_WRITE_ALL, &base);
 }
 
 #[test]
@@ -108,5 +108,5 @@ fn majority_voting_is_regular_and_live_on_every_seed_under_its_fault_model() {
     base.network.duplication = 0.1;
     base.network.reorder = 0.2;
     base.partitions = parse_partitions("0|1,2,3,4@0-200", 5).unwrap();
-    assert_clean_sweep(&MajorityVotingRegister, &base);
+    assert_clean_sweep(&MAJORITY_VOTING_REGISTER, &base);
 }

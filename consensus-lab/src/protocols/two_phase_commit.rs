@@ -35,7 +35,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::check::commit::{self, CommitHistory, Outcome, Vote};
-use crate::harness::{ms, simulate, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::sim::{Streams, Workload};
 
@@ -360,49 +360,33 @@ pub fn run_commit(flaw: Flaw, config: &RunConfig) -> RunReport {
     )
 }
 
-/// `2pc`: correct two-phase commit.
-pub struct TwoPhaseCommitExperiment;
-/// `2pc-broken-missing-vote`: the coordinator commits when a vote is missing at the deadline.
-pub struct BrokenTwoPhaseCommitMissingVote;
-
 const TPC_FAULTS: &str = "safe under any crashes, loss, duplication, reordering, partitions; \
      live only if a crashed coordinator recovers (crash-stop of the coordinator after the votes BLOCKS)";
 
-impl Experiment for TwoPhaseCommitExperiment {
-    fn name(&self) -> &'static str {
-        "2pc"
-    }
-    fn description(&self) -> &'static str {
-        "two-phase commit (Gray 1978; Bernstein-Hadzilacos-Goodman 1987, §7.3)"
-    }
-    fn fault_model(&self) -> &'static str {
-        TPC_FAULTS
-    }
-    fn default_n(&self) -> usize {
-        4
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_commit(Flaw::None, config)
-    }
-}
+/// `2pc`: correct two-phase commit.
+pub static TWO_PHASE_COMMIT: ProtocolEntry = ProtocolEntry {
+    name: "2pc",
+    description: "two-phase commit",
+    source: "Gray 1978; Bernstein-Hadzilacos-Goodman 1987, §7.3",
+    fault_model: TPC_FAULTS,
+    default_n: 4,
+    byzantine: false,
+    run: |config| run_commit(Flaw::None, config),
+    comparison: None,
+};
 
-impl Experiment for BrokenTwoPhaseCommitMissingVote {
-    fn name(&self) -> &'static str {
-        "2pc-broken-missing-vote"
-    }
-    fn description(&self) -> &'static str {
-        "BROKEN on purpose: 2PC whose coordinator commits when a vote is missing at the deadline"
-    }
-    fn fault_model(&self) -> &'static str {
-        TPC_FAULTS
-    }
-    fn default_n(&self) -> usize {
-        4
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_commit(Flaw::CommitOnMissingVote, config)
-    }
-}
+/// `2pc-broken-missing-vote`: the coordinator commits when a vote is missing at the deadline.
+pub static BROKEN_TWO_PHASE_COMMIT_MISSING_VOTE: ProtocolEntry = ProtocolEntry {
+    name: "2pc-broken-missing-vote",
+    description:
+        "BROKEN on purpose: 2PC whose coordinator commits when a vote is missing at the deadline",
+    source: "",
+    fault_model: TPC_FAULTS,
+    default_n: 4,
+    byzantine: false,
+    run: |config| run_commit(Flaw::CommitOnMissingVote, config),
+    comparison: None,
+};
 
 #[cfg(test)]
 #[path = "two_phase_commit_tests.rs"]

@@ -58,7 +58,7 @@ fn loss_duplication_and_reordering_delay_but_do_not_break_2pc() {
         config.network.loss = 0.2;
         config.network.duplication = 0.2;
         config.network.reorder = 0.3;
-        let report = TwoPhaseCommitExperiment.run(&config);
+        let report = TWO_PHASE_COMMIT.run(&config);
         assert!(report.verdicts.iter().all(Verdict::holds), "seed {seed}: {:?}", report.verdicts);
         assert_eq!(report.decisions, 4, "seed {seed}");
     }
@@ -147,7 +147,7 @@ fn a_coordinator_that_recovers_after_logging_commit_re_sends_commit() {
 fn a_partition_that_heals_only_delays_the_decision() {
     let mut config = RunConfig::new(4, 7);
     config.partitions = parse_partitions("0|1,2,3@0-100", 4).unwrap();
-    let report = TwoPhaseCommitExperiment.run(&config);
+    let report = TWO_PHASE_COMMIT.run(&config);
     assert!(report.verdicts.iter().all(Verdict::holds), "{:?}", report.verdicts);
     assert_eq!(report.decisions, 4);
 }
@@ -168,7 +168,7 @@ fn tpc_fault_model(n: usize) -> RunConfig {
 /// back, terminating.
 #[test]
 fn two_phase_commit_is_safe_and_terminates_on_every_seed_when_crashed_processes_recover() {
-    let summary = sweep(&TwoPhaseCommitExperiment, &tpc_fault_model(4), 0..SEEDS, || {});
+    let summary = sweep(&TWO_PHASE_COMMIT, &tpc_fault_model(4), 0..SEEDS, || {});
     assert!(summary.violations.is_empty(), "{summary:?}");
     assert_eq!(summary.liveness_failures, 0, "{summary:?}");
 }
@@ -178,12 +178,12 @@ fn two_phase_commit_is_safe_and_terminates_on_every_seed_when_crashed_processes_
 #[test]
 fn with_crash_stop_two_phase_commit_stays_safe_but_blocks_on_some_seeds() {
     let base = RunConfig { recover_after: None, ..tpc_fault_model(4) };
-    let summary = sweep(&TwoPhaseCommitExperiment, &base, 0..SEEDS, || {});
+    let summary = sweep(&TWO_PHASE_COMMIT, &base, 0..SEEDS, || {});
     assert!(summary.violations.is_empty(), "{summary:?}");
     assert!(summary.liveness_failures > 0, "some seed crashes the coordinator mid-protocol");
     assert_eq!(summary.liveness_by_property.keys().collect::<Vec<_>>(), ["termination"]);
     let seed = summary.first_liveness_failure_seed.unwrap();
-    let replay = TwoPhaseCommitExperiment.run(&RunConfig { seed, ..base.clone() });
+    let replay = TWO_PHASE_COMMIT.run(&RunConfig { seed, ..base.clone() });
     let termination = find(&replay.verdicts, "termination");
     assert!(termination.violation.as_ref().unwrap().contains("uncertain"), "{termination:?}");
 }
@@ -192,12 +192,12 @@ fn with_crash_stop_two_phase_commit_stays_safe_but_blocks_on_some_seeds() {
 fn the_sweep_catches_a_commit_on_a_missing_vote_and_names_a_seed_that_replays() {
     let mut base = RunConfig::new(4, 0);
     base.crash = 1;
-    let summary = sweep(&BrokenTwoPhaseCommitMissingVote, &base, 0..SEEDS, || {});
+    let summary = sweep(&BROKEN_TWO_PHASE_COMMIT_MISSING_VOTE, &base, 0..SEEDS, || {});
     assert!(summary.violations.contains_key("validity"), "{summary:?}");
     let seed = summary.first_failing_seed.expect("violation found");
-    let replay = BrokenTwoPhaseCommitMissingVote.run(&RunConfig { seed, ..base.clone() });
+    let replay = BROKEN_TWO_PHASE_COMMIT_MISSING_VOTE.run(&RunConfig { seed, ..base.clone() });
     assert!(!find(&replay.verdicts, "validity").holds(), "seed {seed} replays");
     // The correct coordinator aborts in exactly the same run.
-    let correct = TwoPhaseCommitExperiment.run(&RunConfig { seed, ..base });
+    let correct = TWO_PHASE_COMMIT.run(&RunConfig { seed, ..base });
     assert_eq!(correct.safety_violations().count(), 0);
 }

@@ -37,7 +37,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::harness::{consensus_report, Experiment, RunConfig, RunReport, Simulated};
+use crate::harness::{consensus_report, ProtocolEntry, RunConfig, RunReport, Simulated};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::sim::{Simulation, Streams, Workload};
 
@@ -527,49 +527,33 @@ pub fn run_consensus(flaw: Flaw, config: &RunConfig) -> RunReport {
     report
 }
 
-/// `vertical-paxos`: correct Vertical Paxos I with a master-driven reconfiguration.
-pub struct VerticalPaxosExperiment;
-/// `vertical-paxos-broken-no-read`: new ballots skip phase 1 on the old configurations.
-pub struct BrokenVerticalPaxosSkipOldConfig;
-
 const VP_FAULTS: &str = "reliable master; crash-stop or crash-recovery of up to k-1 acceptors \
      (k = ceil((n-1)/2) per configuration); loss, duplication, reordering; partitions that heal";
 
-impl Experiment for VerticalPaxosExperiment {
-    fn name(&self) -> &'static str {
-        "vertical-paxos"
-    }
-    fn description(&self) -> &'static str {
-        "Vertical Paxos I, reconfiguration by an auxiliary master (Lamport, Malkhi, Zhou, PODC 2009, §4)"
-    }
-    fn fault_model(&self) -> &'static str {
-        VP_FAULTS
-    }
-    fn default_n(&self) -> usize {
-        7
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_consensus(Flaw::None, config)
-    }
-}
+/// `vertical-paxos`: correct Vertical Paxos I with a master-driven reconfiguration.
+pub static VERTICAL_PAXOS: ProtocolEntry = ProtocolEntry {
+    name: "vertical-paxos",
+    description: "Vertical Paxos I, reconfiguration by an auxiliary master",
+    source: "Lamport, Malkhi, Zhou, PODC 2009, §4",
+    fault_model: VP_FAULTS,
+    default_n: 7,
+    byzantine: false,
+    run: |config| run_consensus(Flaw::None, config),
+    comparison: None,
+};
 
-impl Experiment for BrokenVerticalPaxosSkipOldConfig {
-    fn name(&self) -> &'static str {
-        "vertical-paxos-broken-no-read"
-    }
-    fn description(&self) -> &'static str {
-        "BROKEN on purpose: Vertical Paxos whose new ballots do not read the old configurations"
-    }
-    fn fault_model(&self) -> &'static str {
-        VP_FAULTS
-    }
-    fn default_n(&self) -> usize {
-        7
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_consensus(Flaw::SkipOldConfigs, config)
-    }
-}
+/// `vertical-paxos-broken-no-read`: new ballots skip phase 1 on the old configurations.
+pub static BROKEN_VERTICAL_PAXOS_SKIP_OLD_CONFIG: ProtocolEntry = ProtocolEntry {
+    name: "vertical-paxos-broken-no-read",
+    description:
+        "BROKEN on purpose: Vertical Paxos whose new ballots do not read the old configurations",
+    source: "",
+    fault_model: VP_FAULTS,
+    default_n: 7,
+    byzantine: false,
+    run: |config| run_consensus(Flaw::SkipOldConfigs, config),
+    comparison: None,
+};
 
 #[cfg(test)]
 #[path = "vertical_paxos_tests.rs"]

@@ -111,7 +111,7 @@ fn loss_duplication_and_reordering_delay_but_do_not_break_vertical_paxos() {
         config.network.loss = 0.2;
         config.network.duplication = 0.2;
         config.network.reorder = 0.3;
-        let report = VerticalPaxosExperiment.run(&config);
+        let report = VERTICAL_PAXOS.run(&config);
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
     }
 }
@@ -120,7 +120,7 @@ fn loss_duplication_and_reordering_delay_but_do_not_break_vertical_paxos() {
 fn a_partition_that_isolates_the_master_only_delays_the_decision() {
     let mut config = RunConfig::new(7, 4);
     config.partitions = parse_partitions("0|1,2,3,4,5,6@0-300", 7).unwrap();
-    let report = VerticalPaxosExperiment.run(&config);
+    let report = VERTICAL_PAXOS.run(&config);
     assert!(all_hold(&report), "{:?}", report.verdicts);
     assert_eq!(report.decisions, 7);
 }
@@ -140,7 +140,7 @@ fn vp_fault_model(n: usize, recover: bool) -> RunConfig {
 #[test]
 fn vertical_paxos_is_safe_and_live_on_every_seed_under_its_fault_model() {
     for recover in [true, false] {
-        let summary = sweep(&VerticalPaxosExperiment, &vp_fault_model(7, recover), 0..SEEDS, || {});
+        let summary = sweep(&VERTICAL_PAXOS, &vp_fault_model(7, recover), 0..SEEDS, || {});
         assert!(summary.violations.is_empty(), "recover {recover}: {summary:?}");
         assert_eq!(summary.liveness_failures, 0, "recover {recover}: {summary:?}");
     }
@@ -149,10 +149,10 @@ fn vertical_paxos_is_safe_and_live_on_every_seed_under_its_fault_model() {
 #[test]
 fn the_sweep_catches_a_ballot_that_skips_the_old_configurations_and_the_seed_replays() {
     let base = RunConfig::new(7, 0);
-    let summary = sweep(&BrokenVerticalPaxosSkipOldConfig, &base, 0..SEEDS, || {});
+    let summary = sweep(&BROKEN_VERTICAL_PAXOS_SKIP_OLD_CONFIG, &base, 0..SEEDS, || {});
     assert!(summary.violations.contains_key("uniform agreement"), "{summary:?}");
     let seed = summary.first_failing_seed.expect("violation found");
-    let replay = BrokenVerticalPaxosSkipOldConfig.run(&RunConfig { seed, ..base.clone() });
+    let replay = BROKEN_VERTICAL_PAXOS_SKIP_OLD_CONFIG.run(&RunConfig { seed, ..base.clone() });
     assert!(!find(&replay.verdicts, "uniform agreement").holds(), "seed {seed} replays");
-    assert!(all_hold(&VerticalPaxosExperiment.run(&RunConfig { seed, ..base })));
+    assert!(all_hold(&VERTICAL_PAXOS.run(&RunConfig { seed, ..base })));
 }

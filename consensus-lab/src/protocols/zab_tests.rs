@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::check::find;
-use crate::harness::{Experiment, RunConfig};
+use crate::harness::RunConfig;
 use crate::protocols::smr_kv::{KvCommand, KvOp, KvStore, SmrOutput, TobLog, TobPayload};
 use crate::protocols::test_support::{all_hold, SEEDS};
 use crate::sim::{parse_partitions, FaultPlan, LatencyModel, SimConfig, Simulation, Workload};
@@ -110,10 +110,10 @@ fn with_n_2f_plus_1_zab_is_live_with_f_crashes_and_stalls_safely_with_f_plus_1()
             config.crash_window = 1;
             config.time_limit = 5_000_000;
             config.crash = f;
-            let live = ZabKv.run(&config);
+            let live = ZAB_KV.run(&config);
             assert!(all_hold(&live), "n={n} f={f} seed {seed}: {:?}", live.verdicts);
             config.crash = f + 1;
-            let stalled = ZabKv.run(&config);
+            let stalled = ZAB_KV.run(&config);
             assert_eq!(stalled.decisions, 0, "n={n}, {} crashed, seed {seed}", f + 1);
             assert!(!find(&stalled.verdicts, "command completeness").holds());
             assert_eq!(stalled.safety_violations().count(), 0, "{:?}", stalled.verdicts);
@@ -128,7 +128,7 @@ fn loss_duplication_and_reordering_delay_but_do_not_break_zab() {
         config.network.loss = 0.2;
         config.network.duplication = 0.2;
         config.network.reorder = 0.3;
-        let report = ZabTob.run(&config);
+        let report = ZAB_TOB.run(&config);
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
         assert_eq!(report.decisions, 40, "seed {seed}");
     }
@@ -139,7 +139,7 @@ fn a_partition_that_heals_lets_the_minority_resynchronize_and_its_clients_be_ser
     for seed in 0..10 {
         let mut config = RunConfig::new(5, seed);
         config.partitions = parse_partitions("0,1|2,3,4@0-300", 5).unwrap();
-        let report = ZabKv.run(&config);
+        let report = ZAB_KV.run(&config);
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
         assert_eq!(report.decisions, 40, "seed {seed}");
     }
@@ -152,7 +152,7 @@ fn followers_that_crash_and_recover_rejoin_through_discovery_and_synchronization
         config.crash = 2;
         config.crash_window = 40_000;
         config.recover_after = Some(50_000);
-        let report = ZabKv.run(&config);
+        let report = ZAB_KV.run(&config);
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
     }
 }
@@ -162,7 +162,7 @@ fn followers_that_crash_and_recover_rejoin_through_discovery_and_synchronization
 #[test]
 fn zab_kv_is_safe_live_and_linearizable_on_every_seed_under_its_fault_model() {
     for recover in [false, true] {
-        let summary = sweep(&ZabKv, &fault_model(5, recover), 0..SEEDS, || {});
+        let summary = sweep(&ZAB_KV, &fault_model(5, recover), 0..SEEDS, || {});
         assert_eq!(summary.runs, SEEDS);
         assert!(summary.violations.is_empty(), "{summary:?}");
         assert_eq!(summary.liveness_failures, 0, "{summary:?}");
@@ -172,7 +172,7 @@ fn zab_kv_is_safe_live_and_linearizable_on_every_seed_under_its_fault_model() {
 /// `SEEDS` seeds of Zab atomic broadcast under the whole fault model (crash-recovery).
 #[test]
 fn zab_tob_keeps_total_and_primary_order_on_every_seed_under_its_fault_model() {
-    let summary = sweep(&ZabTob, &fault_model(5, true), 0..SEEDS, || {});
+    let summary = sweep(&ZAB_TOB, &fault_model(5, true), 0..SEEDS, || {});
     assert!(summary.violations.is_empty(), "{summary:?}");
     assert_eq!(summary.liveness_failures, 0, "{summary:?}");
 }
@@ -181,11 +181,11 @@ fn zab_tob_keeps_total_and_primary_order_on_every_seed_under_its_fault_model() {
 fn the_sweep_catches_a_leader_that_broadcasts_before_synchronization_with_a_seed_that_replays() {
     let mut base = fault_model(5, false);
     base.crash = 0;
-    let summary = sweep(&BrokenZabNoSync, &base, 0..SEEDS, || {});
+    let summary = sweep(&BROKEN_ZAB_NO_SYNC, &base, 0..SEEDS, || {});
     let seed = summary.first_failing_seed.expect("violation found");
     assert!(summary.violations.contains_key("log agreement"), "{summary:?}");
-    let replay = BrokenZabNoSync.run(&RunConfig { seed, ..base.clone() });
+    let replay = BROKEN_ZAB_NO_SYNC.run(&RunConfig { seed, ..base.clone() });
     assert!(replay.safety_violations().count() > 0, "seed {seed} replays");
     // Correct Zab on the same seed and faults keeps every property.
-    assert!(all_hold(&ZabKv.run(&RunConfig { seed, ..base })));
+    assert!(all_hold(&ZAB_KV.run(&RunConfig { seed, ..base })));
 }
