@@ -21,8 +21,6 @@ pub mod multipaxos;
 pub mod nakamoto;
 pub mod paxos;
 pub mod pbft;
-pub mod pbft_experiment;
-pub mod pbft_msg;
 pub mod register;
 pub mod register_atomic;
 pub mod register_byzantine;

@@ -550,10 +550,8 @@ impl Protocol for HotStuff {
     }
 }
 
-#[path = "hotstuff_experiment.rs"]
 mod experiment;
 pub use experiment::{BROKEN_HOTSTUFF_SMALL_QUORUM, COMMANDS, HOTSTUFF};
 
 #[cfg(test)]
-#[path = "hotstuff_tests.rs"]
 mod tests;

@@ -40,7 +40,6 @@ use super::multipaxos::{SUSPECT_TIMEOUT, TICK_PERIOD};
 use super::smr_kv::{Entry, Proposal, Replica, SmrOutputOf, StateMachine, Zxid};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId};
 
-#[path = "zab_msg.rs"]
 mod msg;
 pub use msg::{History, Msg};
 
@@ -247,9 +246,7 @@ impl<S: StateMachine> Zab<S> {
     }
 }
 
-#[path = "zab_follower.rs"]
 mod follower;
-#[path = "zab_leader.rs"]
 mod leader;
 
 impl<S: StateMachine> Protocol for Zab<S> {
@@ -357,10 +354,8 @@ impl<S: StateMachine> Protocol for Zab<S> {
     }
 }
 
-#[path = "zab_experiments.rs"]
 mod experiments;
 pub use experiments::*;
 
 #[cfg(test)]
-#[path = "zab_tests.rs"]
 mod tests;

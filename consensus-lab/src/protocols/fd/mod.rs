@@ -571,5 +571,4 @@ detector_experiment!(
 );
 
 #[cfg(test)]
-#[path = "fd_tests.rs"]
 mod tests;

@@ -7,7 +7,7 @@ use super::*;
 use crate::adversary::{AdversaryPlan, Strategy, StrategyAdversary};
 use crate::check::find;
 use crate::harness::RunConfig;
-use crate::protocols::pbft_experiment::{BROKEN_PBFT_SMALL_QUORUM, PBFT, REQUESTS};
+use crate::protocols::pbft::experiment::{BROKEN_PBFT_SMALL_QUORUM, PBFT, REQUESTS};
 use crate::protocols::test_support::{
     all_hold, assert_tolerates_f_byzantine_under_every_strategy, byzantine_config, one_ms_network,
     SEEDS,

@@ -389,5 +389,4 @@ pub static BROKEN_TWO_PHASE_COMMIT_MISSING_VOTE: ProtocolEntry = ProtocolEntry {
 };
 
 #[cfg(test)]
-#[path = "two_phase_commit_tests.rs"]
 mod tests;

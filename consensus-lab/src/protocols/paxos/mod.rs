@@ -344,5 +344,4 @@ pub static BROKEN_PAXOS_FORGETFUL_ACCEPTOR: ProtocolEntry = ProtocolEntry {
 };
 
 #[cfg(test)]
-#[path = "paxos_tests.rs"]
 mod tests;

@@ -477,5 +477,4 @@ pub static BROKEN_DYNAMO_SMALL_QUORUMS: ProtocolEntry = ProtocolEntry {
 };
 
 #[cfg(test)]
-#[path = "dynamo_tests.rs"]
 mod tests;

@@ -556,5 +556,4 @@ pub static BROKEN_VERTICAL_PAXOS_SKIP_OLD_CONFIG: ProtocolEntry = ProtocolEntry 
 };
 
 #[cfg(test)]
-#[path = "vertical_paxos_tests.rs"]
 mod tests;

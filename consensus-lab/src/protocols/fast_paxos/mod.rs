@@ -411,5 +411,4 @@ pub static BROKEN_FAST_PAXOS_SMALL_FAST_QUORUM: ProtocolEntry = ProtocolEntry {
 };
 
 #[cfg(test)]
-#[path = "fast_paxos_tests.rs"]
 mod tests;

@@ -33,7 +33,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use super::pbft_msg::{
+use self::msg::{
     batch_digest, new_view_order, primary, Batch, Checkpoint, Msg, NewView, Operation, Phase,
     PrePrepare, PreparedCert, Quorums, Reply, Seq, View, ViewChange, Vote,
 };
@@ -838,6 +838,8 @@ impl Protocol for Pbft {
     }
 }
 
+pub mod experiment;
+pub mod msg;
+
 #[cfg(test)]
-#[path = "pbft_tests.rs"]
 mod tests;

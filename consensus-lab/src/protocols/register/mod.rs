@@ -482,5 +482,4 @@ fn run_majority_voting_register(config: &RunConfig) -> RunReport {
 }
 
 #[cfg(test)]
-#[path = "register_tests.rs"]
 mod tests;

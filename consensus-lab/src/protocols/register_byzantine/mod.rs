@@ -305,5 +305,4 @@ pub static BROKEN_BYZANTINE_REGISTER_SMALL_QUORUM: ProtocolEntry = ProtocolEntry
 };
 
 #[cfg(test)]
-#[path = "register_byzantine_tests.rs"]
 mod tests;

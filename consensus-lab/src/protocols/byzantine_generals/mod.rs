@@ -391,5 +391,4 @@ pub static SIGNED_MESSAGES: ProtocolEntry = ProtocolEntry {
 };
 
 #[cfg(test)]
-#[path = "byzantine_generals_tests.rs"]
 mod tests;

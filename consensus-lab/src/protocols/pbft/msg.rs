@@ -132,7 +132,7 @@ pub enum Msg {
     Commit(Signed<Vote>),
     /// Replica → client.
     Reply(Signed<Reply>),
-    /// Replica → all, every [`super::pbft::CHECKPOINT_INTERVAL`] requests.
+    /// Replica → all, every [`super::CHECKPOINT_INTERVAL`] requests.
     Checkpoint(Signed<Checkpoint>),
     /// Replica → all, to leave the current view.
     ViewChange(Signed<ViewChange>),

@@ -40,11 +40,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 
-#[path = "epaxos_exec.rs"]
 mod exec;
-#[path = "epaxos_experiment.rs"]
 mod experiment;
-#[path = "epaxos_recovery.rs"]
 mod recovery;
 
 pub use experiment::{run_kv, BROKEN_EPAXOS_IGNORE_DEPS, COMMANDS, EPAXOS, KEYS};
@@ -605,5 +602,4 @@ impl Protocol for EPaxos {
 }
 
 #[cfg(test)]
-#[path = "epaxos_tests.rs"]
 mod tests;

@@ -301,5 +301,4 @@ impose_experiment!(
 );
 
 #[cfg(test)]
-#[path = "register_atomic_tests.rs"]
 mod tests;

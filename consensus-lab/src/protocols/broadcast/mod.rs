@@ -294,5 +294,4 @@ fn run_broken_urb_eager(config: &RunConfig) -> RunReport {
 }
 
 #[cfg(test)]
-#[path = "broadcast_tests.rs"]
 mod tests;

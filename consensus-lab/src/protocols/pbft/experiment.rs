@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use super::pbft::{Flaw, Pbft, PbftOutput};
+use super::{Flaw, Pbft, PbftOutput};
 
 use crate::check::smr::{self, SmrHistory};
 use crate::check::Verdict;

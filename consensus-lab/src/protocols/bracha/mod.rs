@@ -248,5 +248,4 @@ pub static BROKEN_BRACHA_SMALL_QUORUM: ProtocolEntry = ProtocolEntry {
 };
 
 #[cfg(test)]
-#[path = "bracha_tests.rs"]
 mod tests;

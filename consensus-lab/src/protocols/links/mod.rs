@@ -439,5 +439,4 @@ pub static BROKEN_LINKS_NO_DEDUP: ProtocolEntry = ProtocolEntry {
 };
 
 #[cfg(test)]
-#[path = "links_tests.rs"]
 mod tests;

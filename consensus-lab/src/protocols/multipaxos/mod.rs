@@ -48,7 +48,6 @@ pub type Ballot = (u64, NodeId);
 /// A pvalue (van Renesse §3): `(slot, ballot, entry)`, "entry was accepted in slot at ballot".
 pub type PValue<C> = (Slot, Ballot, Entry<C>);
 
-#[path = "multipaxos_msg.rs"]
 mod msg;
 pub use msg::Msg;
 
@@ -585,10 +584,8 @@ impl<S: StateMachine> Protocol for MultiPaxos<S> {
     }
 }
 
-#[path = "multipaxos_experiments.rs"]
 mod experiments;
 pub use experiments::*;
 
 #[cfg(test)]
-#[path = "multipaxos_tests.rs"]
 mod tests;
