@@ -8,9 +8,13 @@
 //! - [`sim`]: the simulator: event queue, network and fault models, history and trace.
 //! - [`check`]: checkers over recorded histories (consensus, broadcast, registers, SMR,
 //!   linearizability).
-//! - [`protocols`]: the protocols and their registry; [`experiment`]: what a registry entry is.
-//! - [`byzantine`]: the adversary's strategies for corrupted processes; [`signature`]: the
-//!   idealised unforgeable signatures the Byzantine protocols use.
+//! - [`adversary`]: the Byzantine adversary's plans and strategies for corrupted processes
+//!   (uses only [`sim`]); [`signature`]: the idealised unforgeable signatures the Byzantine
+//!   protocols use.
+//! - [`harness`]: run configuration, simulation with or without an adversary, run reports
+//!   (uses [`sim`] and [`adversary`], never the protocols).
+//! - [`protocols`]: the protocols, one module per family, each with its entries;
+//!   [`registry`]: the one list of entries that `list`, `run`, `sweep` and `compare` read.
 //! - [`shm`]: the shared-memory model (read/write/CAS registers, seeded scheduler) and its
 //!   consensus algorithms, with consensus numbers by exhaustive search.
 //! - [`compare`]: every applicable protocol on one scenario → `report.md` and SVG plots.
@@ -21,13 +25,14 @@
 
 #![warn(missing_docs)]
 
+pub mod adversary;
 pub mod bench;
-pub mod byzantine;
 pub mod check;
 pub mod compare;
-pub mod experiment;
+pub mod harness;
 pub mod protocol;
 pub mod protocols;
+pub mod registry;
 pub mod shm;
 pub mod signature;
 pub mod sim;

@@ -13,12 +13,12 @@ use anyhow::{bail, Context as _, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use quarry_lab::byzantine::Strategy;
+use quarry_lab::adversary::Strategy;
 use quarry_lab::check::jepsen;
 use quarry_lab::check::lincheck_html;
 use quarry_lab::check::linearizability::{self, KvModel, Linearizability, Model, RegisterModel};
-use quarry_lab::experiment::{ms, parse_latency, Experiment, RunConfig, RunReport};
-use quarry_lab::protocols::{lookup, REGISTRY};
+use quarry_lab::harness::{ms, parse_latency, ProtocolEntry, RunConfig, RunReport};
+use quarry_lab::registry::{lookup, PROTOCOLS};
 use quarry_lab::sim::parse_partitions;
 use quarry_lab::sweep::sweep;
 
@@ -192,8 +192,8 @@ struct FaultArgs {
 
 impl FaultArgs {
     /// Validate and turn into a [`RunConfig`]; errors name the bad value.
-    fn to_config(&self, experiment: &dyn Experiment, seed: u64) -> Result<RunConfig> {
-        let n = self.n.unwrap_or_else(|| experiment.default_n());
+    fn to_config(&self, experiment: &ProtocolEntry, seed: u64) -> Result<RunConfig> {
+        let n = self.n.unwrap_or_else(|| experiment.default_n);
         if n == 0 {
             bail!("--n must be at least 1, got 0");
         }
@@ -203,13 +203,12 @@ impl FaultArgs {
         if self.byzantine > n {
             bail!("--byzantine {} exceeds --n {n}", self.byzantine);
         }
-        if self.byzantine > 0 && !experiment.byzantine() {
-            let known: Vec<_> =
-                REGISTRY.iter().filter(|e| e.byzantine()).map(|e| e.name()).collect();
+        if self.byzantine > 0 && !experiment.byzantine {
+            let known: Vec<_> = PROTOCOLS.iter().filter(|e| e.byzantine).map(|e| e.name).collect();
             bail!(
                 "--byzantine {}: protocol {:?} does not model Byzantine processes; these do: {}",
                 self.byzantine,
-                experiment.name(),
+                experiment.name,
                 known.join(", ")
             );
         }
@@ -254,9 +253,9 @@ fn to_us(ms: f64) -> u64 {
     (ms * 1000.0) as u64
 }
 
-fn experiment(name: &str) -> Result<&'static dyn Experiment> {
+fn experiment(name: &str) -> Result<&'static ProtocolEntry> {
     lookup(name).with_context(|| {
-        let known: Vec<_> = REGISTRY.iter().map(|e| e.name()).collect();
+        let known: Vec<_> = PROTOCOLS.iter().map(|e| e.name).collect();
         format!("unknown protocol {name:?}; known: {}", known.join(", "))
     })
 }
@@ -275,14 +274,12 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::List => {
-            for e in REGISTRY {
-                println!("{:<24} {}", e.name(), e.description());
-                let byzantine = if e.byzantine() { "; byzantine" } else { "" };
+            for e in PROTOCOLS {
+                println!("{:<24} {}", e.name, e.described());
+                let byzantine = if e.byzantine { "; byzantine" } else { "" };
                 println!(
                     "{:<24} faults: {} (default n = {}{byzantine})",
-                    "",
-                    e.fault_model(),
-                    e.default_n()
+                    "", e.fault_model, e.default_n
                 );
             }
             println!("\nByzantine strategies (--byzantine K --strategy NAME):");
@@ -513,8 +510,8 @@ fn write_trace(path: &PathBuf, report: &RunReport) -> Result<()> {
     Ok(())
 }
 
-fn print_report(experiment: &dyn Experiment, config: &RunConfig, report: &RunReport) {
-    println!("{} — {}", experiment.name(), experiment.description());
+fn print_report(experiment: &ProtocolEntry, config: &RunConfig, report: &RunReport) {
+    println!("{} — {}", experiment.name, experiment.described());
     println!(
         "n = {}, seed = {}, crash = {}, byzantine = {}{}, loss = {}, dup = {}, reorder = {}, partitions = {}",
         config.n,

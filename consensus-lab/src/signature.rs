@@ -4,7 +4,7 @@
 //! keyed 64-bit hash of the statement's [`digest`] under a secret that belongs to the signer.
 //! What makes the model *unforgeable* is the discipline of who holds a [`SigningKey`]: a process
 //! gets only its own key from its factory, and the Byzantine adversary
-//! ([`crate::byzantine`]) gets only the corrupted processes' keys. A forged signature
+//! ([`crate::adversary`]) gets only the corrupted processes' keys. A forged signature
 //! ([`Signature::forged`]) names an honest signer but carries a tag that never verifies, which is
 //! exactly the power "signatures are unforgeable" leaves an attacker (Lamport, Shostak, Pease,
 //! "The Byzantine Generals Problem", TOPLAS 4(3) 1982, §4, assumption A4(a); Castro & Liskov

@@ -8,7 +8,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::experiment::{Experiment, RunConfig};
+use crate::harness::{ProtocolEntry, RunConfig};
 
 /// The outcome of a sweep; serialises to the `--json` object.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -43,7 +43,7 @@ impl SweepSummary {
 /// Run `experiment` once per seed in `seeds` with `base` otherwise, in parallel; `on_run` is
 /// called after each run (for a progress bar).
 pub fn sweep(
-    experiment: &dyn Experiment,
+    experiment: &ProtocolEntry,
     base: &RunConfig,
     seeds: Range<u64>,
     on_run: impl Fn() + Sync,
@@ -61,7 +61,7 @@ pub fn sweep(
         })
         .collect();
     let mut summary =
-        SweepSummary { protocol: experiment.name().to_owned(), ..SweepSummary::default() };
+        SweepSummary { protocol: experiment.name.to_owned(), ..SweepSummary::default() };
     for (seed, safety, liveness, decisions, messages) in outcomes {
         summary.runs += 1;
         summary.decisions += decisions;
@@ -88,8 +88,8 @@ pub fn sweep(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocols::beb::BestEffortBroadcast;
-    use crate::protocols::paxos::{BrokenPaxosMinorityQuorum, SingleDecreePaxos};
+    use crate::protocols::beb::BEST_EFFORT_BROADCAST;
+    use crate::protocols::paxos::{BROKEN_PAXOS_MINORITY_QUORUM, SINGLE_DECREE_PAXOS};
 
     /// Seeds per sweep: 1,000 in release builds (`cargo test --release`), 50 in debug builds to
     /// keep `cargo test` fast.
@@ -111,7 +111,7 @@ mod tests {
     /// partition that heals.
     #[test]
     fn paxos_is_safe_and_live_on_every_seed_under_its_fault_model() {
-        let summary = sweep(&SingleDecreePaxos, &paxos_fault_model(5), 0..SEEDS, || {});
+        let summary = sweep(&SINGLE_DECREE_PAXOS, &paxos_fault_model(5), 0..SEEDS, || {});
         assert_eq!(summary.runs, SEEDS);
         assert!(summary.violations.is_empty(), "{summary:?}");
         assert_eq!(summary.liveness_failures, 0, "{summary:?}");
@@ -124,10 +124,10 @@ mod tests {
     fn the_sweep_catches_minority_quorums_and_names_a_seed_that_replays() {
         let mut base = RunConfig::new(4, 0);
         base.network.loss = 0.3;
-        let summary = sweep(&BrokenPaxosMinorityQuorum, &base, 0..SEEDS, || {});
+        let summary = sweep(&BROKEN_PAXOS_MINORITY_QUORUM, &base, 0..SEEDS, || {});
         let seed = summary.first_failing_seed.expect("violation found");
         assert!(summary.violations.contains_key("uniform agreement"), "{summary:?}");
-        let replay = BrokenPaxosMinorityQuorum.run(&RunConfig { seed, ..base });
+        let replay = BROKEN_PAXOS_MINORITY_QUORUM.run(&RunConfig { seed, ..base });
         assert!(replay.safety_violations().count() > 0);
     }
 
@@ -137,7 +137,7 @@ mod tests {
     fn best_effort_broadcast_keeps_its_properties_on_every_seed_with_crashes() {
         let mut base = RunConfig::new(4, 0);
         base.crash = 2;
-        let summary = sweep(&BestEffortBroadcast, &base, 0..SEEDS, || {});
+        let summary = sweep(&BEST_EFFORT_BROADCAST, &base, 0..SEEDS, || {});
         assert!(summary.violations.is_empty(), "{summary:?}");
         assert_eq!(summary.liveness_failures, 0, "{summary:?}");
         assert!(summary.decisions > 0);

@@ -16,7 +16,7 @@ use quarry_lab::check::jepsen_edn;
 use quarry_lab::check::linearizability::{
     KvInput, KvOutput, KvRequest, Operation, RegisterOp, RegisterOutput,
 };
-use quarry_lab::experiment::{simulate, RunConfig};
+use quarry_lab::harness::{simulate, RunConfig};
 use quarry_lab::protocol::Time;
 use quarry_lab::protocols::multipaxos::{Flaw, MultiPaxos};
 use quarry_lab::protocols::smr_kv::{

@@ -1,28 +1,30 @@
 //! The comparison harness: every applicable protocol on the same workload and fault schedule,
 //! one table and four plots per scenario (`quarry-lab compare --scenario NAME --out DIR`).
 //!
-//! Two registries, both data:
-//! - [`COMPARABLES`]: the protocols a report compares, each with its fault class, how many
-//!   processes it needs for f faults, and how to run one trial;
-//! - [`SCENARIOS`]: named fault schedules (`steady`, `crash-minority`, `partition-heal`,
-//!   `byzantine-minority`, `beyond-bound`), each saying what it does to a protocol of each class.
+//! What it compares comes from the one registry: every [`crate::harness::ProtocolEntry`] of
+//! [`crate::registry::PROTOCOLS`] with a [`Comparison`] (its display name, citation, fault
+//! class, bound, how many processes it needs for f faults, and how to run one trial). The
+//! scenarios are data too: [`SCENARIOS`] (`steady`, `crash-minority`, `partition-heal`,
+//! `byzantine-minority`, `beyond-bound`), each saying what it does to a protocol of each class.
 //!
-//! **Adding a protocol** is one entry in [`COMPARABLES`] (PBFT's, as it is below):
+//! **Comparing a protocol** is setting `comparison` in its entry (PBFT's, as it is):
 //!
 //! ```ignore
-//! Comparable {
+//! comparison: Some(Comparison {
 //!     name: "PBFT",
-//!     source: "Castro & Liskov, OSDI 1999",
+//!     source: "Castro & Liskov, OSDI 1999 §4",
+//!     row: 60,
 //!     class: FaultClass::Byzantine,
 //!     bound: "n ≥ 3f + 1",
 //!     nodes_for: |f| 3 * f + 1,
-//!     run: |t| pbft::PbftExperiment.run(&byzantine_config(t)),
-//! },
+//!     run: |t| run_pbft(&t.byzantine_config()),
+//! }),
 //! ```
 //!
 //! where `t.config` already carries n, the seed, the scenario's crashes and partitions and the
-//! workload, and `t.byzantine` says how many processes the scenario corrupts. Scenarios need no change: a Byzantine
-//! protocol gets `f` corrupted processes in `byzantine-minority` and `f + 1` in `beyond-bound`.
+//! workload, and `t.byzantine` says how many processes the scenario corrupts. Scenarios need no
+//! change: a Byzantine protocol gets `f` corrupted processes in `byzantine-minority` and `f + 1`
+//! in `beyond-bound`.
 //!
 //! Every trial is a pure function of its seed (trials run in parallel on rayon, results are
 //! collected in a fixed order), so a report is reproducible byte for byte from `--seed`.
@@ -33,136 +35,14 @@ pub mod report;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::experiment::{Experiment, Latency, RunConfig, RunReport};
+use crate::harness::{Comparison, FaultClass, Latency, RunConfig, RunReport, Trial, DEFAULT_LOAD};
 use crate::protocol::Time;
-use crate::protocols::nakamoto::miner::Strategy;
-use crate::protocols::nakamoto::{run_nakamoto, NakamotoSetup};
-use crate::protocols::{dynamo, epaxos, hotstuff, multipaxos, pbft_experiment, zab};
 use crate::sim::{parse_partitions, ScheduledPartition};
 
-/// What kind of fault a protocol is built to tolerate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum FaultClass {
-    /// Crash-stop / crash-recovery processes (Paxos family, Zab).
-    Crash,
-    /// Arbitrary (Byzantine) processes (PBFT, HotStuff).
-    Byzantine,
-    /// A share of the hash power (Nakamoto consensus): safety is probabilistic in k.
-    HashPower,
-}
-
-/// One run of one protocol under one scenario.
-#[derive(Debug, Clone)]
-pub struct Trial {
-    /// n, seed, network, crashes, partitions, workload size and rate.
-    pub config: RunConfig,
-    /// The fault bound the scenario is built around.
-    pub f: usize,
-    /// Processes the scenario corrupts (Byzantine protocols).
-    pub byzantine: usize,
-    /// Hash-power share of the attacker (Nakamoto), if any.
-    pub attacker_share: Option<f64>,
-}
-
-/// A protocol the comparison runs.
-pub struct Comparable {
-    /// Display name.
-    pub name: &'static str,
-    /// Paper and section.
-    pub source: &'static str,
-    /// The fault class it tolerates.
-    pub class: FaultClass,
-    /// The bound, in words (e.g. `n ≥ 2f + 1`).
-    pub bound: &'static str,
-    /// Processes needed to tolerate `f` faults (what the trials run with).
-    pub nodes_for: fn(usize) -> usize,
-    /// Run one trial.
-    pub run: fn(&Trial) -> RunReport,
-}
-
-/// The protocols compared, in table order (module doc: how to add one).
-pub static COMPARABLES: &[Comparable] = &[
-    Comparable {
-        name: "Multi-Paxos",
-        source: "Lamport 2001 §3; van Renesse & Altinbuken 2015",
-        class: FaultClass::Crash,
-        bound: "n ≥ 2f + 1",
-        nodes_for: |f| 2 * f + 1,
-        run: |t| multipaxos::MultiPaxosTob.run(&t.config),
-    },
-    Comparable {
-        name: "Zab",
-        source: "Junqueira, Reed, Serafini, DSN 2011",
-        class: FaultClass::Crash,
-        bound: "n ≥ 2f + 1",
-        nodes_for: |f| 2 * f + 1,
-        run: |t| zab::ZabTob.run(&t.config),
-    },
-    Comparable {
-        name: "EPaxos",
-        source: "Moraru, Andersen, Kaminsky, SOSP 2013",
-        class: FaultClass::Crash,
-        bound: "n ≥ 2f + 1",
-        nodes_for: |f| 2 * f + 1,
-        run: |t| epaxos::EPaxosExperiment.run(&t.config),
-    },
-    Comparable {
-        name: "Dynamo (r = w = f + 1)",
-        source: "DeCandia et al., SOSP 2007 §4.5, §4.7, §5 (leaderless, not linearizable)",
-        class: FaultClass::Crash,
-        bound: "n ≥ 2f + 1 (r + w > n, r, w ≤ n − f)",
-        nodes_for: |f| 2 * f + 1,
-        run: |t| dynamo::DynamoExperiment.run(&t.config),
-    },
-    Comparable {
-        name: "Nakamoto (k = 6)",
-        source: "Nakamoto 2008 §4-§5, §11",
-        class: FaultClass::HashPower,
-        bound: "any n; attacker hash share q < 1/2, failure probability P(q, k)",
-        nodes_for: |f| 2 * f + 1,
-        run: run_nakamoto_trial,
-    },
-    Comparable {
-        name: "PBFT",
-        source: "Castro & Liskov, OSDI 1999 §4",
-        class: FaultClass::Byzantine,
-        bound: "n ≥ 3f + 1",
-        nodes_for: |f| 3 * f + 1,
-        run: |t| pbft_experiment::PbftExperiment.run(&byzantine_config(t)),
-    },
-    Comparable {
-        name: "HotStuff",
-        source: "Yin et al., PODC 2019 §4 (Basic HotStuff)",
-        class: FaultClass::Byzantine,
-        bound: "n ≥ 3f + 1",
-        nodes_for: |f| 3 * f + 1,
-        run: |t| hotstuff::HotStuffExperiment.run(&byzantine_config(t)),
-    },
-];
-
-/// Requests per run and their mean gap (µs) when the scenario sets none: the `steady` workload.
-pub const DEFAULT_LOAD: (Time, usize) = (3_000, 40);
-
-/// The trial's config with its corrupted count (default strategy, `equivocate`) and, for the
-/// Byzantine experiments whose own default workloads are smaller, the [`DEFAULT_LOAD`].
-fn byzantine_config(t: &Trial) -> RunConfig {
-    RunConfig {
-        byzantine: t.byzantine,
-        request_gap: t.config.request_gap.or(Some(DEFAULT_LOAD.0)),
-        requests: t.config.requests.or(Some(DEFAULT_LOAD.1)),
-        ..t.config.clone()
-    }
-}
-
-/// Nakamoto under a trial: honest miners, or process 0 running the private-chain double spend
-/// against the merchants' k = 6 with the trial's attacker share.
-fn run_nakamoto_trial(trial: &Trial) -> RunReport {
-    let strategy = Strategy::PrivateChain { wait_for: 6, give_up_behind: 20 };
-    let setup = NakamotoSetup {
-        attacker: trial.attacker_share.map(|q| (q, strategy)),
-        ..NakamotoSetup::default()
-    };
-    run_nakamoto(&trial.config, &setup).report
+/// The comparisons of the registry's compared protocols, in table order
+/// ([`crate::registry::compared`]).
+pub fn compared() -> Vec<&'static Comparison> {
+    crate::registry::compared().into_iter().filter_map(|e| e.comparison.as_ref()).collect()
 }
 
 /// A named fault schedule.
@@ -173,10 +53,10 @@ pub struct Scenario {
     pub description: &'static str,
     /// Build the trial of `protocol` with fault bound `f` and `seed`; `None` when the scenario
     /// does not apply to the protocol's fault class.
-    pub trial: fn(&Comparable, usize, u64) -> Option<Trial>,
+    pub trial: fn(&Comparison, usize, u64) -> Option<Trial>,
 }
 
-fn base_trial(c: &Comparable, f: usize, seed: u64) -> Trial {
+fn base_trial(c: &Comparison, f: usize, seed: u64) -> Trial {
     let mut config = RunConfig::new((c.nodes_for)(f), seed);
     config.time_limit = 60_000_000;
     Trial { config, f, byzantine: 0, attacker_share: None }
@@ -282,7 +162,7 @@ pub struct Cell {
 /// Run `protocol` under `scenario` with bound `f`, seeds `seed..seed + runs`, `load` overriding
 /// the request gap and count; `None` if the scenario does not apply.
 pub fn run_cell(
-    protocol: &Comparable,
+    protocol: &Comparison,
     scenario: &Scenario,
     f: usize,
     seed: u64,

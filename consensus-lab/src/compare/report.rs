@@ -5,15 +5,16 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::plots::{line_plot, Series};
-use super::{run_cell, scenario, Cell, Comparable, Scenario, COMPARABLES, SEEDS_PER_CELL};
-use crate::experiment::ms;
+use super::{compared, run_cell, scenario, Cell, Scenario, SEEDS_PER_CELL};
+use crate::harness;
+use crate::harness::ms;
 use crate::protocols::nakamoto::analytic::{nakamoto_2008, race_exact, SuccessRule};
 use crate::protocols::nakamoto::race::{simulate_double_spend, DoubleSpendConfig, RaceModel};
 
 /// One protocol's row: the scenario's cell and the two fault-bound columns.
 pub struct Row {
     /// The protocol.
-    pub protocol: &'static Comparable,
+    pub protocol: &'static harness::Comparison,
     /// Under the chosen scenario (`None`: not applicable).
     pub cell: Option<Cell>,
     /// Under `partition-heal`.
@@ -67,7 +68,8 @@ pub fn compare(scenario_: &'static Scenario, seed: u64) -> Comparison {
     let partition = scenario("partition-heal").expect("built in");
     let beyond = scenario("beyond-bound").expect("built in");
     let steady = scenario("steady").expect("built in");
-    let rows = COMPARABLES
+    let protocols = compared();
+    let rows = protocols
         .iter()
         .map(|p| Row {
             protocol: p,
@@ -76,11 +78,11 @@ pub fn compare(scenario_: &'static Scenario, seed: u64) -> Comparison {
             beyond: run_cell(p, beyond, 1, seed, SEEDS_PER_CELL, None),
         })
         .collect();
-    let vs_n = COMPARABLES
+    let vs_n = protocols
         .iter()
         .map(|p| (p.name, (1..=3).filter_map(|f| run_cell(p, steady, f, seed, 3, None)).collect()))
         .collect();
-    let vs_load = COMPARABLES
+    let vs_load = protocols
         .iter()
         .map(|p| {
             let points = LOAD_GAPS

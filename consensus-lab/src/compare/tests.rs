@@ -3,8 +3,8 @@
 
 use super::*;
 
-fn by_name(name: &str) -> &'static Comparable {
-    COMPARABLES.iter().find(|c| c.name.starts_with(name)).expect("registered")
+fn by_name(name: &str) -> &'static Comparison {
+    compared().into_iter().find(|c| c.name.starts_with(name)).expect("registered")
 }
 
 #[test]
@@ -14,7 +14,7 @@ fn every_built_in_scenario_exists_and_byzantine_minority_skips_crash_protocols()
         assert!(scenario(name).is_some(), "{name}");
     }
     let byz = scenario("byzantine-minority").unwrap();
-    for c in COMPARABLES {
+    for c in compared() {
         let applies = (byz.trial)(c, 1, 1).is_some();
         assert_eq!(applies, c.class != FaultClass::Crash, "{}", c.name);
     }

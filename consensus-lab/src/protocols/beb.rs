@@ -15,7 +15,7 @@
 use std::collections::BTreeSet;
 
 use crate::check::broadcast::{self, BroadcastEvent, BroadcastHistory};
-use crate::experiment::{ms, simulate, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::sim::{HistoryEvent, Streams, Workload};
 
@@ -77,54 +77,52 @@ impl Protocol for Beb {
 }
 
 /// The `beb` experiment: 10 broadcasts from random processes, open loop, 5 ms apart on average.
-pub struct BestEffortBroadcast;
+pub static BEST_EFFORT_BROADCAST: ProtocolEntry = ProtocolEntry {
+    name: "beb",
+    description: "best-effort broadcast",
+    source: "CGR 2011 Alg. 3.1, Basic Broadcast",
+    fault_model: "crash-stop; perfect links (loss breaks validity)",
+    default_n: 3,
+    byzantine: false,
+    run: run_best_effort_broadcast,
+    comparison: None,
+};
 
-impl Experiment for BestEffortBroadcast {
-    fn name(&self) -> &'static str {
-        "beb"
-    }
-    fn description(&self) -> &'static str {
-        "best-effort broadcast (CGR 2011 Alg. 3.1, Basic Broadcast)"
-    }
-    fn fault_model(&self) -> &'static str {
-        "crash-stop; perfect links (loss breaks validity)"
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        let mut rng = Streams::new(config.seed).workload;
-        let workload = Workload::open_loop(&mut rng, config.n, 0, 5_000, 10, |i, _| i as Payload);
-        let run = simulate(config, |_, _| Beb::default(), workload);
-        let correct = config.correct(&run.history);
-        let mut events = Vec::new();
-        let mut outcomes = Vec::new();
-        let mut times = Vec::new();
-        for event in &run.history.events {
-            match event {
-                HistoryEvent::Request { node, request, accepted: true, .. } => {
-                    events.push(BroadcastEvent::Broadcast { node: *node, msg: *request });
-                }
-                HistoryEvent::Output { time, node, output } => {
-                    events.push(BroadcastEvent::Deliver {
-                        node: *node,
-                        sender: output.sender,
-                        msg: output.payload,
-                    });
-                    outcomes.push(format!(
-                        "node {node} delivered {} from {} at {}",
-                        output.payload,
-                        output.sender,
-                        ms(*time)
-                    ));
-                    times.push(*time);
-                }
-                _ => {}
+fn run_best_effort_broadcast(config: &RunConfig) -> RunReport {
+    let mut rng = Streams::new(config.seed).workload;
+    let workload = Workload::open_loop(&mut rng, config.n, 0, 5_000, 10, |i, _| i as Payload);
+    let run = simulate(config, |_, _| Beb::default(), workload);
+    let correct = config.correct(&run.history);
+    let mut events = Vec::new();
+    let mut outcomes = Vec::new();
+    let mut times = Vec::new();
+    for event in &run.history.events {
+        match event {
+            HistoryEvent::Request { node, request, accepted: true, .. } => {
+                events.push(BroadcastEvent::Broadcast { node: *node, msg: *request });
             }
+            HistoryEvent::Output { time, node, output } => {
+                events.push(BroadcastEvent::Deliver {
+                    node: *node,
+                    sender: output.sender,
+                    msg: output.payload,
+                });
+                outcomes.push(format!(
+                    "node {node} delivered {} from {} at {}",
+                    output.payload,
+                    output.sender,
+                    ms(*time)
+                ));
+                times.push(*time);
+            }
+            _ => {}
         }
-        let verdicts = broadcast::check(&BroadcastHistory { events, correct })
-            .into_iter()
-            .filter(|v| ["validity", "no duplication", "no creation"].contains(&v.property))
-            .collect();
-        run.report(config, outcomes, times, verdicts)
     }
+    let verdicts = broadcast::check(&BroadcastHistory { events, correct })
+        .into_iter()
+        .filter(|v| ["validity", "no duplication", "no creation"].contains(&v.property))
+        .collect();
+    run.report(config, outcomes, times, verdicts)
 }
 
 #[cfg(test)]
@@ -157,12 +155,12 @@ mod tests {
 
     #[test]
     fn the_experiment_passes_without_faults_and_fails_validity_under_heavy_loss() {
-        let report = BestEffortBroadcast.run(&RunConfig::new(3, 11));
+        let report = BEST_EFFORT_BROADCAST.run(&RunConfig::new(3, 11));
         assert!(report.verdicts.iter().all(|v| v.holds()), "{:?}", report.verdicts);
         assert_eq!(report.decisions, 30);
         let mut lossy = RunConfig::new(3, 11);
         lossy.network.loss = 0.5;
-        assert!(!find(&BestEffortBroadcast.run(&lossy).verdicts, "validity").holds());
+        assert!(!find(&BEST_EFFORT_BROADCAST.run(&lossy).verdicts, "validity").holds());
     }
 
     #[test]
@@ -170,7 +168,7 @@ mod tests {
         for seed in 0..20 {
             let mut config = RunConfig::new(4, seed);
             config.crash = 2;
-            let report = BestEffortBroadcast.run(&config);
+            let report = BEST_EFFORT_BROADCAST.run(&config);
             assert_eq!(report.safety_violations().count(), 0, "seed {seed}");
         }
     }

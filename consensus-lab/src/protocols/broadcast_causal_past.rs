@@ -25,7 +25,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::experiment::{Experiment, RunConfig, RunReport};
+use crate::harness::{ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::protocols::beb::Deliver;
 use crate::protocols::broadcast::{run_broadcast, Data, EagerRb};
@@ -114,50 +114,44 @@ impl Protocol for NoWaitingCausalBroadcast {
     fn on_timer(&mut self, _ctx: &mut Context<'_, Self>, _timer: TimerId) {}
 }
 
-/// `crb-past`: Algorithm 3.13.
-pub struct CausalPastExperiment;
-/// `crb-past-broken-own-only`: Algorithm 3.13 whose `past` forgets what it delivered.
-pub struct BrokenCausalPastOwnOnly;
-
 const PAST_FAULTS: &str =
     "crash-stop of any number; loss, duplication, reordering, partitions that heal";
 
-impl Experiment for CausalPastExperiment {
-    fn name(&self) -> &'static str {
-        "crb-past"
-    }
-    fn description(&self) -> &'static str {
-        "causal reliable broadcast carrying the causal past (CGR 2011 Alg. 3.13 No-Waiting Causal Broadcast)"
-    }
-    fn fault_model(&self) -> &'static str {
-        PAST_FAULTS
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_broadcast(
-            config,
-            |_, _| NoWaitingCausalBroadcast::new(PastFlaw::None),
-            CAUSAL_PROPERTIES,
-        )
-    }
+/// `crb-past`: Algorithm 3.13.
+pub static CAUSAL_PAST: ProtocolEntry = ProtocolEntry {
+    name: "crb-past",
+    description: "causal reliable broadcast carrying the causal past",
+    source: "CGR 2011 Alg. 3.13 No-Waiting Causal Broadcast",
+    fault_model: PAST_FAULTS,
+    default_n: 3,
+    byzantine: false,
+    run: run_causal_past,
+    comparison: None,
+};
+
+fn run_causal_past(config: &RunConfig) -> RunReport {
+    run_broadcast(config, |_, _| NoWaitingCausalBroadcast::new(PastFlaw::None), CAUSAL_PROPERTIES)
 }
 
-impl Experiment for BrokenCausalPastOwnOnly {
-    fn name(&self) -> &'static str {
-        "crb-past-broken-own-only"
-    }
-    fn description(&self) -> &'static str {
-        "BROKEN on purpose: No-Waiting Causal Broadcast whose past holds only its own broadcasts"
-    }
-    fn fault_model(&self) -> &'static str {
-        PAST_FAULTS
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_broadcast(
-            config,
-            |_, _| NoWaitingCausalBroadcast::new(PastFlaw::OwnOnly),
-            CAUSAL_PROPERTIES,
-        )
-    }
+/// `crb-past-broken-own-only`: Algorithm 3.13 whose `past` forgets what it delivered.
+pub static BROKEN_CAUSAL_PAST_OWN_ONLY: ProtocolEntry = ProtocolEntry {
+    name: "crb-past-broken-own-only",
+    description:
+        "BROKEN on purpose: No-Waiting Causal Broadcast whose past holds only its own broadcasts",
+    source: "",
+    fault_model: PAST_FAULTS,
+    default_n: 3,
+    byzantine: false,
+    run: run_broken_causal_past_own_only,
+    comparison: None,
+};
+
+fn run_broken_causal_past_own_only(config: &RunConfig) -> RunReport {
+    run_broadcast(
+        config,
+        |_, _| NoWaitingCausalBroadcast::new(PastFlaw::OwnOnly),
+        CAUSAL_PROPERTIES,
+    )
 }
 
 #[cfg(test)]
@@ -205,7 +199,7 @@ mod tests {
         base.network.duplication = 0.1;
         base.network.reorder = 0.2;
         base.partitions = parse_partitions("0|1,2,3,4@0-200", 5).unwrap();
-        assert_clean_sweep(&CausalPastExperiment, &base);
+        assert_clean_sweep(&CAUSAL_PAST, &base);
     }
 
     #[test]
@@ -213,10 +207,10 @@ mod tests {
         let mut base = RunConfig::new(3, 0);
         base.network.loss = 0.2;
         base.network.reorder = 0.3;
-        let seed = assert_sweep_catches(&BrokenCausalPastOwnOnly, &base, "causal delivery");
-        let replay = BrokenCausalPastOwnOnly.run(&RunConfig { seed, ..base.clone() });
+        let seed = assert_sweep_catches(&BROKEN_CAUSAL_PAST_OWN_ONLY, &base, "causal delivery");
+        let replay = BROKEN_CAUSAL_PAST_OWN_ONLY.run(&RunConfig { seed, ..base.clone() });
         assert!(find(&replay.verdicts, "fifo delivery").holds(), "FIFO order still holds");
-        let correct = CausalPastExperiment.run(&RunConfig { seed, ..base });
+        let correct = CAUSAL_PAST.run(&RunConfig { seed, ..base });
         assert!(correct.verdicts.iter().all(Verdict::holds), "{:?}", correct.verdicts);
     }
 }

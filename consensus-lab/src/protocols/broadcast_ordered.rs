@@ -35,7 +35,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::experiment::{Experiment, RunConfig, RunReport};
+use crate::harness::{ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::protocols::beb::Deliver;
 use crate::protocols::broadcast::{run_broadcast, Data, EagerRb};
@@ -210,78 +210,67 @@ const ORDERED_FAULTS: &str =
     "crash-stop of any number; loss, duplication, reordering, partitions that heal";
 
 /// `frb-sequence-number`: Algorithm 3.12.
-pub struct FifoExperiment;
+pub static FIFO: ProtocolEntry = ProtocolEntry {
+    name: "frb-sequence-number",
+    description: "FIFO reliable broadcast",
+    source: "CGR 2011 Alg. 3.12 Broadcast with Sequence Number",
+    fault_model: ORDERED_FAULTS,
+    default_n: 3,
+    byzantine: false,
+    run: run_fifo,
+    comparison: None,
+};
+
+fn run_fifo(config: &RunConfig) -> RunReport {
+    run_broadcast(config, |_, _| FifoBroadcast::default(), FIFO_PROPERTIES)
+}
+
 /// `frb-broken-no-buffer`: Algorithm 3.12 without its `pending` buffer.
-pub struct BrokenFifoNoBuffer;
+pub static BROKEN_FIFO_NO_BUFFER: ProtocolEntry = ProtocolEntry {
+    name: "frb-broken-no-buffer",
+    description:
+        "BROKEN on purpose: Broadcast with Sequence Number delivering out-of-order messages at once",
+    source: "",
+    fault_model: ORDERED_FAULTS,
+    default_n: 3,
+    byzantine: false,
+    run: run_broken_fifo_no_buffer,
+    comparison: None,
+};
+
+fn run_broken_fifo_no_buffer(config: &RunConfig) -> RunReport {
+    run_broadcast(config, |_, _| FifoBroadcast::new(FifoFlaw::NoBuffer), FIFO_PROPERTIES)
+}
+
 /// `crb-waiting`: Algorithm 3.15.
-pub struct CausalExperiment;
+pub static CAUSAL: ProtocolEntry = ProtocolEntry {
+    name: "crb-waiting",
+    description: "causal reliable broadcast with vector clocks",
+    source: "CGR 2011 Alg. 3.15 Waiting Causal Broadcast",
+    fault_model: ORDERED_FAULTS,
+    default_n: 3,
+    byzantine: false,
+    run: run_causal,
+    comparison: None,
+};
+
+fn run_causal(config: &RunConfig) -> RunReport {
+    run_broadcast(config, |_, _| WaitingCausalBroadcast::new(CausalFlaw::None), CAUSAL_PROPERTIES)
+}
+
 /// `crb-broken-no-wait`: Algorithm 3.15 ignoring its vector clocks.
-pub struct BrokenCausalNoWait;
+pub static BROKEN_CAUSAL_NO_WAIT: ProtocolEntry = ProtocolEntry {
+    name: "crb-broken-no-wait",
+    description:
+        "BROKEN on purpose: Waiting Causal Broadcast that delivers without waiting for W ≤ V",
+    source: "",
+    fault_model: ORDERED_FAULTS,
+    default_n: 3,
+    byzantine: false,
+    run: run_broken_causal_no_wait,
+    comparison: None,
+};
 
-impl Experiment for FifoExperiment {
-    fn name(&self) -> &'static str {
-        "frb-sequence-number"
-    }
-    fn description(&self) -> &'static str {
-        "FIFO reliable broadcast (CGR 2011 Alg. 3.12 Broadcast with Sequence Number)"
-    }
-    fn fault_model(&self) -> &'static str {
-        ORDERED_FAULTS
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_broadcast(config, |_, _| FifoBroadcast::default(), FIFO_PROPERTIES)
-    }
-}
-
-impl Experiment for BrokenFifoNoBuffer {
-    fn name(&self) -> &'static str {
-        "frb-broken-no-buffer"
-    }
-    fn description(&self) -> &'static str {
-        "BROKEN on purpose: Broadcast with Sequence Number delivering out-of-order messages at once"
-    }
-    fn fault_model(&self) -> &'static str {
-        ORDERED_FAULTS
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_broadcast(config, |_, _| FifoBroadcast::new(FifoFlaw::NoBuffer), FIFO_PROPERTIES)
-    }
-}
-
-impl Experiment for CausalExperiment {
-    fn name(&self) -> &'static str {
-        "crb-waiting"
-    }
-    fn description(&self) -> &'static str {
-        "causal reliable broadcast with vector clocks (CGR 2011 Alg. 3.15 Waiting Causal Broadcast)"
-    }
-    fn fault_model(&self) -> &'static str {
-        ORDERED_FAULTS
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_broadcast(
-            config,
-            |_, _| WaitingCausalBroadcast::new(CausalFlaw::None),
-            CAUSAL_PROPERTIES,
-        )
-    }
-}
-
-impl Experiment for BrokenCausalNoWait {
-    fn name(&self) -> &'static str {
-        "crb-broken-no-wait"
-    }
-    fn description(&self) -> &'static str {
-        "BROKEN on purpose: Waiting Causal Broadcast that delivers without waiting for W ≤ V"
-    }
-    fn fault_model(&self) -> &'static str {
-        ORDERED_FAULTS
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_broadcast(
-            config,
-            |_, _| WaitingCausalBroadcast::new(CausalFlaw::NoWait),
-            CAUSAL_PROPERTIES,
-        )
-    }
+fn run_broken_causal_no_wait(config: &RunConfig) -> RunReport {
+    run_broadcast(config, |_, _| WaitingCausalBroadcast::new(CausalFlaw::NoWait), CAUSAL_PROPERTIES)
 }

@@ -22,7 +22,7 @@
 use rand::Rng;
 
 use crate::check::happens_before::{self, ClockEvent, EventKind};
-use crate::experiment::{ms, simulate, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, simulate, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::sim::{Streams, Workload};
 
@@ -144,39 +144,28 @@ const CLOCK_FAULTS: &str =
     "crash-stop of any number; loss, duplication, reordering, partitions, clock drift (none matter)";
 
 /// `lamport-clock`: IR1 and IR2.
-pub struct LamportClockExperiment;
+pub static LAMPORT_CLOCK: ProtocolEntry = ProtocolEntry {
+    name: "lamport-clock",
+    description: "Lamport logical clocks checked against happens-before",
+    source: "Lamport, CACM 1978, §3 IR1-IR2",
+    fault_model: CLOCK_FAULTS,
+    default_n: 3,
+    byzantine: false,
+    run: |config| run_clocks(config, ClockFlaw::None),
+    comparison: None,
+};
+
 /// `lamport-clock-broken-no-max`: IR2(b) without the max.
-pub struct BrokenLamportClockNoMax;
-
-impl Experiment for LamportClockExperiment {
-    fn name(&self) -> &'static str {
-        "lamport-clock"
-    }
-    fn description(&self) -> &'static str {
-        "Lamport logical clocks checked against happens-before (Lamport, CACM 1978, §3 IR1-IR2)"
-    }
-    fn fault_model(&self) -> &'static str {
-        CLOCK_FAULTS
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_clocks(config, ClockFlaw::None)
-    }
-}
-
-impl Experiment for BrokenLamportClockNoMax {
-    fn name(&self) -> &'static str {
-        "lamport-clock-broken-no-max"
-    }
-    fn description(&self) -> &'static str {
-        "BROKEN on purpose: Lamport clocks whose receipts ignore the message's timestamp"
-    }
-    fn fault_model(&self) -> &'static str {
-        CLOCK_FAULTS
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_clocks(config, ClockFlaw::NoMax)
-    }
-}
+pub static BROKEN_LAMPORT_CLOCK_NO_MAX: ProtocolEntry = ProtocolEntry {
+    name: "lamport-clock-broken-no-max",
+    description: "BROKEN on purpose: Lamport clocks whose receipts ignore the message's timestamp",
+    source: "",
+    fault_model: CLOCK_FAULTS,
+    default_n: 3,
+    byzantine: false,
+    run: |config| run_clocks(config, ClockFlaw::NoMax),
+    comparison: None,
+};
 
 #[cfg(test)]
 mod tests {
@@ -216,14 +205,14 @@ mod tests {
         base.network.reorder = 0.3;
         base.clock_drift = 0.05;
         base.partitions = parse_partitions("0|1,2,3@10-30", 4).unwrap();
-        assert_clean_sweep(&LamportClockExperiment, &base);
+        assert_clean_sweep(&LAMPORT_CLOCK, &base);
     }
 
     #[test]
     fn the_sweep_catches_clocks_without_the_max_with_a_seed_that_replays() {
         let base = RunConfig::new(3, 0);
-        let seed = assert_sweep_catches(&BrokenLamportClockNoMax, &base, "clock condition");
-        let correct = LamportClockExperiment.run(&RunConfig { seed, ..base });
+        let seed = assert_sweep_catches(&BROKEN_LAMPORT_CLOCK_NO_MAX, &base, "clock condition");
+        let correct = LAMPORT_CLOCK.run(&RunConfig { seed, ..base });
         assert!(correct.verdicts.iter().all(crate::check::Verdict::holds));
     }
 }

@@ -37,7 +37,7 @@ use crate::check::linearizability::{
 };
 use crate::check::smr::{self, SmrHistory};
 use crate::check::Verdict;
-use crate::experiment::{ms, per_second, simulate, Latency, RunConfig, RunReport};
+use crate::harness::{ms, per_second, simulate, Latency, RunConfig, RunReport};
 use crate::protocol::{NodeId, Protocol, Time, WireSize};
 use crate::sim::{History, HistoryEvent, Streams, Workload};
 

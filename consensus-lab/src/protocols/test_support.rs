@@ -2,9 +2,9 @@
 //! assertions (also the Byzantine one over every adversary strategy), a one-millisecond network
 //! and "every verdict holds".
 
-use crate::byzantine::Strategy;
+use crate::adversary::Strategy;
 use crate::check::{find, Verdict};
-use crate::experiment::{Experiment, RunConfig, RunReport};
+use crate::harness::{ProtocolEntry, RunConfig, RunReport};
 use crate::sim::{LatencyModel, SimConfig};
 use crate::sweep::sweep;
 
@@ -14,7 +14,7 @@ pub const SEEDS: u64 = if cfg!(debug_assertions) { 50 } else { 1000 };
 
 /// Sweeps [`SEEDS`] seeds of `experiment` from `base` and asserts no safety violation and no
 /// liveness failure.
-pub fn assert_clean_sweep(experiment: &dyn Experiment, base: &RunConfig) {
+pub fn assert_clean_sweep(experiment: &ProtocolEntry, base: &RunConfig) {
     let summary = sweep(experiment, base, 0..SEEDS, || {});
     assert_eq!(summary.runs, SEEDS);
     assert!(summary.violations.is_empty(), "{summary:?}");
@@ -27,7 +27,7 @@ pub fn assert_clean_sweep(experiment: &dyn Experiment, base: &RunConfig) {
 ///
 /// # Panics
 /// If no run failed `property`, or the seed does not replay.
-pub fn assert_sweep_catches(broken: &dyn Experiment, base: &RunConfig, property: &str) -> u64 {
+pub fn assert_sweep_catches(broken: &ProtocolEntry, base: &RunConfig, property: &str) -> u64 {
     let summary = sweep(broken, base, 0..SEEDS, || {});
     let seed = if summary.violations.contains_key(property) {
         summary.first_failing_seed
@@ -54,7 +54,7 @@ pub fn byzantine_config(n: usize, k: usize, strategy: Strategy) -> RunConfig {
 /// processes under every [`Strategy`], and asserts no safety violation and no liveness failure
 /// (n ≥ 3f + 1, the bound of Lamport, Shostak & Pease 1982 that every Byzantine protocol here
 /// assumes).
-pub fn assert_tolerates_f_byzantine_under_every_strategy(experiment: &dyn Experiment) {
+pub fn assert_tolerates_f_byzantine_under_every_strategy(experiment: &ProtocolEntry) {
     for n in [4, 7] {
         for strategy in Strategy::ALL {
             let config = byzantine_config(n, (n - 1) / 3, strategy);

@@ -16,10 +16,10 @@ use super::scheduler::{self, ShmRun};
 use super::search::{self, Finding};
 use crate::check::consensus::{self, ConsensusHistory};
 use crate::check::Verdict;
-use crate::experiment::{Experiment, RunConfig, RunReport};
+use crate::harness::{ProtocolEntry, RunConfig, RunReport};
 use crate::sim::Metrics;
 
-/// Which algorithm an entry runs.
+/// Which algorithm a shared-memory entry runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Which {
     /// [`super::lock`].
@@ -32,17 +32,6 @@ pub enum Which {
     ConsensusNumber,
 }
 
-/// One shared-memory registry entry.
-#[derive(Debug)]
-pub struct ShmExperiment {
-    name: &'static str,
-    description: &'static str,
-    fault_model: &'static str,
-    default_n: usize,
-    /// What it runs.
-    pub which: Which,
-}
-
 /// Steps of the FLP adversary's schedule against the lock-less algorithm.
 const BIVALENT_STEPS: usize = 200;
 
@@ -53,114 +42,120 @@ const LOCKLESS_FAULTS: &str = "crash-stop of any number (--crash up to n); safe 
     schedule; decides once a process runs alone (obstruction-free), not wait-free";
 
 /// Consensus under Lamport's bakery lock.
-pub static SHM_LOCK: ShmExperiment = ShmExperiment {
+pub static SHM_LOCK: ProtocolEntry = ProtocolEntry {
     name: "shm-lock",
-    description:
-        "shared memory: consensus under a bakery lock, registers only (Lamport, CACM 1974)",
+    description: "shared memory: consensus under a bakery lock, registers only",
+    source: "Lamport, CACM 1974",
     fault_model:
         "crash-stop: none tolerated: a process crashed in its doorway or holding a ticket \
         blocks everyone behind it (--crash 1 shows it); any schedule is safe",
     default_n: 3,
-    which: Which::Lock,
+    byzantine: false,
+    run: |config| run(config, Which::Lock),
+    comparison: None,
 };
 
 /// Consensus with one CAS register.
-pub static SHM_CAS: ShmExperiment = ShmExperiment {
+pub static SHM_CAS: ProtocolEntry = ProtocolEntry {
     name: "shm-cas",
-    description: "shared memory: consensus with one compare-and-swap (Herlihy, TOPLAS 1991, §3.5)",
+    description: "shared memory: consensus with one compare-and-swap",
+    source: "Herlihy, TOPLAS 1991, §3.5",
     fault_model: "crash-stop of any number (--crash up to n); any schedule (wait-free, 1 step)",
     default_n: 5,
-    which: Which::Cas,
+    byzantine: false,
+    run: |config| run(config, Which::Cas),
+    comparison: None,
 };
 
 /// The lock-less derivation with rules R1, C1, C2.
-pub static SHM_LOCKLESS: ShmExperiment = ShmExperiment {
+pub static SHM_LOCKLESS: ProtocolEntry = ProtocolEntry {
     name: "shm-lockless",
-    description: "shared memory: lock-less consensus with sequence numbers, rules R1, C1, C2 \
-        (Disk Paxos with one disk, Gafni & Lamport 2003, §2)",
+    description: "shared memory: lock-less consensus with sequence numbers, rules R1, C1, C2",
+    source: "Disk Paxos with one disk, Gafni & Lamport 2003, §2",
     fault_model: LOCKLESS_FAULTS,
     default_n: 3,
-    which: Which::Lockless(Flaw::None),
+    byzantine: false,
+    run: |config| run(config, Which::Lockless(Flaw::None)),
+    comparison: None,
 };
 
 /// Without R1 (adopt the highest-numbered accepted value).
-pub static SHM_LOCKLESS_NO_R1: ShmExperiment = ShmExperiment {
+pub static SHM_LOCKLESS_NO_R1: ProtocolEntry = ProtocolEntry {
     name: "shm-lockless-broken-no-r1",
     description:
         "BROKEN on purpose: lock-less consensus without R1 (never adopts an accepted value)",
+    source: "",
     fault_model: LOCKLESS_FAULTS,
     default_n: 3,
-    which: Which::Lockless(Flaw::NoAdopt),
+    byzantine: false,
+    run: |config| run(config, Which::Lockless(Flaw::NoAdopt)),
+    comparison: None,
 };
 
 /// Without C1 (announce before reading).
-pub static SHM_LOCKLESS_NO_C1: ShmExperiment = ShmExperiment {
+pub static SHM_LOCKLESS_NO_C1: ProtocolEntry = ProtocolEntry {
     name: "shm-lockless-broken-no-c1",
     description: "BROKEN on purpose: lock-less consensus without C1 (reads A before announcing P)",
+    source: "",
     fault_model: LOCKLESS_FAULTS,
     default_n: 3,
-    which: Which::Lockless(Flaw::ReadBeforeAnnounce),
+    byzantine: false,
+    run: |config| run(config, Which::Lockless(Flaw::ReadBeforeAnnounce)),
+    comparison: None,
 };
 
 /// Without C2 (confirm after accepting).
-pub static SHM_LOCKLESS_NO_C2: ShmExperiment = ShmExperiment {
+pub static SHM_LOCKLESS_NO_C2: ProtocolEntry = ProtocolEntry {
     name: "shm-lockless-broken-no-c2",
     description: "BROKEN on purpose: lock-less consensus without C2 (decides without confirming)",
+    source: "",
     fault_model: LOCKLESS_FAULTS,
     default_n: 3,
-    which: Which::Lockless(Flaw::NoConfirm),
+    byzantine: false,
+    run: |config| run(config, Which::Lockless(Flaw::NoConfirm)),
+    comparison: None,
 };
 
 /// With sequence numbers shared between processes.
-pub static SHM_LOCKLESS_SHARED_SEQ: ShmExperiment = ShmExperiment {
+pub static SHM_LOCKLESS_SHARED_SEQ: ProtocolEntry = ProtocolEntry {
     name: "shm-lockless-broken-shared-seq",
     description:
         "BROKEN on purpose: lock-less consensus whose sequence numbers omit the process id",
+    source: "",
     fault_model: LOCKLESS_FAULTS,
     default_n: 3,
-    which: Which::Lockless(Flaw::SharedSequenceNumbers),
+    byzantine: false,
+    run: |config| run(config, Which::Lockless(Flaw::SharedSequenceNumbers)),
+    comparison: None,
 };
 
 /// Consensus numbers by exhaustive search.
-pub static SHM_CONSENSUS_NUMBER: ShmExperiment = ShmExperiment {
+pub static SHM_CONSENSUS_NUMBER: ProtocolEntry = ProtocolEntry {
     name: "shm-consensus-number",
-    description: "shared memory: consensus numbers by exhaustive search, registers 1, CAS ∞ \
-        (Herlihy, TOPLAS 1991, §3; Loui & Abu-Amara 1987)",
+    description: "shared memory: consensus numbers by exhaustive search, registers 1, CAS ∞",
+    source: "Herlihy, TOPLAS 1991, §3; Loui & Abu-Amara 1987",
     fault_model:
         "every schedule and crash pattern: registers at n = 2, CAS at n = 1..=--n (at most 8), \
         every binary input (the seed is not used)",
     default_n: 4,
-    which: Which::ConsensusNumber,
+    byzantine: false,
+    run: |config| run(config, Which::ConsensusNumber),
+    comparison: None,
 };
 
-impl Experiment for ShmExperiment {
-    fn name(&self) -> &'static str {
-        self.name
-    }
-    fn description(&self) -> &'static str {
-        self.description
-    }
-    fn fault_model(&self) -> &'static str {
-        self.fault_model
-    }
-    fn default_n(&self) -> usize {
-        self.default_n
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        match self.which {
-            Which::Lock => report(config, scheduler::run(&LockConsensus, config), |p| {
-                if p.blocks_others() {
-                    " — it holds a ticket or is choosing one: everyone behind it waits for ever"
-                } else {
-                    ""
-                }
-            }),
-            Which::Cas => report(config, scheduler::run(&CasConsensus, config), |_| ""),
-            Which::Lockless(flaw) => {
-                report(config, scheduler::run(&Lockless(flaw), config), |_| "")
+/// One run of the algorithm `which` under `config`.
+fn run(config: &RunConfig, which: Which) -> RunReport {
+    match which {
+        Which::Lock => report(config, scheduler::run(&LockConsensus, config), |p| {
+            if p.blocks_others() {
+                " — it holds a ticket or is choosing one: everyone behind it waits for ever"
+            } else {
+                ""
             }
-            Which::ConsensusNumber => consensus_number(config),
-        }
+        }),
+        Which::Cas => report(config, scheduler::run(&CasConsensus, config), |_| ""),
+        Which::Lockless(flaw) => report(config, scheduler::run(&Lockless(flaw), config), |_| ""),
+        Which::ConsensusNumber => consensus_number(config),
     }
 }
 

@@ -21,7 +21,7 @@ use std::collections::BTreeSet;
 use rand::Rng;
 
 use super::{decision, describe_step, step, Algorithm, Memory, ProcessId};
-use crate::experiment::RunConfig;
+use crate::harness::RunConfig;
 use crate::protocol::Time;
 use crate::sim::{Streams, TraceLine};
 

@@ -9,7 +9,7 @@ use super::lockless::{Flaw, Lockless};
 use super::search::{self, Finding};
 use super::*;
 use crate::check::find;
-use crate::experiment::{Experiment, RunConfig};
+use crate::harness::RunConfig;
 use crate::protocols::test_support::{assert_clean_sweep, SEEDS};
 use crate::sim::trace_hash;
 use crate::sweep::sweep;
@@ -96,10 +96,10 @@ fn each_missing_rule_of_the_lockless_derivation_is_caught_with_a_seed_that_repla
         let base = config(3, 0);
         let summary = sweep(twin, &base, 0..SEEDS, || {});
         let seed =
-            summary.first_failing_seed.unwrap_or_else(|| panic!("{}: {summary:?}", twin.name()));
+            summary.first_failing_seed.unwrap_or_else(|| panic!("{}: {summary:?}", twin.name));
         assert!(summary.violations.contains_key("agreement"), "{summary:?}");
         let replay = twin.run(&RunConfig { seed, ..base.clone() });
-        assert!(!find(&replay.verdicts, "agreement").holds(), "{}", twin.name());
+        assert!(!find(&replay.verdicts, "agreement").holds(), "{}", twin.name);
         let correct = SHM_LOCKLESS.run(&RunConfig { seed, ..base });
         assert!(correct.safety_violations().next().is_none());
     }
@@ -183,7 +183,7 @@ fn every_shared_memory_experiment_is_in_the_registry() {
         "shm-lockless-broken-no-c2",
         "shm-lockless-broken-shared-seq",
     ] {
-        assert!(crate::protocols::lookup(name).is_some(), "{name}");
+        assert!(crate::registry::lookup(name).is_some(), "{name}");
     }
 }
 

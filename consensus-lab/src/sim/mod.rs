@@ -216,7 +216,7 @@ impl<P: Protocol> Simulation<P> {
     }
 
     /// Mark `corrupted` processes as Byzantine: their outgoing messages go through `adversary`
-    /// (the issue-9 seam; strategies live in [`crate::byzantine`]). Copies a corrupted process
+    /// (the issue-9 seam; strategies live in [`crate::adversary`]). Copies a corrupted process
     /// sends itself also pass through it and are delivered after the extra delay it returns,
     /// without crossing the network.
     pub fn with_adversary(

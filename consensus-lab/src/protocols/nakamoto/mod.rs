@@ -29,7 +29,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::check::Verdict;
-use crate::experiment::{ms, Experiment, RunConfig, RunReport};
+use crate::harness::{ms, Comparison, FaultClass, ProtocolEntry, RunConfig, RunReport, Trial};
 use crate::protocol::{NodeId, Time};
 use crate::sim::{HistoryEvent, Simulation, Streams, Workload};
 use chain::{BlockId, DifficultyRule, TxId};
@@ -320,68 +320,70 @@ pub const NAKAMOTO_FAULTS: &str = "hash power: safe with k-confirmation finality
      crash-recovery of any number of miners; loss, partitions that heal";
 
 /// `nakamoto`: 10 honest miners, T = 1 s, k = 6.
-pub struct NakamotoExperiment;
+pub static NAKAMOTO: ProtocolEntry = ProtocolEntry {
+    name: "nakamoto",
+    description: "longest-chain PoW with k-confirmation finality",
+    source: "Nakamoto 2008 §4-§5, §11",
+    fault_model: NAKAMOTO_FAULTS,
+    default_n: 10,
+    byzantine: false,
+    run: |config| run_nakamoto(config, &NakamotoSetup::default()).report,
+    comparison: Some(Comparison {
+        name: "Nakamoto (k = 6)",
+        source: "Nakamoto 2008 §4-§5, §11",
+        row: 50,
+        class: FaultClass::HashPower,
+        bound: "any n; attacker hash share q < 1/2, failure probability P(q, k)",
+        nodes_for: |f| 2 * f + 1,
+        run: run_nakamoto_trial,
+    }),
+};
+
 /// `nakamoto-selfish`: process 0 is a 40 % selfish pool (Eyal & Sirer 2014).
-pub struct NakamotoSelfish;
+pub static NAKAMOTO_SELFISH: ProtocolEntry = ProtocolEntry {
+    name: "nakamoto-selfish",
+    description: "longest-chain PoW with a 40 % selfish-mining pool",
+    source: "Eyal & Sirer, FC 2014, Alg. 1",
+    fault_model: NAKAMOTO_FAULTS,
+    default_n: 10,
+    byzantine: false,
+    run: run_nakamoto_selfish,
+    comparison: None,
+};
+
+fn run_nakamoto_selfish(config: &RunConfig) -> RunReport {
+    let setup =
+        NakamotoSetup { attacker: Some((0.4, Strategy::Selfish)), ..NakamotoSetup::default() };
+    run_nakamoto(config, &setup).report
+}
+
 /// `nakamoto-majority-attack`: process 0 holds 60 % and runs the private-chain double spend.
-pub struct NakamotoMajorityAttack;
+pub static NAKAMOTO_MAJORITY_ATTACK: ProtocolEntry = ProtocolEntry {
+    name: "nakamoto-majority-attack",
+    description: "BEYOND THE BOUND on purpose: a 60 % private-chain double spender",
+    source: "Nakamoto 2008 §11",
+    fault_model: NAKAMOTO_FAULTS,
+    default_n: 10,
+    byzantine: false,
+    run: run_nakamoto_majority_attack,
+    comparison: None,
+};
 
-impl Experiment for NakamotoExperiment {
-    fn name(&self) -> &'static str {
-        "nakamoto"
-    }
-    fn description(&self) -> &'static str {
-        "longest-chain PoW with k-confirmation finality (Nakamoto 2008 §4-§5, §11)"
-    }
-    fn fault_model(&self) -> &'static str {
-        NAKAMOTO_FAULTS
-    }
-    fn default_n(&self) -> usize {
-        10
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        run_nakamoto(config, &NakamotoSetup::default()).report
-    }
+fn run_nakamoto_majority_attack(config: &RunConfig) -> RunReport {
+    let strategy = Strategy::PrivateChain { wait_for: 6, give_up_behind: 20 };
+    let setup = NakamotoSetup { attacker: Some((0.6, strategy)), ..NakamotoSetup::default() };
+    run_nakamoto(config, &setup).report
 }
 
-impl Experiment for NakamotoSelfish {
-    fn name(&self) -> &'static str {
-        "nakamoto-selfish"
-    }
-    fn description(&self) -> &'static str {
-        "longest-chain PoW with a 40 % selfish-mining pool (Eyal & Sirer, FC 2014, Alg. 1)"
-    }
-    fn fault_model(&self) -> &'static str {
-        NAKAMOTO_FAULTS
-    }
-    fn default_n(&self) -> usize {
-        10
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        let setup =
-            NakamotoSetup { attacker: Some((0.4, Strategy::Selfish)), ..NakamotoSetup::default() };
-        run_nakamoto(config, &setup).report
-    }
-}
-
-impl Experiment for NakamotoMajorityAttack {
-    fn name(&self) -> &'static str {
-        "nakamoto-majority-attack"
-    }
-    fn description(&self) -> &'static str {
-        "BEYOND THE BOUND on purpose: a 60 % private-chain double spender (Nakamoto 2008 §11)"
-    }
-    fn fault_model(&self) -> &'static str {
-        NAKAMOTO_FAULTS
-    }
-    fn default_n(&self) -> usize {
-        10
-    }
-    fn run(&self, config: &RunConfig) -> RunReport {
-        let strategy = Strategy::PrivateChain { wait_for: 6, give_up_behind: 20 };
-        let setup = NakamotoSetup { attacker: Some((0.6, strategy)), ..NakamotoSetup::default() };
-        run_nakamoto(config, &setup).report
-    }
+/// Nakamoto under a `compare` trial: honest miners, or process 0 running the private-chain
+/// double spend against the merchants' k = 6 with the trial's attacker share.
+fn run_nakamoto_trial(trial: &Trial) -> RunReport {
+    let strategy = Strategy::PrivateChain { wait_for: 6, give_up_behind: 20 };
+    let setup = NakamotoSetup {
+        attacker: trial.attacker_share.map(|q| (q, strategy)),
+        ..NakamotoSetup::default()
+    };
+    run_nakamoto(&trial.config, &setup).report
 }
 
 #[cfg(test)]

@@ -136,17 +136,17 @@ fn selfish_pool_revenue_matches_eyal_sirer_with_gamma_zero() {
 
 #[test]
 fn honest_miners_keep_k_finality_and_confirm_every_transaction() {
-    assert_clean_sweep(&NakamotoExperiment, &RunConfig::new(10, 0));
+    assert_clean_sweep(&NAKAMOTO, &RunConfig::new(10, 0));
     let mut lossy = RunConfig::new(10, 0);
     lossy.network.loss = 0.2;
     lossy.crash = 3;
-    assert_clean_sweep(&NakamotoExperiment, &lossy);
+    assert_clean_sweep(&NAKAMOTO, &lossy);
     let _ = SEEDS;
 }
 
 #[test]
 fn a_majority_double_spender_breaks_k_finality() {
-    let report = NakamotoMajorityAttack.run(&RunConfig::new(10, 1));
+    let report = NAKAMOTO_MAJORITY_ATTACK.run(&RunConfig::new(10, 1));
     let verdict = find(&report.verdicts, "k-finality");
     assert!(!verdict.holds(), "{report:?}");
     // The same attacker with 20 % hash power gives up before it gets anywhere.
