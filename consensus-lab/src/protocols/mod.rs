@@ -27,6 +27,7 @@ pub mod paxos;
 pub mod pbft;
 pub mod pbft_experiment;
 pub mod pbft_msg;
+pub mod reductions;
 pub mod register;
 pub mod register_atomic;
 pub mod register_byzantine;
@@ -86,6 +87,10 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &paxos::BrokenPaxosForgetfulAcceptor,
     &pbft_experiment::PbftExperiment,
     &pbft_experiment::BrokenPbftSmallQuorum,
+    &reductions::ConsensusTobExperiment,
+    &reductions::BrokenTobArrivalOrder,
+    &reductions::TobConsensusExperiment,
+    &reductions::BrokenTobConsensusOverRb,
     &register::MajorityVotingRegister,
     &register::ReadOneWriteAll,
     &register_atomic::Abd,
