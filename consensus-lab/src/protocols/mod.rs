@@ -31,6 +31,7 @@ pub mod reductions;
 pub mod register;
 pub mod register_atomic;
 pub mod register_byzantine;
+pub mod register_layers;
 pub mod smr_kv;
 #[cfg(test)]
 pub mod test_support;
@@ -97,6 +98,12 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &register_atomic::BrokenAbdHalfQuorum,
     &register_atomic::ReadImposeWriteMajority,
     &register_atomic::BrokenReadImposeNoWriteBack,
+    &register_layers::AtomicFromRegular,
+    &register_layers::BrokenAtomicFromRegularNoMax,
+    &register_layers::OneToManyFromOneToOne,
+    &register_layers::BrokenOneToManyNoWriteBack,
+    &register_layers::ManyToManyFromOneToMany,
+    &register_layers::BrokenManyToManyLocalTimestamp,
     &register_byzantine::ByzantineQuorumRegister,
     &register_byzantine::BrokenByzantineRegisterSmallQuorum,
     &crate::shm::experiments::SHM_CAS,

@@ -1,7 +1,7 @@
 //! Modular reductions between total-order broadcast and consensus (Cachin–Guerraoui–Rodrigues
 //! 2011, *Introduction to Reliable and Secure Distributed Programming*, 2nd ed., §6.1).
 //!
-//! **Total-order broadcast from consensus** (§6.1.4 Algorithm 6.1 "Consensus-Based Total-Order
+//! **Total-order broadcast from consensus** (§6.1, Algorithm 6.1 "Consensus-Based Total-Order
 //! Broadcast"): messages are disseminated by reliable broadcast (Eager RB, Alg. 3.3 of
 //! [`super::broadcast`]) and ordered by a sequence of consensus instances, one single-decree
 //! Paxos ([`super::paxos`], Lamport 2001 §2) per round:
