@@ -32,6 +32,7 @@ pub mod register;
 pub mod register_atomic;
 pub mod register_byzantine;
 pub mod register_layers;
+pub mod register_masking;
 pub mod smr_kv;
 #[cfg(test)]
 pub mod test_support;
@@ -106,6 +107,8 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &register_layers::BrokenManyToManyLocalTimestamp,
     &register_byzantine::ByzantineQuorumRegister,
     &register_byzantine::BrokenByzantineRegisterSmallQuorum,
+    &register_masking::MaskingQuorumRegister,
+    &register_masking::BrokenMaskingNMinusF,
     &crate::shm::experiments::SHM_CAS,
     &crate::shm::experiments::SHM_CONSENSUS_NUMBER,
     &crate::shm::experiments::SHM_LOCK,
