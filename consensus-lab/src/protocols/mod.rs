@@ -21,9 +21,12 @@ pub mod multipaxos;
 pub mod nakamoto;
 pub mod paxos;
 pub mod pbft;
+pub mod reductions;
 pub mod register;
 pub mod register_atomic;
 pub mod register_byzantine;
+pub mod register_layers;
+pub mod register_masking;
 pub mod smr_kv;
 #[cfg(test)]
 pub mod test_support;
