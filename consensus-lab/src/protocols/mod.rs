@@ -23,6 +23,7 @@ pub mod links;
 pub mod merkle;
 pub mod multipaxos;
 pub mod nakamoto;
+pub mod partial_synchrony;
 pub mod paxos;
 pub mod pbft;
 pub mod pbft_experiment;
@@ -81,6 +82,10 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &nakamoto::NakamotoExperiment,
     &nakamoto::NakamotoMajorityAttack,
     &nakamoto::NakamotoSelfish,
+    &partial_synchrony::PAXOS_GST,
+    &partial_synchrony::PBFT_GST,
+    &partial_synchrony::HOTSTUFF_GST,
+    &partial_synchrony::PERFECT_FD_GST,
     &paxos::SingleDecreePaxos,
     &paxos::BrokenPaxosMinorityQuorum,
     &paxos::BrokenPaxosForgetfulAcceptor,
