@@ -18,6 +18,7 @@ pub mod lincheck_html;
 pub mod linearizability;
 pub mod links;
 pub mod register;
+pub mod serializability;
 pub mod smr;
 
 use serde::Serialize;

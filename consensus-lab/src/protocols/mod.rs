@@ -32,6 +32,7 @@ pub mod register;
 pub mod register_atomic;
 pub mod register_byzantine;
 pub mod smr_kv;
+pub mod snapshot_isolation;
 #[cfg(test)]
 pub mod test_support;
 pub mod two_phase_commit;
@@ -107,6 +108,9 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &crate::shm::experiments::SHM_LOCKLESS_NO_C1,
     &crate::shm::experiments::SHM_LOCKLESS_NO_C2,
     &crate::shm::experiments::SHM_LOCKLESS_SHARED_SEQ,
+    &snapshot_isolation::SnapshotIsolation,
+    &snapshot_isolation::BrokenSiNoFirstCommitterWins,
+    &snapshot_isolation::SerializableSnapshot,
     &two_phase_commit::TwoPhaseCommitExperiment,
     &two_phase_commit::BrokenTwoPhaseCommitMissingVote,
     &vertical_paxos::VerticalPaxosExperiment,
