@@ -13,6 +13,7 @@ pub mod broadcast;
 pub mod broadcast_causal_past;
 pub mod broadcast_ordered;
 pub mod byzantine_generals;
+pub mod commit_presumed;
 pub mod dynamo;
 pub mod epaxos;
 pub mod fast_paxos;
@@ -113,6 +114,11 @@ pub static REGISTRY: &[&dyn Experiment] = &[
     &snapshot_isolation::SerializableSnapshot,
     &two_phase_commit::TwoPhaseCommitExperiment,
     &two_phase_commit::BrokenTwoPhaseCommitMissingVote,
+    &commit_presumed::BASIC_LOGGED,
+    &commit_presumed::PRESUMED_ABORT,
+    &commit_presumed::PRESUMED_COMMIT,
+    &commit_presumed::BROKEN_PC_NO_COLLECTING,
+    &commit_presumed::COOPERATIVE,
     &vertical_paxos::VerticalPaxosExperiment,
     &vertical_paxos::BrokenVerticalPaxosSkipOldConfig,
     &zab::ZabTob,
