@@ -298,6 +298,11 @@ impl LoggedCommit {
     }
 
     fn on_ack(&mut self, ctx: &mut Context<'_, Self>, from: NodeId) {
+        // An ACK of a presumed answer (given without a record) must not cancel the timer that
+        // makes a recovered, still undecided coordinator decide.
+        if self.decided.is_none() {
+            return;
+        }
         self.acked.insert(from);
         if (1..ctx.n).all(|p| self.no.contains(&p) || self.acked.contains(&p)) {
             ctx.cancel_timer(TIMER);
