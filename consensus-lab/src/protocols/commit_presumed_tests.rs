@@ -72,9 +72,6 @@ fn crash_recovery(crash_window: Time) -> RunConfig {
 }
 
 #[test]
-#[ignore = "failed before the on_ack fix: 2pc-logged missed termination on 147 of 1,000 \
-            seeds (an ACK of a presumed ABORT cancelled a recovered coordinator's timer); \
-            re-run in release and un-ignore"]
 fn every_variant_is_safe_and_terminates_under_crash_recovery_and_loss() {
     for experiment in [&BASIC_LOGGED, &PRESUMED_ABORT, &PRESUMED_COMMIT, &COOPERATIVE] {
         assert_clean_sweep(experiment, &RunConfig::new(4, 0));
