@@ -191,6 +191,9 @@ pub struct RunReport {
     /// can pool several runs.
     #[serde(skip)]
     pub latencies: Vec<Time>,
+    /// Every decision's absolute simulated time, sorted (µs), e.g. to compare with GST.
+    #[serde(skip)]
+    pub decided_at: Vec<Time>,
     /// Raw counters.
     pub metrics: Metrics,
     /// Simulated time at which the run ended, µs.
@@ -217,6 +220,8 @@ impl RunReport {
     ) -> Self {
         let mut latencies: Vec<Time> = pairs.iter().map(|(r, d)| d.saturating_sub(*r)).collect();
         latencies.sort_unstable();
+        let mut decided_at: Vec<Time> = pairs.iter().map(|p| p.1).collect();
+        decided_at.sort_unstable();
         let start = pairs.iter().map(|p| p.0).min().unwrap_or(0);
         let end = pairs.iter().map(|p| p.1).max().unwrap_or(0);
         RunReport {
@@ -226,6 +231,7 @@ impl RunReport {
             latency: Latency::from_sorted(&latencies),
             throughput: per_second(pairs.len() as u64, end.saturating_sub(start)),
             latencies,
+            decided_at,
             metrics,
             end_time,
             verdicts,

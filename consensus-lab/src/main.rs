@@ -19,7 +19,7 @@ use quarry_lab::check::lincheck_html;
 use quarry_lab::check::linearizability::{self, KvModel, Linearizability, Model, RegisterModel};
 use quarry_lab::harness::{ms, parse_latency, ProtocolEntry, RunConfig, RunReport};
 use quarry_lab::registry::{lookup, PROTOCOLS};
-use quarry_lab::sim::parse_partitions;
+use quarry_lab::sim::{parse_gst, parse_partitions};
 use quarry_lab::sweep::sweep;
 
 #[derive(Parser)]
@@ -176,6 +176,12 @@ struct FaultArgs {
     /// Latency model: `const:MS`, `uniform:MIN-MAX`, `exp:MIN+MEAN` (ms) or `lognormal:MU,SIGMA`.
     #[arg(long, default_value = "uniform:1-10")]
     latency: String,
+    /// Partial synchrony (DLS 1988 §2): `GST_MS+DELTA_MS[/hold|/chaos]`. Before GST the network
+    /// adversary holds every message back until GST (`hold`, default) or delays it arbitrarily
+    /// (`chaos`); from GST on every message arrives within Δ. `none`: no GST (the `*-gst`
+    /// protocols then use 500+10).
+    #[arg(long, default_value = "none")]
+    gst: String,
     /// Maximum clock drift of each process's timers, as a fraction (0.01 = ±1 %).
     #[arg(long, default_value_t = 0.0)]
     drift: f64,
@@ -241,6 +247,7 @@ impl FaultArgs {
         config.network.reorder = self.reorder;
         config.network.latency = parse_latency(&self.latency).map_err(anyhow::Error::msg)?;
         config.partitions = parse_partitions(&self.partition, n)?;
+        config.network.gst = parse_gst(&self.gst)?;
         config.clock_drift = self.drift;
         config.time_limit = to_us(self.time_limit);
         config.byzantine = self.byzantine;

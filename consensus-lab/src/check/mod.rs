@@ -19,6 +19,7 @@ pub mod linearizability;
 pub mod links;
 pub mod register;
 pub mod register_safe;
+pub mod serializability;
 pub mod smr;
 
 use serde::Serialize;

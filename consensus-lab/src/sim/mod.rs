@@ -27,8 +27,8 @@ use crate::protocol::{
 };
 pub use history::{trace_hash, History, HistoryEvent, TraceLine};
 pub use network::{
-    parse_partitions, LatencyModel, NetworkConfig, Partition, PartitionSpecError,
-    ScheduledPartition,
+    parse_gst, parse_partitions, Gst, GstSpecError, LatencyModel, NetworkConfig, Partition,
+    PartitionSpecError, PreGst, ScheduledPartition,
 };
 pub use schedule::{Adversary, FaultPlan, PassThrough, ScheduledRequest, Streams, Workload};
 
@@ -437,8 +437,12 @@ impl<P: Protocol> Simulation<P> {
     /// latency and reordering, all drawn from the network stream.
     fn transmit(&mut self, from: NodeId, to: NodeId, msg: P::Message, extra: Time) {
         let net = self.config.network;
-        let cut = self.active.iter().any(|&i| self.partitions[i].partition.blocks(from, to));
-        if cut || (net.loss > 0.0 && self.streams.network.random_bool(net.loss)) {
+        // From GST on, links are reliable and bounded (DLS 1988 §2): no cut, loss or reorder.
+        let stable = net.gst.is_some_and(|g| g.stable(self.now));
+        let cut =
+            !stable && self.active.iter().any(|&i| self.partitions[i].partition.blocks(from, to));
+        let lost = !cut && !stable && net.loss > 0.0 && self.streams.network.random_bool(net.loss);
+        if cut || lost {
             self.metrics.messages_dropped += 1;
             let why = if cut { "partition" } else { "loss" };
             self.record("drop", Some(to), Some(from), || format!("{msg:?} ({why})"));
@@ -450,8 +454,12 @@ impl<P: Protocol> Simulation<P> {
             1
         };
         for _ in 0..copies {
-            let mut delay = net.latency.sample(&mut self.streams.network) + extra;
-            if net.reorder > 0.0 && self.streams.network.random_bool(net.reorder) {
+            let mut delay = net.latency.sample(&mut self.streams.network);
+            if let Some(gst) = net.gst {
+                delay = gst.delay(self.now, delay, &mut self.streams.network);
+            }
+            delay += extra;
+            if !stable && net.reorder > 0.0 && self.streams.network.random_bool(net.reorder) {
                 delay += self.streams.network.random_range(0..=net.reorder_delay);
             }
             self.record("send", Some(to), Some(from), || format!("{msg:?} (arrives +{delay}µs)"));

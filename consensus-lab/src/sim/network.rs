@@ -74,6 +74,9 @@ pub struct NetworkConfig {
     pub reorder: f64,
     /// Extra delay, in µs, for a reordered copy (drawn uniformly from `[0, reorder_delay]`).
     pub reorder_delay: Time,
+    /// Partial synchrony with an explicit global stabilization time (DLS 1988 §2); `None`: the
+    /// latency model above holds for the whole run.
+    pub gst: Option<Gst>,
 }
 
 impl Default for NetworkConfig {
@@ -85,8 +88,105 @@ impl Default for NetworkConfig {
             duplication: 0.0,
             reorder: 0.0,
             reorder_delay: 50_000,
+            gst: None,
         }
     }
+}
+
+/// Partial synchrony with a global stabilization time: Dwork, Lynch & Stockmeyer, "Consensus in
+/// the presence of partial synchrony", JACM 35(2) 1988, §2 (the model where "Δ holds
+/// eventually"; the simulator plays the adversary that picks GST and the delays before it).
+///
+/// - A copy sent at `t < at` gets an arbitrary delay chosen by [`PreGst`] from the network
+///   stream: finite on every run, but with no bound across runs.
+/// - A copy sent at `t ≥ at` is delivered by `t + delta`: its latency sample is capped at
+///   `delta`, and loss, reordering and partitions no longer touch it.
+///
+/// Processes do not know `at`; protocols that know `delta` may use it in their timeouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gst {
+    /// The global stabilization time, simulated µs.
+    pub at: Time,
+    /// Δ: the bound on one-way delay from GST on, µs.
+    pub delta: Time,
+    /// What the adversary does with copies sent before GST.
+    pub before: PreGst,
+}
+
+/// The adversary's delays for copies sent before GST.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PreGst {
+    /// Hold every copy back until GST, then release it at `GST + Exp(mean Δ)`: nothing sent
+    /// before GST arrives before it, and the tail makes some copies arrive later than `GST + Δ`
+    /// (allowed: the bound covers only copies sent from GST on).
+    HoldBack,
+    /// Delay each copy by its latency sample plus `Exp(mean GST)`: some arrive at once, some long
+    /// after GST, in any order.
+    Chaos,
+}
+
+impl Gst {
+    /// The delay, µs, of one copy sent at `now` whose latency-model sample is `sample`; `rng`
+    /// is the network stream (one draw for copies sent before GST, none after).
+    pub fn delay(&self, now: Time, sample: Time, rng: &mut ChaCha8Rng) -> Time {
+        let exp = |rng: &mut ChaCha8Rng, mean: Time| {
+            let u: f64 = rng.random::<f64>();
+            (-(1.0 - u).ln() * mean as f64) as Time
+        };
+        if now >= self.at {
+            return sample.min(self.delta);
+        }
+        match self.before {
+            PreGst::HoldBack => self.at - now + exp(rng, self.delta),
+            PreGst::Chaos => sample + exp(rng, self.at),
+        }
+    }
+
+    /// Whether a copy sent at `now` is past GST (delivered within Δ, never lost or cut).
+    pub fn stable(&self, now: Time) -> bool {
+        now >= self.at
+    }
+}
+
+/// Error in a `--gst` spec.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum GstSpecError {
+    /// The spec does not have the shape `GST_MS+DELTA_MS[/hold|/chaos]`.
+    #[error("bad GST spec {0:?}: expected GST_MS+DELTA_MS[/hold|/chaos], like `500+10`")]
+    Shape(String),
+    /// Δ is zero: no message could be delivered after GST.
+    #[error("bad GST spec {0:?}: Δ must be at least 1 µs")]
+    ZeroDelta(String),
+}
+
+/// Parse `GST_MS+DELTA_MS[/hold|/chaos]` (milliseconds, fractions allowed; default `hold`):
+/// `500+10` = GST at 500 ms, Δ = 10 ms, every copy sent before GST held back until it.
+/// `none` or the empty string means no GST (`Ok(None)`).
+///
+/// # Errors
+/// [`GstSpecError`] naming the spec.
+pub fn parse_gst(spec: &str) -> Result<Option<Gst>, GstSpecError> {
+    let spec = spec.trim();
+    if spec.is_empty() || spec == "none" {
+        return Ok(None);
+    }
+    let shape = || GstSpecError::Shape(spec.to_owned());
+    let (times, mode) = spec.split_once('/').unwrap_or((spec, "hold"));
+    let before = match mode {
+        "hold" => PreGst::HoldBack,
+        "chaos" => PreGst::Chaos,
+        _ => return Err(shape()),
+    };
+    let (at, delta) = times.split_once('+').ok_or_else(shape)?;
+    let us = |t: &str| match t.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok((v * 1000.0) as Time),
+        _ => Err(shape()),
+    };
+    let (at, delta) = (us(at)?, us(delta)?);
+    if delta == 0 {
+        return Err(GstSpecError::ZeroDelta(spec.to_owned()));
+    }
+    Ok(Some(Gst { at, delta, before }))
 }
 
 /// A network partition: which directed links it cuts.
@@ -230,6 +330,38 @@ mod tests {
         );
         assert_eq!(parse_partitions("0|x@1", 5), Err(PartitionSpecError::Number("x".into())));
         assert!(matches!(parse_partitions("0,1", 5), Err(PartitionSpecError::Shape(_))));
+    }
+
+    #[test]
+    fn gst_spec_parses_times_in_ms_and_the_pre_gst_adversary() {
+        let hold = Gst { at: 500_000, delta: 10_000, before: PreGst::HoldBack };
+        assert_eq!(parse_gst("500+10"), Ok(Some(hold)));
+        assert_eq!(
+            parse_gst("0.5+2/chaos"),
+            Ok(Some(Gst { at: 500, delta: 2_000, before: PreGst::Chaos }))
+        );
+        assert_eq!(parse_gst("none"), Ok(None));
+        assert!(matches!(parse_gst("500"), Err(GstSpecError::Shape(_))));
+        assert!(matches!(parse_gst("500+10/slow"), Err(GstSpecError::Shape(_))));
+        assert!(matches!(parse_gst("500+0"), Err(GstSpecError::ZeroDelta(_))));
+    }
+
+    #[test]
+    fn before_gst_hold_back_delays_past_gst_and_after_gst_delays_are_capped_at_delta() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let gst = Gst { at: 1_000_000, delta: 10_000, before: PreGst::HoldBack };
+        let mut late = 0;
+        for sent in (0..1_000_000).step_by(997) {
+            let arrive = sent + gst.delay(sent, 5_000, &mut rng);
+            assert!(arrive >= gst.at, "sent {sent} arrived {arrive} before GST");
+            late += usize::from(arrive > gst.at + gst.delta);
+        }
+        assert!(late > 0, "the exponential tail never passed GST + Δ");
+        assert_eq!(gst.delay(1_000_000, 50_000, &mut rng), 10_000);
+        assert_eq!(gst.delay(2_000_000, 3_000, &mut rng), 3_000);
+        let chaos = Gst { before: PreGst::Chaos, ..gst };
+        let delays: Vec<Time> = (0..1000).map(|_| chaos.delay(0, 1_000, &mut rng)).collect();
+        assert!(delays.iter().any(|&d| d < 100_000) && delays.iter().any(|&d| d > 1_000_000));
     }
 
     #[test]
