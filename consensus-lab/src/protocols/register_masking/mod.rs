@@ -26,7 +26,7 @@
 //! f vouchers. Hence N > 4f: for the quorums to be reachable with f servers silent, a quorum
 //! can have at most N − f members, and N − f > (N + 2f)/2 ⇔ N > 4f.
 //!
-//! **The bound, shown two ways at N = 4f** (tests in `register_masking_tests.rs`): with the
+//! **The bound, shown two ways at N = 4f** (tests in `register_masking/tests.rs`): with the
 //! quorums of Algorithm 4.14 (> (N + 2f)/2 = 3f, i.e. 3f + 1 = N − f + 1 servers) f silent
 //! Byzantine servers block every operation (termination fails); with the largest live quorums, N − f
 //! ([`Quorums::NMinusF`], the `register-byzantine-masking-broken-n-minus-f` twin), a read quorum
