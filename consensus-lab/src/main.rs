@@ -199,7 +199,7 @@ struct FaultArgs {
 impl FaultArgs {
     /// Validate and turn into a [`RunConfig`]; errors name the bad value.
     fn to_config(&self, experiment: &ProtocolEntry, seed: u64) -> Result<RunConfig> {
-        let n = self.n.unwrap_or_else(|| experiment.default_n);
+        let n = self.n.unwrap_or(experiment.default_n);
         if n == 0 {
             bail!("--n must be at least 1, got 0");
         }

@@ -186,7 +186,7 @@ fn diamond_p_with_a_fixed_timeout_keeps_suspecting_correct_processes_whose_repli
 fn the_sweep_catches_diamond_p_with_a_fixed_timeout_with_a_seed_that_replays() {
     let base = eventually_synchronous(5);
     let broken = &BROKEN_EVENTUALLY_PERFECT_FIXED_TIMEOUT;
-    let seed = assert_sweep_catches(&broken, &base, "eventual strong accuracy");
+    let seed = assert_sweep_catches(broken, &base, "eventual strong accuracy");
     assert!(EVENTUALLY_PERFECT_FD
         .run(&RunConfig { seed, ..base })
         .verdicts
