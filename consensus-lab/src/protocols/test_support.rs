@@ -5,7 +5,7 @@
 use crate::adversary::Strategy;
 use crate::check::{find, Verdict};
 use crate::harness::{ProtocolEntry, RunConfig, RunReport};
-use crate::sim::{LatencyModel, SimConfig};
+use crate::sim::{parse_partitions, LatencyModel, SimConfig};
 use crate::sweep::sweep;
 
 /// Seeds per sweep in tests: 1,000 in release builds (what the issue asks of every protocol),
@@ -76,4 +76,19 @@ pub fn one_ms_network(n: usize, seed: u64) -> SimConfig {
     let mut config = SimConfig::new(n, seed);
     config.network.latency = LatencyModel::Constant(1_000);
     config
+}
+
+/// `n` processes, seed 0, with a minority ((n − 1) / 2) crashing, loss 0.2, duplication 0.1,
+/// reordering 0.2 and process 0 cut off from the rest during [0, 200) ms: the fault model of
+/// crash-tolerant protocols that need a majority.
+pub fn minority_crash_lossy(n: usize) -> RunConfig {
+    let mut c = RunConfig::new(n, 0);
+    c.crash = (n - 1) / 2;
+    c.network.loss = 0.2;
+    c.network.duplication = 0.1;
+    c.network.reorder = 0.2;
+    let rest: Vec<String> = (1..n).map(|p| p.to_string()).collect();
+    c.partitions = parse_partitions(&format!("0|{}@0-200", rest.join(",")), n)
+        .expect("a partition of 0 from the others parses");
+    c
 }

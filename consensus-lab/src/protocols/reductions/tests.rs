@@ -3,8 +3,10 @@
 
 use super::*;
 use crate::check::find;
-use crate::protocols::test_support::{all_hold, assert_clean_sweep, assert_sweep_catches};
-use crate::sim::{parse_partitions, HistoryEvent};
+use crate::protocols::test_support::{
+    all_hold, assert_clean_sweep, assert_sweep_catches, minority_crash_lossy,
+};
+use crate::sim::HistoryEvent;
 
 #[test]
 fn message_ids_round_trip_through_a_consensus_value_and_oversized_ones_are_refused() {
@@ -50,34 +52,23 @@ fn consensus_from_tob_decides_one_proposal_everywhere() {
     assert!((100..105).contains(decided.first().unwrap()));
 }
 
-fn fault_model(n: usize) -> RunConfig {
-    let mut c = RunConfig::new(n, 0);
-    c.crash = (n - 1) / 2;
-    c.network.loss = 0.2;
-    c.network.duplication = 0.1;
-    c.network.reorder = 0.2;
-    let rest: Vec<String> = (1..n).map(|p| p.to_string()).collect();
-    c.partitions = parse_partitions(&format!("0|{}@0-200", rest.join(",")), n).unwrap();
-    c
-}
-
 /// Runs `SEEDS` seeds (1,000 in release) of both reductions with a minority crashing, loss,
 /// duplication, reordering and a partition that heals.
 #[test]
-fn both_reductions_keep_their_properties_on_every_seed_under_their_fault_model() {
-    assert_clean_sweep(&TOB_CONSENSUS, &fault_model(3));
-    assert_clean_sweep(&TOB_CONSENSUS, &fault_model(5));
-    assert_clean_sweep(&CONSENSUS_TOB, &fault_model(5));
+fn both_reductions_keep_their_properties_on_every_seed_under_their_minority_crash_lossy() {
+    assert_clean_sweep(&TOB_CONSENSUS, &minority_crash_lossy(3));
+    assert_clean_sweep(&TOB_CONSENSUS, &minority_crash_lossy(5));
+    assert_clean_sweep(&CONSENSUS_TOB, &minority_crash_lossy(5));
 }
 
 #[test]
 fn the_sweep_catches_arrival_order_delivery_with_a_seed_that_replays() {
-    assert_sweep_catches(&BROKEN_TOB_ARRIVAL_ORDER, &fault_model(3), "total order");
+    assert_sweep_catches(&BROKEN_TOB_ARRIVAL_ORDER, &minority_crash_lossy(3), "total order");
 }
 
 #[test]
 fn the_sweep_catches_consensus_over_plain_reliable_broadcast_with_a_seed_that_replays() {
-    assert_sweep_catches(&BROKEN_CONSENSUS_TOB_OVER_RB, &fault_model(3), "agreement");
-    let correct = CONSENSUS_TOB.run(&fault_model(3));
+    assert_sweep_catches(&BROKEN_CONSENSUS_TOB_OVER_RB, &minority_crash_lossy(3), "agreement");
+    let correct = CONSENSUS_TOB.run(&minority_crash_lossy(3));
     assert!(all_hold(&correct), "{:?}", correct.verdicts);
 }

@@ -3,7 +3,9 @@
 
 use super::*;
 use crate::check::find;
-use crate::protocols::test_support::{all_hold, assert_clean_sweep, assert_sweep_catches};
+use crate::protocols::test_support::{
+    all_hold, assert_clean_sweep, assert_sweep_catches, minority_crash_lossy,
+};
 use crate::sim::parse_partitions;
 
 #[test]
@@ -28,24 +30,13 @@ fn without_faults_every_layer_is_atomic_and_every_operation_returns() {
     }
 }
 
-fn fault_model(n: usize) -> RunConfig {
-    let mut c = RunConfig::new(n, 0);
-    c.crash = (n - 1) / 2;
-    c.network.loss = 0.2;
-    c.network.duplication = 0.1;
-    c.network.reorder = 0.2;
-    let rest: Vec<String> = (1..n).map(|p| p.to_string()).collect();
-    c.partitions = parse_partitions(&format!("0|{}@0-200", rest.join(",")), n).unwrap();
-    c
-}
-
 /// Runs `SEEDS` seeds (1,000 in release) of each layer with a minority crashing, loss,
 /// duplication, reordering and a partition that heals.
 #[test]
-fn every_layer_is_atomic_and_live_on_every_seed_under_its_fault_model() {
-    assert_clean_sweep(&ATOMIC_FROM_REGULAR, &fault_model(5));
-    assert_clean_sweep(&ONE_TO_MANY_FROM_ONE_TO_ONE, &fault_model(3));
-    assert_clean_sweep(&MANY_TO_MANY_FROM_ONE_TO_MANY, &fault_model(3));
+fn every_layer_is_atomic_and_live_on_every_seed_under_its_minority_crash_lossy() {
+    assert_clean_sweep(&ATOMIC_FROM_REGULAR, &minority_crash_lossy(5));
+    assert_clean_sweep(&ONE_TO_MANY_FROM_ONE_TO_ONE, &minority_crash_lossy(3));
+    assert_clean_sweep(&MANY_TO_MANY_FROM_ONE_TO_MANY, &minority_crash_lossy(3));
 }
 
 fn lossy(n: usize) -> RunConfig {
