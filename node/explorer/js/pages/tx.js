@@ -56,7 +56,7 @@ function abiFor(address) {
   return new window.ethers.Interface(unique);
 }
 
-/** `name(arg, …)` with each argument formatted, or null if the data does not match. */
+/** `name(arg: value, …)`: a decoded call, event or error with each argument formatted. */
 function describe(fragment, args) {
   const values = fragment.inputs.map((input, i) => `${input.name || `arg${i}`}: ${format(args[i])}`);
   return `${fragment.name}(${values.join(', ')})`;
