@@ -105,6 +105,27 @@ impl Strategy {
 #[error("unknown strategy {0:?}; known: silence, equivocate, delay, forge, replay, random")]
 pub struct UnknownStrategy(pub String);
 
+/// The adversary of a run as given on the command line (`--byzantine K --strategy NAME`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AdversaryConfig {
+    /// How many of the `n` processes are Byzantine (chosen by the seed's adversary stream);
+    /// only protocols whose `ProtocolEntry::byzantine` is `true` accept more than 0.
+    pub byzantine: usize,
+    /// What the Byzantine processes do with their messages.
+    pub strategy: Strategy,
+}
+
+impl AdversaryConfig {
+    /// The corrupted processes and the sides of a run of `n` processes with `seed` (empty when
+    /// `byzantine` is 0); see [`AdversaryPlan::draw`].
+    pub fn plan(&self, seed: u64, n: usize) -> AdversaryPlan {
+        if self.byzantine == 0 {
+            return AdversaryPlan::default();
+        }
+        AdversaryPlan::draw(seed, n, self.byzantine)
+    }
+}
+
 /// Which processes are corrupted in a run, and how the correct ones are split into sides.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AdversaryPlan {

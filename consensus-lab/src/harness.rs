@@ -12,76 +12,69 @@
 
 use serde::Serialize;
 
-use crate::adversary::{AdversaryPlan, Byzantine, Strategy, StrategyAdversary};
+use crate::adversary::{AdversaryConfig, AdversaryPlan, Byzantine, StrategyAdversary};
 use crate::check::{PropertyKind, Verdict};
 use crate::protocol::{NodeId, Protocol, Time};
 use crate::sim::{
-    FaultPlan, History, LatencyModel, Metrics, NetworkConfig, ScheduledPartition, SimConfig,
-    Simulation, Streams, TraceLine, Workload,
+    FaultConfig, FaultPlan, History, LatencyModel, Metrics, NetworkConfig, SimConfig, Simulation,
+    TraceLine, Workload,
 };
 
-/// The knobs of one run, as given on the command line. Times in µs.
+/// The knobs of one run, as given on the command line: the processes and the seed, then the
+/// run's scenario in four parts — the [`NetworkConfig`] (latency, loss, duplication,
+/// reordering, GST), the [`FaultConfig`] (crashes, recoveries, partitions, drift), the
+/// [`AdversaryConfig`] (Byzantine processes and their strategy) and the [`WorkloadConfig`]
+/// (client requests). Times in µs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunConfig {
     /// Number of processes.
     pub n: usize,
     /// Seed of every random stream.
     pub seed: u64,
-    /// How many processes crash (chosen and timed by the faults stream).
-    pub crash: usize,
-    /// If set, each crashed process recovers this many µs after crashing (crash-recovery).
-    pub recover_after: Option<Time>,
-    /// Crashes happen at a uniform time in `[0, crash_window)` µs.
-    pub crash_window: Time,
-    /// Latency model, loss, duplication, reordering.
+    /// Latency model, loss, duplication, reordering, GST.
     pub network: NetworkConfig,
-    /// Scheduled partitions.
-    pub partitions: Vec<ScheduledPartition>,
-    /// Maximum clock drift fraction.
-    pub clock_drift: f64,
+    /// Crashes, recoveries, partitions, clock drift.
+    pub faults: FaultConfig,
+    /// Byzantine processes and what they do.
+    pub adversary: AdversaryConfig,
+    /// Client requests of the protocols with an open-loop workload.
+    pub workload: WorkloadConfig,
     /// Simulated-time budget of the run, µs.
     pub time_limit: Time,
     /// Record a trace.
     pub trace: bool,
-    /// How many of the `n` processes are Byzantine (chosen by the seed's adversary stream);
-    /// only experiments whose [`Experiment::byzantine`] is `true` accept more than 0.
-    pub byzantine: usize,
-    /// What the Byzantine processes do with their messages.
-    pub strategy: Strategy,
-    /// Mean gap between client requests, µs, for experiments with an open-loop workload (SMR,
-    /// EPaxos, Nakamoto); `None`: the experiment's own default.
-    pub request_gap: Option<Time>,
-    /// Number of client requests for those experiments; `None`: the experiment's own default.
+}
+
+/// The client workload of a run as given on the command line (`--requests`, `--request-gap`),
+/// for protocols with an open-loop workload (SMR, EPaxos, Nakamoto, the Byzantine SMRs …);
+/// `None` fields leave the protocol's own default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WorkloadConfig {
+    /// Number of client requests.
     pub requests: Option<usize>,
+    /// Mean gap between client requests, µs.
+    pub request_gap: Option<Time>,
 }
 
 impl RunConfig {
-    /// `n` processes, `seed`, no faults, default network, 60 s budget, no trace.
+    /// `n` processes, `seed`, no faults, no adversary, default network and workload, 60 s
+    /// budget, no trace.
     pub fn new(n: usize, seed: u64) -> Self {
         RunConfig {
             n,
             seed,
-            crash: 0,
-            recover_after: None,
-            crash_window: 50_000,
             network: NetworkConfig::default(),
-            partitions: Vec::new(),
-            clock_drift: 0.0,
+            faults: FaultConfig::default(),
+            adversary: AdversaryConfig::default(),
+            workload: WorkloadConfig::default(),
             time_limit: 60_000_000,
             trace: false,
-            byzantine: 0,
-            strategy: Strategy::default(),
-            request_gap: None,
-            requests: None,
         }
     }
 
-    /// The corrupted processes and the sides of this run (empty when `byzantine` is 0).
+    /// The corrupted processes and the sides of this run (empty when no process is Byzantine).
     pub fn adversary_plan(&self) -> AdversaryPlan {
-        if self.byzantine == 0 {
-            return AdversaryPlan::default();
-        }
-        AdversaryPlan::draw(self.seed, self.n, self.byzantine)
+        self.adversary.plan(self.seed, self.n)
     }
 
     /// The simulator configuration for this run.
@@ -97,25 +90,18 @@ impl RunConfig {
     /// The correct processes of a finished run: never crashed (crash-stop), or up at the end
     /// when crashed processes recover (crash-recovery, CGR §2.2.4), and never Byzantine.
     pub fn correct<R, O>(&self, history: &History<R, O>) -> std::collections::BTreeSet<NodeId> {
-        let up =
-            if self.recover_after.is_some() { &history.up_at_end } else { &history.never_crashed };
+        let up = if self.faults.recover_after.is_some() {
+            &history.up_at_end
+        } else {
+            &history.never_crashed
+        };
         let corrupted = self.adversary_plan().corrupted;
         up.iter().copied().filter(|p| !corrupted.contains(p)).collect()
     }
 
     /// The fault plan for this run, drawn from the seed's faults stream.
     pub fn fault_plan(&self) -> FaultPlan {
-        let mut rng = Streams::new(self.seed).faults;
-        let mut plan = FaultPlan::random_crashes(
-            &mut rng,
-            self.n,
-            self.crash,
-            self.crash_window,
-            self.recover_after,
-        );
-        plan.partitions = self.partitions.clone();
-        plan.clock_drift = self.clock_drift;
-        plan
+        self.faults.plan(self.seed, self.n)
     }
 }
 
@@ -174,13 +160,100 @@ pub fn per_second(count: u64, span: Time) -> f64 {
     }
 }
 
+/// One entry of a run's account: what a process output, typed so that tests and tools match
+/// on its fields instead of parsing a line. [`std::fmt::Display`] renders the line `run`
+/// prints; serialised (a [`RunReport`] is), the fields are tagged by `kind`. Values are text
+/// because each protocol decides its own type (a number, an order, a command …).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    /// `node` decided `value` at `at` µs: a consensus decision, an SMR commit, a 2PC outcome,
+    /// a loyal lieutenant's order.
+    Decided {
+        /// Simulated time, µs.
+        at: Time,
+        /// The deciding process.
+        node: NodeId,
+        /// The decided value, rendered.
+        value: String,
+    },
+    /// `node` delivered `message` broadcast (or sent) by `from` at `at` µs.
+    Delivered {
+        /// Simulated time, µs.
+        at: Time,
+        /// The delivering process.
+        node: NodeId,
+        /// The original sender.
+        from: NodeId,
+        /// The message, rendered.
+        message: String,
+    },
+    /// Any other output of `node` at `at` µs: an operation's result (`Read → Some(3)`), a
+    /// failure detector's indication, an executed command, a clock event.
+    Output {
+        /// Simulated time, µs (a step number in the shared-memory mode).
+        at: Time,
+        /// The process.
+        node: NodeId,
+        /// What it output, rendered.
+        event: String,
+    },
+    /// Something the run should have produced and did not, e.g. an operation of a correct
+    /// process that never returned.
+    Missing(String),
+    /// A line about the whole run: counts, statistics, a search's result.
+    Summary(String),
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Decided { at, node, value } => {
+                write!(f, "node {node} decided {value} at {}", ms(*at))
+            }
+            Outcome::Delivered { at, node, from, message } => {
+                write!(f, "node {node} delivered {message} from {from} at {}", ms(*at))
+            }
+            Outcome::Output { at, node, event } => write!(f, "node {node}: {event} at {}", ms(*at)),
+            Outcome::Missing(what) => write!(f, "missing: {what}"),
+            Outcome::Summary(line) => f.write_str(line),
+        }
+    }
+}
+
+impl Outcome {
+    /// A decision of `node` at `at` µs, its value rendered with `Debug` (so `Commit`,
+    /// `Some(3)`, `7` read as in the protocol's code).
+    pub fn decided(at: Time, node: NodeId, value: impl std::fmt::Debug) -> Self {
+        Outcome::Decided { at, node, value: format!("{value:?}") }
+    }
+
+    /// A delivery of `message` (rendered with `Debug`) from `from` at `node`, at `at` µs.
+    pub fn delivered(at: Time, node: NodeId, from: NodeId, message: impl std::fmt::Debug) -> Self {
+        Outcome::Delivered { at, node, from, message: format!("{message:?}") }
+    }
+
+    /// Any other output `event` of `node` at `at` µs.
+    pub fn output(at: Time, node: NodeId, event: impl Into<String>) -> Self {
+        Outcome::Output { at, node, event: event.into() }
+    }
+
+    /// The decided value if this is a decision.
+    pub fn decision(&self) -> Option<&str> {
+        match self {
+            Outcome::Decided { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+}
+
 /// What one run produced: human lines, metrics, checker verdicts, optionally the trace.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
     /// The seed that replays this run.
     pub seed: u64,
-    /// One line per decision/delivery worth printing, e.g. `node 2 decided 7 at 12.3 ms`.
-    pub outcomes: Vec<String>,
+    /// What the processes output, in order, e.g. `node 2 decided 7 at 12.3 ms`.
+    pub outcomes: Vec<Outcome>,
     /// Number of decisions (consensus), deliveries (broadcast) or committed slots (SMR).
     pub decisions: u64,
     /// Latency to each decision (see [`Latency`]).
@@ -211,7 +284,7 @@ impl RunReport {
     #[allow(clippy::too_many_arguments)]
     pub fn from_pairs(
         seed: u64,
-        outcomes: Vec<String>,
+        outcomes: Vec<Outcome>,
         pairs: &[(Time, Time)],
         metrics: Metrics,
         end_time: Time,
@@ -342,10 +415,13 @@ impl Trial {
     /// The trial's config with its corrupted count (default strategy, `equivocate`) and, for
     /// the Byzantine experiments whose own default workloads are smaller, the [`DEFAULT_LOAD`].
     pub fn byzantine_config(&self) -> RunConfig {
+        let workload = self.config.workload;
         RunConfig {
-            byzantine: self.byzantine,
-            request_gap: self.config.request_gap.or(Some(DEFAULT_LOAD.0)),
-            requests: self.config.requests.or(Some(DEFAULT_LOAD.1)),
+            adversary: AdversaryConfig { byzantine: self.byzantine, ..self.config.adversary },
+            workload: WorkloadConfig {
+                request_gap: workload.request_gap.or(Some(DEFAULT_LOAD.0)),
+                requests: workload.requests.or(Some(DEFAULT_LOAD.1)),
+            },
             ..self.config.clone()
         }
     }
@@ -400,11 +476,8 @@ pub fn consensus_report<P: Protocol>(
     };
     let firsts: std::collections::BTreeMap<NodeId, Time> =
         history.decisions.iter().rev().map(|(t, node, _)| (*node, *t)).collect();
-    let outcomes = history
-        .decisions
-        .iter()
-        .map(|(t, node, v)| format!("node {node} decided {v} at {}", ms(*t)))
-        .collect();
+    let outcomes =
+        history.decisions.iter().map(|(t, node, v)| Outcome::decided(*t, *node, v)).collect();
     let verdicts = consensus::check(&history);
     run.report(config, outcomes, firsts.into_values(), verdicts)
 }
@@ -415,7 +488,7 @@ impl<P: Protocol> Simulated<P> {
     pub fn report(
         self,
         config: &RunConfig,
-        outcomes: Vec<String>,
+        outcomes: Vec<Outcome>,
         decision_times: impl IntoIterator<Item = Time>,
         verdicts: Vec<Verdict>,
     ) -> RunReport {
@@ -429,7 +502,7 @@ impl<P: Protocol> Simulated<P> {
     pub fn report_pairs(
         self,
         config: &RunConfig,
-        outcomes: Vec<String>,
+        outcomes: Vec<Outcome>,
         pairs: &[(Time, Time)],
         verdicts: Vec<Verdict>,
     ) -> RunReport {
@@ -458,8 +531,8 @@ pub fn simulate<P: Protocol + 'static>(
 }
 
 /// Run `factory`'s protocol under `config` like [`simulate`], with
-/// `config.byzantine` of the first `config.n` processes corrupted and playing
-/// `config.strategy`. The simulation has `processes ≥ config.n` processes: the ones from
+/// `config.adversary.byzantine` of the first `config.n` processes corrupted and playing
+/// `config.adversary.strategy`. The simulation has `processes ≥ config.n` processes: the ones from
 /// `config.n` on are clients, never corrupted and never crashed by the fault plan.
 pub fn simulate_byzantine<P>(
     config: &RunConfig,
@@ -487,7 +560,7 @@ where
     P: Protocol + 'static,
     P::Message: Byzantine + 'static,
 {
-    let adversary = StrategyAdversary::new(config.strategy, &plan, config.n);
+    let adversary = StrategyAdversary::new(config.adversary.strategy, &plan, config.n);
     let sim_config = crate::sim::SimConfig { n: processes, ..config.sim_config() };
     let sim = Simulation::new(sim_config, factory)
         .with_workload(workload)

@@ -234,24 +234,24 @@ impl FaultArgs {
             bail!("--drift must be in [0, 1), got {}", self.drift);
         }
         let mut config = RunConfig::new(n, seed);
-        config.crash = self.crash;
-        config.recover_after = match self.recover_after {
+        config.faults.crash = self.crash;
+        config.faults.recover_after = match self.recover_after {
             Some(t) if !t.is_finite() || t < 0.0 => {
                 bail!("--recover-after must be >= 0 ms, got {t}")
             }
             other => other.map(to_us),
         };
-        config.crash_window = to_us(self.crash_window);
+        config.faults.crash_window = to_us(self.crash_window);
         config.network.loss = self.loss;
         config.network.duplication = self.dup;
         config.network.reorder = self.reorder;
         config.network.latency = parse_latency(&self.latency).map_err(anyhow::Error::msg)?;
-        config.partitions = parse_partitions(&self.partition, n)?;
+        config.faults.partitions = parse_partitions(&self.partition, n)?;
         config.network.gst = parse_gst(&self.gst)?;
-        config.clock_drift = self.drift;
+        config.faults.clock_drift = self.drift;
         config.time_limit = to_us(self.time_limit);
-        config.byzantine = self.byzantine;
-        config.strategy = strategy;
+        config.adversary.byzantine = self.byzantine;
+        config.adversary.strategy = strategy;
         Ok(config)
     }
 }
@@ -326,8 +326,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&summary)?);
             } else {
-                let byzantine = if base.byzantine > 0 {
-                    format!(", byzantine = {} ({})", base.byzantine, base.strategy.name())
+                let byzantine = if base.adversary.byzantine > 0 {
+                    format!(
+                        ", byzantine = {} ({})",
+                        base.adversary.byzantine,
+                        base.adversary.strategy.name()
+                    )
                 } else {
                     String::new()
                 };
@@ -523,17 +527,17 @@ fn print_report(experiment: &ProtocolEntry, config: &RunConfig, report: &RunRepo
         "n = {}, seed = {}, crash = {}, byzantine = {}{}, loss = {}, dup = {}, reorder = {}, partitions = {}",
         config.n,
         config.seed,
-        config.crash,
-        config.byzantine,
-        if config.byzantine > 0 {
-            format!(" {:?} ({})", config.adversary_plan().corrupted, config.strategy.name())
+        config.faults.crash,
+        config.adversary.byzantine,
+        if config.adversary.byzantine > 0 {
+            format!(" {:?} ({})", config.adversary_plan().corrupted, config.adversary.strategy.name())
         } else {
             String::new()
         },
         config.network.loss,
         config.network.duplication,
         config.network.reorder,
-        config.partitions.len()
+        config.faults.partitions.len()
     );
     println!("\noutcomes:");
     for line in &report.outcomes {

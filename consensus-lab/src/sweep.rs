@@ -97,12 +97,12 @@ mod tests {
 
     fn paxos_fault_model(n: usize) -> RunConfig {
         let mut c = RunConfig::new(n, 0);
-        c.crash = (n - 1) / 2;
-        c.recover_after = Some(100_000);
+        c.faults.crash = (n - 1) / 2;
+        c.faults.recover_after = Some(100_000);
         c.network.loss = 0.1;
         c.network.duplication = 0.1;
         c.network.reorder = 0.2;
-        c.partitions = crate::sim::parse_partitions("0|1,2,3,4@0-200", n).unwrap();
+        c.faults.partitions = crate::sim::parse_partitions("0|1,2,3,4@0-200", n).unwrap();
         c
     }
 
@@ -136,7 +136,7 @@ mod tests {
     #[test]
     fn best_effort_broadcast_keeps_its_properties_on_every_seed_with_crashes() {
         let mut base = RunConfig::new(4, 0);
-        base.crash = 2;
+        base.faults.crash = 2;
         let summary = sweep(&BEST_EFFORT_BROADCAST, &base, 0..SEEDS, || {});
         assert!(summary.violations.is_empty(), "{summary:?}");
         assert_eq!(summary.liveness_failures, 0, "{summary:?}");

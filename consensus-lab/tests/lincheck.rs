@@ -181,8 +181,8 @@ where
     S: StateMachine<Command = KvCommand, Response = RegisterOutput>,
 {
     let mut config = RunConfig::new(5, seed);
-    config.crash = 1;
-    config.crash_window = 300_000;
+    config.faults.crash = 1;
+    config.faults.crash_window = 300_000;
     let mut rng = Streams::new(seed).workload;
     let workload = S::workload(&mut rng, config.n, COMMANDS, GAP);
     let run = simulate(&config, |_, _| MultiPaxos::<S>::new(Flaw::None), workload);

@@ -82,7 +82,7 @@ pub static SCENARIOS: &[Scenario] = &[
         description: "f processes crash-stop at random times in the first 50 ms",
         trial: |c, f, seed| {
             let mut t = base_trial(c, f, seed);
-            t.config.crash = f;
+            t.config.faults.crash = f;
             Some(t)
         },
     },
@@ -92,7 +92,7 @@ pub static SCENARIOS: &[Scenario] = &[
                       partition heals",
         trial: |c, f, seed| {
             let mut t = base_trial(c, f, seed);
-            t.config.partitions = minority_partition(t.config.n, f);
+            t.config.faults.partitions = minority_partition(t.config.n, f);
             Some(t)
         },
     },
@@ -115,7 +115,7 @@ pub static SCENARIOS: &[Scenario] = &[
         trial: |c, f, seed| {
             let mut t = base_trial(c, f, seed);
             match c.class {
-                FaultClass::Crash => t.config.crash = f + 1,
+                FaultClass::Crash => t.config.faults.crash = f + 1,
                 FaultClass::Byzantine => t.byzantine = f + 1,
                 FaultClass::HashPower => t.attacker_share = Some(0.6),
             }
@@ -173,8 +173,8 @@ pub fn run_cell(
         .map(|s| {
             (scenario.trial)(protocol, f, s).map(|mut t| {
                 if let Some((gap, count)) = load {
-                    t.config.request_gap = Some(gap);
-                    t.config.requests = Some(count);
+                    t.config.workload.request_gap = Some(gap);
+                    t.config.workload.requests = Some(count);
                 }
                 t
             })

@@ -15,7 +15,7 @@
 use std::collections::BTreeSet;
 
 use crate::check::broadcast::{self, BroadcastEvent, BroadcastHistory};
-use crate::harness::{ms, simulate, ProtocolEntry, RunConfig, RunReport};
+use crate::harness::{simulate, Outcome, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::sim::{HistoryEvent, Streams, Workload};
 
@@ -107,12 +107,7 @@ fn run_best_effort_broadcast(config: &RunConfig) -> RunReport {
                     sender: output.sender,
                     msg: output.payload,
                 });
-                outcomes.push(format!(
-                    "node {node} delivered {} from {} at {}",
-                    output.payload,
-                    output.sender,
-                    ms(*time)
-                ));
+                outcomes.push(Outcome::delivered(*time, *node, output.sender, output.payload));
                 times.push(*time);
             }
             _ => {}
@@ -167,7 +162,7 @@ mod tests {
     fn a_crashed_sender_may_leave_some_processes_without_its_message_but_nothing_unsafe() {
         for seed in 0..20 {
             let mut config = RunConfig::new(4, seed);
-            config.crash = 2;
+            config.faults.crash = 2;
             let report = BEST_EFFORT_BROADCAST.run(&config);
             assert_eq!(report.safety_violations().count(), 0, "seed {seed}");
         }

@@ -194,11 +194,11 @@ mod tests {
     #[test]
     fn causal_past_broadcast_holds_its_properties_on_every_seed_under_its_fault_model() {
         let mut base = RunConfig::new(5, 0);
-        base.crash = 4;
+        base.faults.crash = 4;
         base.network.loss = 0.2;
         base.network.duplication = 0.1;
         base.network.reorder = 0.2;
-        base.partitions = parse_partitions("0|1,2,3,4@0-200", 5).unwrap();
+        base.faults.partitions = parse_partitions("0|1,2,3,4@0-200", 5).unwrap();
         assert_clean_sweep(&CAUSAL_PAST, &base);
     }
 

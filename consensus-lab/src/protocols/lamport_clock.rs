@@ -22,7 +22,7 @@
 use rand::Rng;
 
 use crate::check::happens_before::{self, ClockEvent, EventKind};
-use crate::harness::{ms, simulate, ProtocolEntry, RunConfig, RunReport};
+use crate::harness::{simulate, Outcome, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::sim::{Streams, Workload};
 
@@ -133,7 +133,7 @@ pub fn run_clocks(config: &RunConfig, flaw: ClockFlaw) -> RunReport {
     let outcomes = run
         .history
         .outputs()
-        .map(|(t, _, e)| format!("node {} {:?} C = {} at {}", e.node, e.kind, e.clock, ms(t)))
+        .map(|(t, _, e)| Outcome::output(t, e.node, format!("{:?} C = {}", e.kind, e.clock)))
         .collect();
     let times: Vec<_> = run.history.outputs().map(|(t, _, _)| t).collect();
     let verdicts = happens_before::check(n, events);
@@ -198,13 +198,13 @@ mod tests {
     #[test]
     fn lamport_clocks_satisfy_the_clock_condition_on_every_seed_under_faults() {
         let mut base = RunConfig::new(4, 0);
-        base.crash = 2;
-        base.crash_window = 60_000;
+        base.faults.crash = 2;
+        base.faults.crash_window = 60_000;
         base.network.loss = 0.2;
         base.network.duplication = 0.2;
         base.network.reorder = 0.3;
-        base.clock_drift = 0.05;
-        base.partitions = parse_partitions("0|1,2,3@10-30", 4).unwrap();
+        base.faults.clock_drift = 0.05;
+        base.faults.partitions = parse_partitions("0|1,2,3@10-30", 4).unwrap();
         assert_clean_sweep(&LAMPORT_CLOCK, &base);
     }
 

@@ -21,7 +21,7 @@
 //! (`fd-perfect-gst`), which is why DLS-style protocols use ◇P or rounds with growing timeouts.
 
 use crate::check::Verdict;
-use crate::harness::{ms, ProtocolEntry, RunConfig, RunReport};
+use crate::harness::{ms, Outcome, ProtocolEntry, RunConfig, RunReport};
 use crate::protocols::{fd, hotstuff, paxos, pbft};
 use crate::sim::{Gst, PreGst};
 
@@ -96,12 +96,12 @@ fn run_under_gst(inner: &ProtocolEntry, config: &RunConfig, gst_checks: bool) ->
     );
     report.outcomes.insert(
         0,
-        format!(
+        Outcome::Summary(format!(
             "GST at {}, Δ = {}, {:?} before it; {after}",
             ms(gst.at),
             ms(gst.delta),
             gst.before
-        ),
+        )),
     );
     if gst_checks {
         report.verdicts.extend(gst_verdicts(gst, &report));
@@ -158,7 +158,7 @@ mod tests {
     fn paxos_is_safe_and_live_after_gst_on_every_seed() {
         assert_clean_sweep(&PAXOS_GST, &RunConfig::new(5, 0));
         let mut crash = RunConfig::new(5, 0);
-        crash.crash = 2;
+        crash.faults.crash = 2;
         assert_clean_sweep(&PAXOS_GST, &chaos(crash));
     }
 

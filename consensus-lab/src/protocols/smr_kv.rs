@@ -37,7 +37,7 @@ use crate::check::linearizability::{
 };
 use crate::check::smr::{self, SmrHistory};
 use crate::check::Verdict;
-use crate::harness::{ms, per_second, simulate, Latency, RunConfig, RunReport};
+use crate::harness::{ms, per_second, simulate, Latency, Outcome, RunConfig, RunReport};
 use crate::protocol::{NodeId, Protocol, Time, WireSize};
 use crate::sim::{History, HistoryEvent, Streams, Workload};
 
@@ -354,7 +354,7 @@ pub fn client_operations(
 pub const SMR_COMMANDS: usize = 40;
 
 /// Simulate a total-order broadcast protocol replicating `S` under `config` with `S`'s
-/// workload of [`SMR_COMMANDS`] commands 3 ms apart (or `config.requests`, `config.request_gap`), and check it: the SMR log properties
+/// workload of [`SMR_COMMANDS`] commands 3 ms apart (or `config.workload.requests`, `config.workload.request_gap`), and check it: the SMR log properties
 /// ([`crate::check::smr`], plus log validity and command completeness), total order broadcast (CGR Module 6.1: validity, no duplication, no
 /// creation, uniform agreement, total order — over each replica's last incarnation) and `S`'s
 /// own checkers; when entries carry zxids (Zab), also **primary order** (Junqueira et al. 2011
@@ -371,8 +371,9 @@ where
     P: Protocol<Request = S::Command, Output = SmrOutputOf<S>> + 'static,
 {
     let mut rng = Streams::new(config.seed).workload;
-    let count = config.requests.unwrap_or(SMR_COMMANDS);
-    let workload = S::workload(&mut rng, config.n, count, config.request_gap.unwrap_or(3_000));
+    let count = config.workload.requests.unwrap_or(SMR_COMMANDS);
+    let workload =
+        S::workload(&mut rng, config.n, count, config.workload.request_gap.unwrap_or(3_000));
     let run = simulate(config, factory, workload);
     let correct = config.correct(&run.history);
     let mut log = SmrHistory { commits: Vec::new(), correct: correct.clone() };
@@ -453,7 +454,7 @@ where
             .outputs()
             .filter_map(|(t, node, o)| match o {
                 SmrOutput::Response { cmd, result } => {
-                    Some(format!("node {node} answered {cmd:?} with {result:?} at {}", ms(t)))
+                    Some(Outcome::output(t, node, format!("answered {cmd:?} with {result:?}")))
                 }
                 SmrOutput::Decided { .. } => None,
             })
@@ -503,21 +504,21 @@ fn command_verdicts<C: Ord + Debug>(
 }
 
 /// Sorts `latencies` and renders the throughput and latency lines of an SMR report.
-fn summary_lines(latencies: &mut [Time], committed: usize, start: Time, end: Time) -> Vec<String> {
+fn summary_lines(latencies: &mut [Time], committed: usize, start: Time, end: Time) -> Vec<Outcome> {
     latencies.sort_unstable();
     let pct = |p: usize| latencies.get((latencies.len() * p / 100).min(latencies.len().max(1) - 1));
     let span = end.saturating_sub(start).max(1);
     vec![
-        format!(
+        Outcome::Summary(format!(
             "throughput: {committed} commands committed in {} = {:.0} commands/s",
             ms(span),
             committed as f64 / (span as f64 / 1e6)
-        ),
-        format!(
+        )),
+        Outcome::Summary(format!(
             "client latency (submit → response, {} answered): median {}, p99 {}",
             latencies.len(),
             pct(50).map_or("-".into(), |t| ms(*t)),
             pct(99).map_or("-".into(), |t| ms(*t)),
-        ),
+        )),
     ]
 }

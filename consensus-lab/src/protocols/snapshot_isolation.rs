@@ -41,7 +41,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::check::serializability::{self, CommittedTxn, Key, TxnHistory, TxnId, INITIAL};
 use crate::check::Verdict;
-use crate::harness::{ms, ProtocolEntry, RunConfig, RunReport};
+use crate::harness::{Outcome, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::Time;
 use crate::sim::{Metrics, Streams};
 
@@ -247,7 +247,7 @@ struct Client {
 /// the seed's workload stream, and check the history.
 pub fn run_store(rule: Rule, config: &RunConfig) -> RunReport {
     let mut rng = Streams::new(config.seed).workload;
-    let txns = config.requests.unwrap_or(TXNS_PER_CLIENT);
+    let txns = config.workload.requests.unwrap_or(TXNS_PER_CLIENT);
     let mut store = MvStore::new(rule, &[(X, 1), (Y, 1), (COUNTER, 0)]);
     let mut clients: Vec<Client> =
         (0..config.n).map(|_| Client { left: txns, open: None }).collect();
@@ -262,7 +262,8 @@ pub fn run_store(rule: Rule, config: &RunConfig) -> RunReport {
             break;
         }
         now += STEP;
-        let client = &mut clients[busy[rng.random_range(0..busy.len())]];
+        let index = busy[rng.random_range(0..busy.len())];
+        let client = &mut clients[index];
         let Some((program, mut txn, pc, began)) = client.open.take() else {
             client.left -= 1;
             client.open = Some((Program::draw(&mut rng), store.begin(next_id), 0, now));
@@ -281,17 +282,14 @@ pub fn run_store(rule: Rule, config: &RunConfig) -> RunReport {
         match store.commit(txn) {
             Ok(ts) => {
                 increments += u64::from(program == Program::Increment);
-                outcomes.push(format!(
-                    "T{} {program:?} committed at ts {ts} ({})",
-                    record.id,
-                    ms(now)
-                ));
+                let event = format!("T{} {program:?} committed at ts {ts}", record.id);
+                outcomes.push(Outcome::output(now, index, event));
                 committed.push(record);
                 pairs.push((began, now));
             }
             Err(conflict) => {
                 aborts += 1;
-                outcomes.push(format!("{conflict} ({})", ms(now)));
+                outcomes.push(Outcome::output(now, index, conflict.to_string()));
             }
         }
     }
@@ -307,10 +305,10 @@ pub fn run_store(rule: Rule, config: &RunConfig) -> RunReport {
         (c != increments as i64)
             .then(|| format!("counter = {c}, committed increments = {increments}")),
     ));
-    outcomes.push(format!(
+    outcomes.push(Outcome::Summary(format!(
         "{} committed, {aborts} aborted; final x = {x}, y = {y}, counter = {c}",
         pairs.len()
-    ));
+    )));
     RunReport::from_pairs(
         config.seed,
         outcomes,
@@ -368,6 +366,7 @@ si_experiment!(
 mod tests {
     use super::*;
     use crate::check::find;
+    use crate::harness::WorkloadConfig;
     use crate::protocols::test_support::{assert_clean_sweep, assert_sweep_catches, SEEDS};
     use crate::sweep::sweep;
 
@@ -425,7 +424,10 @@ mod tests {
         assert_clean_sweep(&SERIALIZABLE_SNAPSHOT, &RunConfig::new(4, 0));
         assert_clean_sweep(
             &SERIALIZABLE_SNAPSHOT,
-            &RunConfig { requests: Some(20), ..RunConfig::new(8, 0) },
+            &RunConfig {
+                workload: WorkloadConfig { requests: Some(20), request_gap: None },
+                ..RunConfig::new(8, 0)
+            },
         );
     }
 }

@@ -45,8 +45,8 @@ pub fn assert_sweep_catches(broken: &ProtocolEntry, base: &RunConfig, property: 
 /// `n` processes of which `k` are Byzantine and play `strategy`; seed 0, no other faults.
 pub fn byzantine_config(n: usize, k: usize, strategy: Strategy) -> RunConfig {
     let mut config = RunConfig::new(n, 0);
-    config.byzantine = k;
-    config.strategy = strategy;
+    config.adversary.byzantine = k;
+    config.adversary.strategy = strategy;
     config
 }
 
@@ -83,12 +83,12 @@ pub fn one_ms_network(n: usize, seed: u64) -> SimConfig {
 /// crash-tolerant protocols that need a majority.
 pub fn minority_crash_lossy(n: usize) -> RunConfig {
     let mut c = RunConfig::new(n, 0);
-    c.crash = (n - 1) / 2;
+    c.faults.crash = (n - 1) / 2;
     c.network.loss = 0.2;
     c.network.duplication = 0.1;
     c.network.reorder = 0.2;
     let rest: Vec<String> = (1..n).map(|p| p.to_string()).collect();
-    c.partitions = parse_partitions(&format!("0|{}@0-200", rest.join(",")), n)
+    c.faults.partitions = parse_partitions(&format!("0|{}@0-200", rest.join(",")), n)
         .expect("a partition of 0 from the others parses");
     c
 }

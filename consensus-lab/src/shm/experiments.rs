@@ -16,7 +16,7 @@ use super::scheduler::{self, ShmRun};
 use super::search::{self, Finding};
 use crate::check::consensus::{self, ConsensusHistory};
 use crate::check::Verdict;
-use crate::harness::{ProtocolEntry, RunConfig, RunReport};
+use crate::harness::{Outcome, ProtocolEntry, RunConfig, RunReport};
 use crate::sim::Metrics;
 
 /// Which algorithm a shared-memory entry runs.
@@ -170,16 +170,25 @@ fn report<P: std::fmt::Debug>(
         decisions: run.decisions.clone(),
         correct: run.correct(),
     };
-    let mut outcomes: Vec<String> =
-        run.proposals.iter().map(|(p, v)| format!("p{p} proposes {v}")).collect();
+    let mut outcomes: Vec<Outcome> = run
+        .proposals
+        .iter()
+        .map(|(p, v)| Outcome::output(0, *p, format!("proposes {v}")))
+        .collect();
     outcomes.extend(run.crashed.iter().map(|&(p, t)| {
         let state = &run.processes[p];
-        format!("p{p} crashed at step {t} in state {state:?}{}", note(state))
+        Outcome::output(
+            t * STEP_US,
+            p,
+            format!("crashed at step {t} in state {state:?}{}", note(state)),
+        )
     }));
-    outcomes.extend(run.decisions.iter().map(|(t, p, v)| format!("p{p} decided {v} at step {t}")));
+    outcomes.extend(run.decisions.iter().map(|(t, p, v)| Outcome::decided(t * STEP_US, *p, v)));
     let budget = scheduler::step_budget(config.n);
     if run.steps >= budget {
-        outcomes.push(format!("step budget of {budget} exhausted: the others are still waiting"));
+        outcomes.push(Outcome::Missing(format!(
+            "step budget of {budget} exhausted: the others are still waiting"
+        )));
     }
     let pairs: Vec<_> = run.decisions.iter().map(|(t, _, _)| (0, t * STEP_US)).collect();
     let metrics = Metrics { events: run.steps, ..Metrics::default() };
@@ -192,20 +201,21 @@ fn report<P: std::fmt::Debug>(
 /// algorithm, and CAS at n = 1..=min(config.n, 8) (every schedule safe and wait-free).
 fn consensus_number(config: &RunConfig) -> RunReport {
     let registers = search::register_candidates();
-    let mut outcomes: Vec<String> = registers.iter().flat_map(search::describe).collect();
+    let mut outcomes: Vec<Outcome> =
+        registers.iter().flat_map(search::describe).map(Outcome::Summary).collect();
     let flp = search::describe_bivalent_schedules(BIVALENT_STEPS);
     let flp_stuck = flp.iter().any(|l| l.contains("got stuck"));
-    outcomes.extend(flp);
+    outcomes.extend(flp.into_iter().map(Outcome::Summary));
     let passed: Vec<&str> =
         registers.iter().filter(|e| e.finding.is_none()).map(|e| e.algorithm).collect();
     let mut configurations = registers.iter().map(|e| e.configurations as u64).sum();
     let mut cas_failures = Vec::new();
     for n in 1..=config.n.min(8) {
         let cas = search::cas_every_input(n);
-        outcomes.push(format!(
+        outcomes.push(Outcome::Summary(format!(
             "CAS, n = {n}: {} input vectors, {} configurations, {} with a violation or a cycle",
             cas.input_vectors, cas.configurations, cas.failures
-        ));
+        )));
         configurations += cas.configurations as u64;
         if cas.failures > 0 {
             cas_failures.push(n);
@@ -213,10 +223,10 @@ fn consensus_number(config: &RunConfig) -> RunReport {
     }
     let unsafe_count =
         registers.iter().filter(|e| matches!(e.finding, Some(Finding::Unsafe { .. }))).count();
-    outcomes.push(format!(
+    outcomes.push(Outcome::Summary(format!(
         "registers: {unsafe_count} candidates unsafe, {} safe but not wait-free",
         registers.len() - unsafe_count - passed.len()
-    ));
+    )));
     let verdicts = vec![
         Verdict::safety(
             "register candidates refuted",

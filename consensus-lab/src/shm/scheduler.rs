@@ -71,7 +71,7 @@ pub fn run<A: Algorithm>(alg: &A, config: &RunConfig) -> ShmRun<A::Process> {
     let contention = adversary.random_range(0..=50 * n as u64);
     let mut crash_at: Vec<Option<u64>> = vec![None; n];
     let mut ids: Vec<ProcessId> = (0..n).collect();
-    for k in 0..config.crash.min(n) {
+    for k in 0..config.faults.crash.min(n) {
         let j = faults.random_range(k..n);
         ids.swap(k, j);
         crash_at[ids[k]] = Some(faults.random_range(0..4 * n as u64 + 8));

@@ -9,7 +9,7 @@ use super::lockless::{Flaw, Lockless};
 use super::search::{self, Finding};
 use super::*;
 use crate::check::find;
-use crate::harness::RunConfig;
+use crate::harness::{Outcome, RunConfig};
 use crate::protocols::test_support::{assert_clean_sweep, SEEDS};
 use crate::sim::trace_hash;
 use crate::sweep::sweep;
@@ -26,7 +26,9 @@ fn solo<A: Algorithm>(alg: &A, n: usize, me: ProcessId) -> (u64, usize) {
 }
 
 fn config(n: usize, crash: usize) -> RunConfig {
-    RunConfig { crash, ..RunConfig::new(n, 0) }
+    let mut config = RunConfig::new(n, 0);
+    config.faults.crash = crash;
+    config
 }
 
 #[test]
@@ -83,7 +85,11 @@ fn a_crashed_lock_holder_blocks_the_others_and_the_blocked_seed_replays() {
     let seed = summary.first_liveness_failure_seed.expect("a blocked run");
     let replay = SHM_LOCK.run(&RunConfig { seed, ..base });
     assert!(!find(&replay.verdicts, "termination").holds());
-    assert!(replay.outcomes.iter().any(|o| o.contains("holds a ticket")), "{:?}", replay.outcomes);
+    let crashed_holding_a_ticket = replay
+        .outcomes
+        .iter()
+        .any(|o| matches!(o, Outcome::Output { event, .. } if event.contains("holds a ticket")));
+    assert!(crashed_holding_a_ticket, "{:?}", replay.outcomes);
 }
 
 /// Runs `SEEDS` seeds of each broken twin and expects an agreement violation whose seed
@@ -166,9 +172,12 @@ fn the_exhaustive_search_also_finds_the_lockless_twins_without_c2_and_with_share
 fn the_consensus_number_experiment_refutes_registers_and_confirms_cas() {
     let report = SHM_CONSENSUS_NUMBER.run(&RunConfig::new(4, 1));
     assert!(report.verdicts.iter().all(|v| v.holds()), "{:?}", report.verdicts);
-    assert!(report.outcomes.iter().any(|o| o.contains("(bivalent)")));
-    assert!(report.outcomes.iter().any(|o| o.contains("NOT WAIT-FREE")));
-    assert!(report.outcomes.iter().any(|o| o.starts_with("CAS, n = 4: 16 input vectors")));
+    let summary = |test: &dyn Fn(&str) -> bool| {
+        report.outcomes.iter().any(|o| matches!(o, Outcome::Summary(line) if test(line)))
+    };
+    assert!(summary(&|l| l.contains("(bivalent)")));
+    assert!(summary(&|l| l.contains("NOT WAIT-FREE")));
+    assert!(summary(&|l| l.starts_with("CAS, n = 4: 16 input vectors")));
 }
 
 #[test]

@@ -30,7 +30,9 @@ pub use network::{
     parse_gst, parse_partitions, Gst, GstSpecError, LatencyModel, NetworkConfig, Partition,
     PartitionSpecError, PreGst, ScheduledPartition,
 };
-pub use schedule::{Adversary, FaultPlan, PassThrough, ScheduledRequest, Streams, Workload};
+pub use schedule::{
+    Adversary, FaultConfig, FaultPlan, PassThrough, ScheduledRequest, Streams, Workload,
+};
 
 /// Run parameters that are not protocol-specific.
 #[derive(Debug, Clone, PartialEq)]

@@ -88,6 +88,55 @@ impl<R> Workload<R> {
     }
 }
 
+/// The faults of a run as given on the command line (`--crash`, `--recover-after`,
+/// `--crash-window`, `--partition`, `--clock-drift`), before the seed turns them into a
+/// [`FaultPlan`]. Times in µs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultConfig {
+    /// How many processes crash (chosen and timed by the faults stream).
+    pub crash: usize,
+    /// If set, each crashed process recovers this many µs after crashing (crash-recovery,
+    /// CGR §2.2.4); `None`: crash-stop.
+    pub recover_after: Option<Time>,
+    /// Crashes happen at a uniform time in `[0, crash_window)` µs.
+    pub crash_window: Time,
+    /// Scheduled partitions.
+    pub partitions: Vec<ScheduledPartition>,
+    /// Maximum clock drift as a fraction (0.01 = ±1 %).
+    pub clock_drift: f64,
+}
+
+impl Default for FaultConfig {
+    /// No crash (the window, 50 ms, applies once `crash` is set), no partition, no drift.
+    fn default() -> Self {
+        FaultConfig {
+            crash: 0,
+            recover_after: None,
+            crash_window: 50_000,
+            partitions: Vec::new(),
+            clock_drift: 0.0,
+        }
+    }
+}
+
+impl FaultConfig {
+    /// The fault plan of a run of `n` processes with `seed`, drawn from the seed's faults
+    /// stream ([`FaultPlan::random_crashes`]) plus the scheduled partitions and drift.
+    pub fn plan(&self, seed: u64, n: usize) -> FaultPlan {
+        let mut rng = Streams::new(seed).faults;
+        let mut plan = FaultPlan::random_crashes(
+            &mut rng,
+            n,
+            self.crash,
+            self.crash_window,
+            self.recover_after,
+        );
+        plan.partitions = self.partitions.clone();
+        plan.clock_drift = self.clock_drift;
+        plan
+    }
+}
+
 /// The faults of a run, decided before it starts.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FaultPlan {

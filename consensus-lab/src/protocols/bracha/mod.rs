@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::adversary::Byzantine;
 use crate::check::byzantine_broadcast::{self, ByzantineBroadcastHistory};
-use crate::harness::{ms, simulate_byzantine, ProtocolEntry, RunConfig, RunReport};
+use crate::harness::{simulate_byzantine, Outcome, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::signature::SigningKey;
 use crate::sim::{Streams, Workload};
@@ -211,9 +211,7 @@ pub fn run_bracha(flaw: Flaw, config: &RunConfig) -> RunReport {
         run.history.outputs().filter(|(_, node, _)| correct.contains(node)).collect();
     let outcomes = delivered
         .iter()
-        .map(|(t, node, d)| {
-            format!("node {node} delivered {} from {} at {}", d.value, d.sender, ms(*t))
-        })
+        .map(|(t, node, d)| Outcome::delivered(*t, *node, d.sender, d.value))
         .collect();
     let times: Vec<_> = delivered.iter().map(|(t, ..)| *t).collect();
     let verdicts = byzantine_broadcast::check(&history);

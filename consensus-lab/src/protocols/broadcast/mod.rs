@@ -40,7 +40,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::check::broadcast::{self, BroadcastEvent, BroadcastHistory};
-use crate::harness::{ms, simulate, ProtocolEntry, RunConfig, RunReport};
+use crate::harness::{simulate, Outcome, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::protocols::beb::Deliver;
 use crate::protocols::links::{Payload, PerfectLinks};
@@ -205,10 +205,7 @@ where
             HistoryEvent::Output { time, node, output } => {
                 let Deliver { sender, payload } = *output;
                 events.push(BroadcastEvent::Deliver { node: *node, sender, msg: payload });
-                outcomes.push(format!(
-                    "node {node} delivered {payload} from {sender} at {}",
-                    ms(*time)
-                ));
+                outcomes.push(Outcome::delivered(*time, *node, sender, payload));
                 times.push(*time);
             }
             _ => {}

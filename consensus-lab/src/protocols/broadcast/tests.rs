@@ -74,8 +74,8 @@ fn urb_does_not_deliver_until_a_majority_has_the_message() {
 fn urb_with_a_majority_crashed_stalls_but_delivers_nothing_unsafe() {
     for seed in 0..10 {
         let mut config = RunConfig::new(3, seed);
-        config.crash = 2;
-        config.crash_window = 1;
+        config.faults.crash = 2;
+        config.faults.crash_window = 1;
         config.time_limit = 2_000_000;
         let report = MAJORITY_ACK_URB.run(&config);
         assert_eq!(report.decisions, 0, "seed {seed}: {:?}", report.outcomes);
@@ -160,11 +160,11 @@ fn causal_broadcast_holds_back_an_answer_until_its_question_is_delivered() {
 
 fn fault_model(n: usize, crash: usize) -> RunConfig {
     let mut c = RunConfig::new(n, 0);
-    c.crash = crash;
+    c.faults.crash = crash;
     c.network.loss = 0.2;
     c.network.duplication = 0.1;
     c.network.reorder = 0.2;
-    c.partitions = parse_partitions("0|1,2,3,4@0-200", n).unwrap();
+    c.faults.partitions = parse_partitions("0|1,2,3,4@0-200", n).unwrap();
     c
 }
 
@@ -179,7 +179,7 @@ fn every_broadcast_holds_its_properties_on_every_seed_under_its_fault_model() {
 #[test]
 fn the_sweep_catches_early_delivery_in_urb_with_a_seed_that_replays() {
     let mut base = RunConfig::new(3, 0);
-    base.crash = 1;
+    base.faults.crash = 1;
     base.network.loss = 0.5;
     let summary = sweep(&BROKEN_URB_EARLY_DELIVER, &base, 0..SEEDS, || {});
     let seed = summary.first_liveness_failure_seed.expect("violation found");
@@ -199,7 +199,7 @@ fn eager_rb_delivers_at_a_cut_off_sender_that_crashes_so_uniform_agreement_fails
 #[test]
 fn the_sweep_catches_eager_rb_used_as_uniform_broadcast_with_a_seed_that_replays() {
     let mut base = RunConfig::new(3, 0);
-    base.crash = 1;
+    base.faults.crash = 1;
     base.network.loss = 0.5;
     let seed = assert_sweep_catches(&BROKEN_URB_EAGER, &base, "uniform agreement");
     let replay = BROKEN_URB_EAGER.run(&RunConfig { seed, ..base.clone() });

@@ -35,7 +35,7 @@ use rand::Rng;
 
 use crate::adversary::Byzantine;
 use crate::check::Verdict;
-use crate::harness::{ms, simulate_byzantine, ProtocolEntry, RunConfig, RunReport};
+use crate::harness::{simulate_byzantine, Outcome, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::signature::{Signature, SigningKey, SIGNATURE_BYTES};
 use crate::sim::{Streams, Workload};
@@ -314,7 +314,7 @@ impl Protocol for General {
 
 /// The `m` a run uses: `--byzantine` if positive, else the most the algorithm's bound allows.
 pub fn parameter(algorithm: Algorithm, config: &RunConfig) -> usize {
-    match (config.byzantine, algorithm) {
+    match (config.adversary.byzantine, algorithm) {
         (0, Algorithm::Oral) => (config.n - 1) / 3,
         (0, Algorithm::Signed) => config.n.saturating_sub(2),
         (k, _) => k,
@@ -338,10 +338,7 @@ pub fn run_generals(algorithm: Algorithm, config: &RunConfig) -> RunReport {
         .filter(|(_, p, _)| loyal.contains(p))
         .map(|(t, p, o)| (t, p, o.0))
         .collect();
-    let outcomes = decisions
-        .iter()
-        .map(|(t, p, o)| format!("lieutenant {p} obeys {o:?} at {}", ms(*t)))
-        .collect();
+    let outcomes = decisions.iter().map(|(t, p, o)| Outcome::decided(*t, *p, o)).collect();
     let orders: BTreeSet<Order> = decisions.iter().map(|d| d.2).collect();
     let ic1 = (orders.len() > 1)
         .then(|| format!("loyal lieutenants obey different orders: {decisions:?}"));

@@ -38,7 +38,7 @@ use std::collections::BTreeSet;
 use rand::Rng;
 
 use crate::check::commit::{self, CommitHistory, Outcome, Vote};
-use crate::harness::{ms, simulate, ProtocolEntry, RunConfig, RunReport};
+use crate::harness::{simulate, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::sim::{Streams, Workload};
 
@@ -519,7 +519,7 @@ pub fn run_logged(
             Output::Voted(v) => votes.push((node, v)),
             Output::Decided(o) => {
                 decisions.push((t, node, o));
-                outcomes.push(format!("node {node} decided {o:?} at {}", ms(t)));
+                outcomes.push(crate::harness::Outcome::decided(t, node, o));
             }
             Output::Logged { forced, .. } => {
                 let (all, f) = if node == COORDINATOR {
@@ -534,17 +534,18 @@ pub fn run_logged(
     }
     outcomes.insert(
         0,
-        format!(
+        crate::harness::Outcome::Summary(format!(
             "log writes: coordinator {} ({} forced), participants {} ({} forced); messages {}",
             costs.coordinator_writes,
             costs.coordinator_forced,
             costs.participant_writes,
             costs.participant_forced,
             costs.messages
-        ),
+        )),
     );
-    let failure_free =
-        config.crash == 0 && config.network.loss == 0.0 && config.partitions.is_empty();
+    let failure_free = config.faults.crash == 0
+        && config.network.loss == 0.0
+        && config.faults.partitions.is_empty();
     let history = CommitHistory {
         participants: (1..config.n).collect(),
         votes,

@@ -10,7 +10,8 @@ fn failure_free(presumption: Presumption, want: Outcome, no_votes: usize) -> (Ru
         let mut config = RunConfig::new(4, seed);
         config.network.latency = LatencyModel::Constant(1_000);
         let (report, costs) = run_logged(presumption, false, Flaw::None, &config);
-        let decided = report.outcomes.iter().any(|o| o.contains(&format!("decided {want:?}")));
+        let want_text = format!("{want:?}");
+        let decided = report.outcomes.iter().any(|o| o.decision() == Some(want_text.as_str()));
         if decided && no_votes_in(seed) == no_votes {
             return (report, costs);
         }
@@ -65,9 +66,9 @@ fn abort_costs_favour_presumed_abort_for_one_no_vote() {
 
 fn crash_recovery(crash_window: Time) -> RunConfig {
     let mut config = RunConfig::new(4, 0);
-    config.crash = 1;
-    config.crash_window = crash_window;
-    config.recover_after = Some(20_000);
+    config.faults.crash = 1;
+    config.faults.crash_window = crash_window;
+    config.faults.recover_after = Some(20_000);
     config
 }
 
@@ -93,8 +94,8 @@ fn presumed_commit_without_the_collecting_record_commits_what_it_aborts() {
 #[test]
 fn cooperative_termination_unblocks_some_but_not_all_runs_when_the_coordinator_stops() {
     let mut config = RunConfig::new(4, 0);
-    config.crash = 1;
-    config.crash_window = 15_000;
+    config.faults.crash = 1;
+    config.faults.crash_window = 15_000;
     let plain = sweep(&BASIC_LOGGED, &config, 0..SEEDS, || {});
     let coop = sweep(&COOPERATIVE, &config, 0..SEEDS, || {});
     assert!(plain.violations.is_empty() && coop.violations.is_empty(), "{plain:?} {coop:?}");

@@ -42,7 +42,9 @@ use rand::Rng;
 
 use crate::check::eventual::{self, Key, KvHistory};
 use crate::check::register::{Access, RegisterOperation};
-use crate::harness::{ms, run_to_end, Comparison, FaultClass, ProtocolEntry, RunConfig, RunReport};
+use crate::harness::{
+    run_to_end, Comparison, FaultClass, Outcome, ProtocolEntry, RunConfig, RunReport,
+};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::protocols::merkle::{bucket, MerkleTree};
 use crate::sim::{HistoryEvent, Simulation, Streams, Workload};
@@ -387,7 +389,8 @@ pub const KEYS: u64 = 4;
 /// 3 ms; the comparison's load), each to a random coordinator, on one of [`KEYS`] keys; half are puts of a unique value.
 pub fn workload(config: &RunConfig) -> Workload<KvRequest> {
     let mut rng = Streams::new(config.seed).workload;
-    let (count, gap) = (config.requests.unwrap_or(40), config.request_gap.unwrap_or(3_000));
+    let (count, gap) =
+        (config.workload.requests.unwrap_or(40), config.workload.request_gap.unwrap_or(3_000));
     Workload::open_loop(&mut rng, config.n, 0, gap, count, |i, rng| KvRequest {
         id: i as u64,
         key: rng.random_range(0..KEYS),
@@ -428,7 +431,7 @@ pub fn run_dynamo(config: &RunConfig, quorums: Quorums) -> RunReport {
                 if let KvOutput::GetOk { value, .. } = *output {
                     op.kind = Access::Read(value.map(|v| v as i64));
                 }
-                outcomes.push(format!("node {node}: {:?} on key {key} at {}", op.kind, ms(*time)));
+                outcomes.push(Outcome::output(*time, *node, format!("{:?} on key {key}", op.kind)));
                 pairs.push((op.invoke, *time));
             }
             _ => {}

@@ -94,20 +94,21 @@ fn with_drifting_clocks_last_writer_wins_loses_updates_and_the_checker_sees_stal
     // A coordinator whose clock lags stamps a later put older than an earlier one; LWW keeps
     // the earlier value and a read after both returns it.
     let mut base = RunConfig::new(3, 0);
-    base.clock_drift = 0.5;
+    base.faults.clock_drift = 0.5;
     let seed = assert_sweep_catches(&DYNAMO, &base, "regularity");
-    let without_drift = RunConfig { seed, clock_drift: 0.0, ..base };
+    let mut without_drift = RunConfig { seed, ..base };
+    without_drift.faults.clock_drift = 0.0;
     assert!(DYNAMO.run(&without_drift).verdicts.iter().all(Verdict::holds));
 }
 
 fn fault_model(n: usize) -> RunConfig {
     let mut c = RunConfig::new(n, 0);
-    c.crash = n - (n / 2 + 1);
-    c.crash_window = 150_000;
+    c.faults.crash = n - (n / 2 + 1);
+    c.faults.crash_window = 150_000;
     c.network.loss = 0.2;
     c.network.duplication = 0.1;
     c.network.reorder = 0.2;
-    c.partitions = parse_partitions("0|1,2,3,4@0-100", n).unwrap();
+    c.faults.partitions = parse_partitions("0|1,2,3,4@0-100", n).unwrap();
     c
 }
 

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use super::{Command, EPaxos, Flaw};
 use crate::check::conflict_order::{self, ExecutionHistory};
-use crate::harness::{ms, simulate, Comparison, FaultClass, ProtocolEntry, RunConfig, RunReport};
+use crate::harness::{
+    simulate, Comparison, FaultClass, Outcome, ProtocolEntry, RunConfig, RunReport,
+};
 use crate::protocol::{NodeId, Time};
 use crate::sim::{Streams, Workload};
 
@@ -16,12 +18,16 @@ pub const COMMANDS: usize = 40;
 
 /// Run EPaxos with `flaw` under `config` (crash-stop only: `recover_after` is ignored):
 /// [`COMMANDS`] KV commands (Put/Get, 50/50, on [`KEYS`] keys) to random replicas at exponential
-/// gaps of mean 1 ms (or `config.requests`, `config.request_gap`); checks execution consistency ([`conflict_order::check`]).
+/// gaps of mean 1 ms (or `config.workload.requests`, `config.workload.request_gap`); checks execution consistency ([`conflict_order::check`]).
 pub fn run_kv(flaw: Flaw, config: &RunConfig) -> RunReport {
     use rand::Rng;
-    let config = RunConfig { recover_after: None, ..config.clone() };
+    let mut config = config.clone();
+    config.faults.recover_after = None;
     let mut rng = Streams::new(config.seed).workload;
-    let (gap, count) = (config.request_gap.unwrap_or(1_000), config.requests.unwrap_or(COMMANDS));
+    let (gap, count) = (
+        config.workload.request_gap.unwrap_or(1_000),
+        config.workload.requests.unwrap_or(COMMANDS),
+    );
     let workload = Workload::open_loop(&mut rng, config.n, 0, gap, count, |i, rng| {
         let (id, key) = (i as u64, rng.random_range(0..KEYS));
         if rng.random_bool(0.5) {
@@ -43,7 +49,7 @@ pub fn run_kv(flaw: Flaw, config: &RunConfig) -> RunReport {
     let mut first_execution: BTreeMap<u64, Time> = BTreeMap::new();
     for (t, node, e) in run.history.outputs() {
         let result = e.result.map_or(String::new(), |v| format!(" → {v}"));
-        outcomes.push(format!("replica {node} executed {:?}{result} at {}", e.cmd, ms(t)));
+        outcomes.push(Outcome::output(t, node, format!("executed {:?}{result}", e.cmd)));
         if let Some(id) = e.cmd.id() {
             first_execution.entry(id).or_insert(t);
         }

@@ -102,7 +102,7 @@ fn loss_duplication_and_reordering_delay_but_do_not_break_epaxos() {
 fn a_minority_crashed_mid_run_leaves_the_rest_executing_in_a_consistent_order() {
     for seed in 0..20 {
         let mut config = RunConfig::new(5, seed);
-        config.crash = 2;
+        config.faults.crash = 2;
         let report = EPAXOS.run(&config);
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
     }
@@ -111,18 +111,18 @@ fn a_minority_crashed_mid_run_leaves_the_rest_executing_in_a_consistent_order() 
 #[test]
 fn a_partition_that_heals_lets_the_cut_off_replica_catch_up() {
     let mut config = RunConfig::new(5, 5);
-    config.partitions = parse_partitions("0,1|2,3,4@0-200", 5).unwrap();
+    config.faults.partitions = parse_partitions("0,1|2,3,4@0-200", 5).unwrap();
     let report = EPAXOS.run(&config);
     assert!(all_hold(&report), "{:?}", report.verdicts);
 }
 
 fn epaxos_fault_model(n: usize) -> RunConfig {
     let mut c = RunConfig::new(n, 0);
-    c.crash = (n - 1) / 2;
+    c.faults.crash = (n - 1) / 2;
     c.network.loss = 0.1;
     c.network.duplication = 0.1;
     c.network.reorder = 0.2;
-    c.partitions = parse_partitions("0|1,2,3,4@0-200", n).unwrap();
+    c.faults.partitions = parse_partitions("0|1,2,3,4@0-200", n).unwrap();
     c
 }
 

@@ -86,8 +86,8 @@ fn two_crashed_acceptors_rule_out_the_fast_path_but_a_classic_round_decides() {
 fn a_majority_crashed_stalls_fast_paxos_but_keeps_it_safe() {
     for seed in 0..10 {
         let mut config = RunConfig::new(5, seed);
-        config.crash = 3;
-        config.crash_window = 1;
+        config.faults.crash = 3;
+        config.faults.crash_window = 1;
         config.time_limit = 5_000_000;
         let report = FAST_PAXOS.run(&config);
         assert_eq!(report.decisions, 0, "seed {seed}");
@@ -111,7 +111,7 @@ fn loss_duplication_and_reordering_delay_but_do_not_break_fast_paxos() {
 #[test]
 fn a_partition_that_heals_lets_the_minority_side_learn_the_decision() {
     let mut config = RunConfig::new(5, 4);
-    config.partitions = parse_partitions("0,1|2,3,4@0-300", 5).unwrap();
+    config.faults.partitions = parse_partitions("0,1|2,3,4@0-300", 5).unwrap();
     let report = FAST_PAXOS.run(&config);
     assert!(all_hold(&report), "{:?}", report.verdicts);
     assert_eq!(report.decisions, 5);
@@ -121,9 +121,9 @@ fn a_partition_that_heals_lets_the_minority_side_learn_the_decision() {
 fn crashed_acceptors_that_recover_keep_their_votes_and_everyone_decides() {
     for seed in 0..20 {
         let mut config = RunConfig::new(5, seed);
-        config.crash = 2;
-        config.crash_window = 20_000;
-        config.recover_after = Some(30_000);
+        config.faults.crash = 2;
+        config.faults.crash_window = 20_000;
+        config.faults.recover_after = Some(30_000);
         let report = FAST_PAXOS.run(&config);
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
         assert_eq!(report.decisions, 5, "seed {seed}");
@@ -132,12 +132,12 @@ fn crashed_acceptors_that_recover_keep_their_votes_and_everyone_decides() {
 
 fn fast_paxos_fault_model(n: usize, recover: bool) -> RunConfig {
     let mut c = RunConfig::new(n, 0);
-    c.crash = (n - 1) / 2;
-    c.recover_after = recover.then_some(100_000);
+    c.faults.crash = (n - 1) / 2;
+    c.faults.recover_after = recover.then_some(100_000);
     c.network.loss = 0.1;
     c.network.duplication = 0.1;
     c.network.reorder = 0.2;
-    c.partitions = parse_partitions("0|1,2,3,4@0-200", n).unwrap();
+    c.faults.partitions = parse_partitions("0|1,2,3,4@0-200", n).unwrap();
     c
 }
 

@@ -55,7 +55,7 @@ use std::collections::BTreeSet;
 /// The checkers of this module's properties.
 pub use crate::check::failure_detection as check;
 
-use crate::harness::{ms, simulate, ProtocolEntry, RunConfig, RunReport};
+use crate::harness::{simulate, Outcome, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::protocols::links::{forward, PerfectLinks, Upper};
 use crate::sim::{HistoryEvent, Workload};
@@ -470,7 +470,7 @@ where
     let outcomes = history
         .outputs
         .iter()
-        .map(|(t, node, ind)| format!("node {node}: {ind:?} at {}", ms(*t)))
+        .map(|(t, node, ind)| Outcome::output(*t, *node, format!("{ind:?}")))
         .collect();
     let pairs: Vec<(Time, Time)> = history.outputs.iter().map(|o| (0, o.0)).collect();
     RunReport::from_pairs(

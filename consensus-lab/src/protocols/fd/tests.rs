@@ -121,8 +121,8 @@ fn omega_moves_away_from_a_partitioned_leader_and_back_once_it_is_reachable() {
 
 fn synchronous(n: usize) -> RunConfig {
     let mut c = config(n, 0);
-    c.crash = n - 1;
-    c.crash_window = 1_000_000;
+    c.faults.crash = n - 1;
+    c.faults.crash_window = 1_000_000;
     c.network.duplication = 0.2;
     c
 }
@@ -131,10 +131,10 @@ fn synchronous(n: usize) -> RunConfig {
 /// 20 ms, which ◇P, starting from a 10 ms timeout, has to learn.
 fn eventually_synchronous(n: usize) -> RunConfig {
     let mut c = config(n, 0);
-    c.crash = n - 2;
-    c.crash_window = 1_000_000;
+    c.faults.crash = n - 2;
+    c.faults.crash_window = 1_000_000;
     c.network.duplication = 0.2;
-    c.partitions = parse_partitions("0,1|2,3,4@100-600", n).unwrap();
+    c.faults.partitions = parse_partitions("0,1|2,3,4@100-600", n).unwrap();
     c
 }
 

@@ -1,8 +1,8 @@
 //! The HotStuff experiments the CLI runs (`hotstuff`, `hotstuff-broken-quorum`).
 //!
-//! A run: n replicas, `config.byzantine` of them corrupted; every replica receives the same
-//! [`COMMANDS`] client commands (or `config.requests`), one every 2 ms (or every
-//! `config.request_gap` µs). Checked over the correct replicas: the SMR log
+//! A run: n replicas, `config.adversary.byzantine` of them corrupted; every replica receives the same
+//! [`COMMANDS`] client commands (or `config.workload.requests`), one every 2 ms (or every
+//! `config.workload.request_gap` µs). Checked over the correct replicas: the SMR log
 //! properties of their committed heights (safety: log agreement and order; liveness: log
 //! completeness), and **termination** (liveness: every command committed by every correct
 //! replica within the run). One decision = one client command committed by some correct replica
@@ -16,7 +16,7 @@ use super::{Flaw, HotStuff};
 use crate::check::smr::{self, SmrHistory};
 use crate::check::Verdict;
 use crate::harness::{
-    ms, simulate_byzantine, Comparison, FaultClass, ProtocolEntry, RunConfig, RunReport,
+    simulate_byzantine, Comparison, FaultClass, Outcome, ProtocolEntry, RunConfig, RunReport,
 };
 use crate::protocol::{NodeId, Time};
 use crate::sim::Workload;
@@ -27,8 +27,8 @@ pub const COMMANDS: u64 = 8;
 /// Run Basic HotStuff with `flaw` under `config` and check it.
 pub fn run_hotstuff(flaw: Flaw, config: &RunConfig) -> RunReport {
     let n = config.n;
-    let count = config.requests.map_or(COMMANDS, |r| r as u64);
-    let gap = config.request_gap.unwrap_or(2_000);
+    let count = config.workload.requests.map_or(COMMANDS, |r| r as u64);
+    let gap = config.workload.request_gap.unwrap_or(2_000);
     let requests = (1..=count).flat_map(|cmd| (0..n).map(move |node| (cmd * gap, node, 100 + cmd)));
     let workload = Workload::scripted(requests);
     let run = simulate_byzantine(config, n, move |me, n| HotStuff::new(me, n, flaw), workload);
@@ -56,11 +56,10 @@ pub fn run_hotstuff(flaw: Flaw, config: &RunConfig) -> RunReport {
         }
         done.entry(node).or_default().insert(c.cmd);
         if first.insert(c.cmd, time).is_none() {
-            outcomes.push(format!(
-                "height {} committed {} (node {node}) at {}",
-                c.height,
-                c.cmd,
-                ms(time)
+            outcomes.push(Outcome::output(
+                time,
+                node,
+                format!("committed {} at height {}", c.cmd, c.height),
             ));
         }
     }

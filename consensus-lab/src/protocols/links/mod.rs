@@ -49,7 +49,7 @@ use serde::{Deserialize, Serialize};
 /// The checkers of this module's properties.
 pub use crate::check::links as check;
 
-use crate::harness::{ms, simulate, ProtocolEntry, RunConfig, RunReport};
+use crate::harness::{simulate, Outcome, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{
     Action, ActionOf, Context, NodeId, Protocol, Storage, Time, TimerId, WireSize,
 };
@@ -379,12 +379,7 @@ pub fn run_links(flaw: LinkFlaw, logged: bool, config: &RunConfig) -> RunReport 
                     from: output.from,
                     msg: output.payload,
                 });
-                outcomes.push(format!(
-                    "node {node} delivered {:?} from {} at {}",
-                    output.payload,
-                    output.from,
-                    ms(*time)
-                ));
+                outcomes.push(Outcome::delivered(*time, *node, output.from, output.payload));
                 times.push(*time);
             }
             _ => {}

@@ -82,11 +82,11 @@ fn a_crashed_recipient_keeps_being_retransmitted_to_but_with_backoff() {
 #[test]
 fn the_link_experiment_holds_on_every_seed_under_its_fault_model() {
     let mut base = RunConfig::new(4, 0);
-    base.crash = 2;
+    base.faults.crash = 2;
     base.network.loss = 0.3;
     base.network.duplication = 0.2;
     base.network.reorder = 0.2;
-    base.partitions = parse_partitions("0|1,2,3@0-200", 4).unwrap();
+    base.faults.partitions = parse_partitions("0|1,2,3@0-200", 4).unwrap();
     let summary = sweep(&PERFECT_LINKS, &base, 0..SEEDS, || {});
     assert_eq!(summary.runs, SEEDS);
     assert!(summary.violations.is_empty(), "{summary:?}");
@@ -137,8 +137,8 @@ fn logged_links_do_not_deliver_again_after_a_recovery_but_unlogged_ones_do() {
 #[test]
 fn logged_links_hold_on_every_seed_under_crash_recovery() {
     let mut base = RunConfig::new(4, 0);
-    base.crash = 2;
-    base.recover_after = Some(30_000);
+    base.faults.crash = 2;
+    base.faults.recover_after = Some(30_000);
     base.network.loss = 0.3;
     base.network.duplication = 0.2;
     base.network.reorder = 0.2;

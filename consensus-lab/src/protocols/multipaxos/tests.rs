@@ -27,12 +27,12 @@ fn responses(sim: &Simulation<MultiPaxos<KvStore>>) -> Vec<(u64, NodeId, u64)> {
 /// partition isolating one process for the first 200 ms.
 fn fault_model(n: usize, recover: bool) -> RunConfig {
     let mut c = RunConfig::new(n, 0);
-    c.crash = (n - 1) / 2;
-    c.recover_after = recover.then_some(100_000);
+    c.faults.crash = (n - 1) / 2;
+    c.faults.recover_after = recover.then_some(100_000);
     c.network.loss = 0.1;
     c.network.duplication = 0.1;
     c.network.reorder = 0.2;
-    c.partitions = parse_partitions("0|1,2,3,4@0-200", n).unwrap();
+    c.faults.partitions = parse_partitions("0|1,2,3,4@0-200", n).unwrap();
     c
 }
 
@@ -115,13 +115,13 @@ fn with_n_2f_plus_1_multipaxos_is_live_with_f_crashes_and_stalls_safely_with_f_p
     for (n, f) in [(3, 1), (5, 2)] {
         for seed in 0..10 {
             let mut config = RunConfig::new(n, seed);
-            config.crash_window = 1; // crash at t = 0
+            config.faults.crash_window = 1; // crash at t = 0
             config.time_limit = 5_000_000;
-            config.crash = f;
+            config.faults.crash = f;
             let live = MULTIPAXOS_KV.run(&config);
             assert!(all_hold(&live), "n={n} f={f} seed {seed}: {:?}", live.verdicts);
             assert!(live.decisions > 0);
-            config.crash = f + 1;
+            config.faults.crash = f + 1;
             let stalled = MULTIPAXOS_KV.run(&config);
             assert_eq!(stalled.decisions, 0, "n={n}, {} crashed, seed {seed}", f + 1);
             assert!(!find(&stalled.verdicts, "command completeness").holds());
@@ -134,8 +134,8 @@ fn with_n_2f_plus_1_multipaxos_is_live_with_f_crashes_and_stalls_safely_with_f_p
 fn f_plus_1_crashes_in_mid_run_stop_progress_but_never_split_the_log() {
     for seed in 0..10 {
         let mut config = RunConfig::new(5, seed);
-        config.crash = 3;
-        config.crash_window = 60_000;
+        config.faults.crash = 3;
+        config.faults.crash_window = 60_000;
         config.time_limit = 5_000_000;
         let report = MULTIPAXOS_KV.run(&config);
         assert_eq!(report.safety_violations().count(), 0, "seed {seed}: {:?}", report.verdicts);
@@ -159,7 +159,7 @@ fn loss_duplication_and_reordering_delay_but_do_not_break_total_order() {
 fn a_partition_that_heals_lets_the_minority_catch_up_and_its_clients_be_served() {
     for seed in 0..10 {
         let mut config = RunConfig::new(5, seed);
-        config.partitions = parse_partitions("0,1|2,3,4@0-300", 5).unwrap();
+        config.faults.partitions = parse_partitions("0,1|2,3,4@0-300", 5).unwrap();
         let report = MULTIPAXOS_KV.run(&config);
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
         assert_eq!(report.decisions, 40, "seed {seed}");
@@ -170,9 +170,9 @@ fn a_partition_that_heals_lets_the_minority_catch_up_and_its_clients_be_served()
 fn replicas_that_crash_and_recover_replay_the_log_and_answer_their_clients() {
     for seed in 0..20 {
         let mut config = RunConfig::new(5, seed);
-        config.crash = 2;
-        config.crash_window = 40_000;
-        config.recover_after = Some(50_000);
+        config.faults.crash = 2;
+        config.faults.crash_window = 40_000;
+        config.faults.recover_after = Some(50_000);
         let report = MULTIPAXOS_KV.run(&config);
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
     }
@@ -220,7 +220,7 @@ fn multipaxos_tob_is_safe_and_live_on_every_seed_under_its_fault_model() {
 #[test]
 fn the_sweep_catches_a_leader_that_skips_phase_1_with_a_seed_that_replays() {
     let mut base = fault_model(5, false);
-    base.crash = 0;
+    base.faults.crash = 0;
     let summary = sweep(&BROKEN_MULTIPAXOS_NO_PHASE1, &base, 0..SEEDS, || {});
     let seed = summary.first_failing_seed.expect("violation found");
     assert!(summary.violations.contains_key("log agreement"), "{summary:?}");

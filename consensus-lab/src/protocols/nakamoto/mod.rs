@@ -29,7 +29,9 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::check::Verdict;
-use crate::harness::{ms, Comparison, FaultClass, ProtocolEntry, RunConfig, RunReport, Trial};
+use crate::harness::{
+    ms, Comparison, FaultClass, Outcome, ProtocolEntry, RunConfig, RunReport, Trial,
+};
 use crate::protocol::{NodeId, Time};
 use crate::sim::{HistoryEvent, Simulation, Streams, Workload};
 use chain::{BlockId, DifficultyRule, TxId};
@@ -123,8 +125,10 @@ pub fn run_nakamoto(config: &RunConfig, setup: &NakamotoSetup) -> NakamotoRun {
     let attacker = params.attacker.map(|(node, _)| node);
     let params = Arc::new(params);
     let mut rng = Streams::new(config.seed).workload;
-    let (gap, count) =
-        (config.request_gap.unwrap_or(setup.tx_gap), config.requests.unwrap_or(setup.txs));
+    let (gap, count) = (
+        config.workload.request_gap.unwrap_or(setup.tx_gap),
+        config.workload.requests.unwrap_or(setup.txs),
+    );
     let workload: Workload<TxId> =
         Workload::open_loop(&mut rng, n, 1_000, gap, count, |i, _| i as TxId);
     let factory = {
@@ -267,22 +271,22 @@ pub fn run_nakamoto(config: &RunConfig, setup: &NakamotoSetup) -> NakamotoRun {
     };
 
     let mut outcomes = vec![
-        format!(
+        Outcome::Summary(format!(
             "best chain height {final_height}; {mined_settled} blocks mined at settled heights \
              1..={settled}, {stale} stale (rate {:.4}); mean interval {}",
             stats.stale_rate,
             ms(mean_interval as Time)
-        ),
-        format!("reorg depths (depth: count) {:?}", stats.reorg_depths),
+        )),
+        Outcome::Summary(format!("reorg depths (depth: count) {:?}", stats.reorg_depths)),
     ];
     if attacker.is_some() {
-        outcomes.push(format!(
+        outcomes.push(Outcome::Summary(format!(
             "attacker's share of settled best-chain blocks {:.4}",
             stats.attacker_revenue
-        ));
+        )));
     }
     outcomes.extend(confirmed.iter().take(20).map(|(tx, (t0, t1))| {
-        format!("tx {tx} submitted at {} k-confirmed at {}", ms(*t0), ms(*t1))
+        Outcome::Summary(format!("tx {tx} submitted at {} k-confirmed at {}", ms(*t0), ms(*t1)))
     }));
     let pairs: Vec<(Time, Time)> = confirmed.values().copied().collect();
     let report = RunReport::from_pairs(

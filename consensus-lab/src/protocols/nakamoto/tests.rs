@@ -139,7 +139,7 @@ fn honest_miners_keep_k_finality_and_confirm_every_transaction() {
     assert_clean_sweep(&NAKAMOTO, &RunConfig::new(10, 0));
     let mut lossy = RunConfig::new(10, 0);
     lossy.network.loss = 0.2;
-    lossy.crash = 3;
+    lossy.faults.crash = 3;
     assert_clean_sweep(&NAKAMOTO, &lossy);
     let _ = SEEDS;
 }
@@ -161,7 +161,7 @@ fn a_majority_double_spender_breaks_k_finality() {
 #[test]
 fn a_partition_longer_than_k_blocks_forks_the_chain_and_healing_reconverges() {
     let mut config = RunConfig::new(10, 3);
-    config.partitions =
+    config.faults.partitions =
         crate::sim::parse_partitions("0,1,2,3,4|5,6,7,8,9@0-20000", 10).expect("valid spec");
     let run = run_nakamoto(&config, &NakamotoSetup::default());
     // Both halves mine ~10 blocks on their own: the losing half reorgs past its final blocks …

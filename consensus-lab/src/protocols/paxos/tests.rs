@@ -47,8 +47,8 @@ fn a_minority_crashed_from_the_start_does_not_stop_the_majority() {
 fn a_majority_crashed_stalls_paxos_but_keeps_it_safe() {
     for seed in 0..10 {
         let mut config = RunConfig::new(5, seed);
-        config.crash = 3;
-        config.crash_window = 1; // crash at t = 0, before anything can be decided
+        config.faults.crash = 3;
+        config.faults.crash_window = 1; // crash at t = 0, before anything can be decided
         config.time_limit = 5_000_000;
         let report = SINGLE_DECREE_PAXOS.run(&config);
         assert_eq!(report.decisions, 0, "seed {seed}");
@@ -72,7 +72,7 @@ fn loss_duplication_and_reordering_delay_but_do_not_break_paxos() {
 #[test]
 fn a_partition_that_heals_lets_the_minority_side_learn_the_decision() {
     let mut config = RunConfig::new(5, 4);
-    config.partitions = parse_partitions("0,1|2,3,4@0-300", 5).unwrap();
+    config.faults.partitions = parse_partitions("0,1|2,3,4@0-300", 5).unwrap();
     let report = SINGLE_DECREE_PAXOS.run(&config);
     assert!(all_hold(&report), "{:?}", report.verdicts);
     assert_eq!(report.decisions, 5);
@@ -82,9 +82,9 @@ fn a_partition_that_heals_lets_the_minority_side_learn_the_decision() {
 fn crashed_acceptors_that_recover_keep_their_promises_and_everyone_decides() {
     for seed in 0..20 {
         let mut config = RunConfig::new(5, seed);
-        config.crash = 2;
-        config.crash_window = 20_000;
-        config.recover_after = Some(30_000);
+        config.faults.crash = 2;
+        config.faults.crash_window = 20_000;
+        config.faults.recover_after = Some(30_000);
         let report = SINGLE_DECREE_PAXOS.run(&config);
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
         assert_eq!(report.decisions, 5, "seed {seed}");
@@ -128,7 +128,7 @@ fn acceptors_that_forget_their_promise_let_two_values_be_decided_for_some_seed()
 #[test]
 fn quorums_of_n_over_2_on_both_sides_of_a_partition_decide_two_values() {
     let mut config = RunConfig::new(4, 1);
-    config.partitions = parse_partitions("0,1|2,3@0-1000", 4).unwrap();
+    config.faults.partitions = parse_partitions("0,1|2,3@0-1000", 4).unwrap();
     let report = BROKEN_PAXOS_MINORITY_QUORUM.run(&config);
     assert!(!find(&report.verdicts, "agreement").holds(), "{:?}", report.outcomes);
     // Correct Paxos under the same partition: neither side has a majority until it heals.

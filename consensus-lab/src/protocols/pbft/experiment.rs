@@ -1,7 +1,7 @@
 //! The PBFT experiments the CLI runs (`pbft`, `pbft-broken-quorum`) and their checkers.
 //!
-//! A run: n replicas (ids `0..n`, `config.byzantine` of them corrupted) and one client (id n)
-//! that issues [`REQUESTS`] requests (or `config.requests`) one at a time. Checked over the correct replicas only:
+//! A run: n replicas (ids `0..n`, `config.adversary.byzantine` of them corrupted) and one client (id n)
+//! that issues [`REQUESTS`] requests (or `config.workload.requests`) one at a time. Checked over the correct replicas only:
 //! the SMR log properties ([`crate::check::smr`]) of their executed sequence numbers, and at the
 //! client **reply validity** (safety: every result the client accepted is the one the correct
 //! replicas computed for that request, Castro & Liskov OSDI'99 §4.1 "f+1 replies with the same
@@ -15,7 +15,7 @@ use super::{Flaw, Pbft, PbftOutput};
 use crate::check::smr::{self, SmrHistory};
 use crate::check::Verdict;
 use crate::harness::{
-    ms, simulate_byzantine, Comparison, FaultClass, ProtocolEntry, RunConfig, RunReport,
+    simulate_byzantine, Comparison, FaultClass, Outcome, ProtocolEntry, RunConfig, RunReport,
 };
 use crate::protocol::NodeId;
 use crate::sim::{Streams, Workload};
@@ -24,12 +24,15 @@ use crate::sim::{Streams, Workload};
 pub const REQUESTS: usize = 8;
 
 /// Run PBFT with `flaw` under `config`: the client gets its [`REQUESTS`] operations (or
-/// `config.requests`) at open-loop times (mean gap 5 ms or `config.request_gap`, workload stream)
+/// `config.workload.requests`) at open-loop times (mean gap 5 ms or `config.workload.request_gap`, workload stream)
 /// and sends each after the previous one completed.
 pub fn run_pbft(flaw: Flaw, config: &RunConfig) -> RunReport {
     let n = config.n;
     let mut rng = Streams::new(config.seed).workload;
-    let (gap, count) = (config.request_gap.unwrap_or(5_000), config.requests.unwrap_or(REQUESTS));
+    let (gap, count) = (
+        config.workload.request_gap.unwrap_or(5_000),
+        config.workload.requests.unwrap_or(REQUESTS),
+    );
     let mut workload = Workload::open_loop(&mut rng, 1, 0, gap, count, |i, _| i as u64 + 1);
     for r in &mut workload.requests {
         r.node = n;
@@ -50,10 +53,8 @@ pub fn run_pbft(flaw: Flaw, config: &RunConfig) -> RunReport {
             }
             PbftOutput::Execute { .. } => {}
             PbftOutput::Complete { timestamp, result } => {
-                outcomes.push(format!(
-                    "client accepted result {result:#x} for request {timestamp} at {}",
-                    ms(time)
-                ));
+                let event = format!("accepted result {result:#x} for request {timestamp}");
+                outcomes.push(Outcome::output(time, node, event));
                 completions.push((time, *timestamp, *result));
             }
         }

@@ -43,7 +43,7 @@ use rand::Rng;
 
 use crate::check::register::{check_atomic, check_regular, Access, RegisterOperation, Value};
 use crate::check::Verdict;
-use crate::harness::{ms, simulate, ProtocolEntry, RunConfig, RunReport};
+use crate::harness::{simulate, Outcome, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::protocols::fd::{ExcludeOnTimeout, FailStop, Guarded, PERFECT_DELTA};
 use crate::protocols::links::PerfectLinks;
@@ -365,7 +365,7 @@ where
         .iter()
         .map(|r| {
             let op = &trace.ops[r.op];
-            format!("node {}: {:?} → {:?} at {}", op.process, op.kind, r.output, ms(r.returned))
+            Outcome::output(r.returned, op.process, format!("{:?} → {:?}", op.kind, r.output))
         })
         .collect();
     let times: Vec<Time> = trace.returns.iter().map(|r| r.returned).collect();

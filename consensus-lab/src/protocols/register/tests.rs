@@ -71,8 +71,8 @@ fn majority_voting_reads_the_last_write_from_a_majority() {
 
 fn majority_bound(crash: usize, seed: u64) -> RunConfig {
     let mut c = RunConfig::new(3, seed);
-    c.crash = crash;
-    c.crash_window = 1; // at t = 0
+    c.faults.crash = crash;
+    c.faults.crash_window = 1; // at t = 0
     c.time_limit = 5_000_000;
     c
 }
@@ -93,8 +93,8 @@ fn majority_voting_with_n_3_stays_live_with_1_crash_and_stalls_safely_with_2() {
 #[test]
 fn rowa_is_regular_and_live_on_every_seed_with_all_but_one_process_crashing() {
     let mut base = RunConfig::new(3, 0);
-    base.crash = 2;
-    base.crash_window = 100_000;
+    base.faults.crash = 2;
+    base.faults.crash_window = 100_000;
     base.network.duplication = 0.2;
     base.time_limit = 5_000_000;
     assert_clean_sweep(&READ_ONE_WRITE_ALL, &base);
@@ -103,10 +103,10 @@ fn rowa_is_regular_and_live_on_every_seed_with_all_but_one_process_crashing() {
 #[test]
 fn majority_voting_is_regular_and_live_on_every_seed_under_its_fault_model() {
     let mut base = RunConfig::new(5, 0);
-    base.crash = 2;
+    base.faults.crash = 2;
     base.network.loss = 0.2;
     base.network.duplication = 0.1;
     base.network.reorder = 0.2;
-    base.partitions = parse_partitions("0|1,2,3,4@0-200", 5).unwrap();
+    base.faults.partitions = parse_partitions("0|1,2,3,4@0-200", 5).unwrap();
     assert_clean_sweep(&MAJORITY_VOTING_REGISTER, &base);
 }

@@ -103,11 +103,11 @@ fn abd_quorums_of_n_over_2_let_a_read_miss_a_completed_write_but_majorities_cann
 
 fn fault_model(n: usize) -> RunConfig {
     let mut c = RunConfig::new(n, 0);
-    c.crash = (n - 1) / 2;
+    c.faults.crash = (n - 1) / 2;
     c.network.loss = 0.2;
     c.network.duplication = 0.1;
     c.network.reorder = 0.2;
-    c.partitions = parse_partitions("0|1,2,3,4@0-200", n).unwrap();
+    c.faults.partitions = parse_partitions("0|1,2,3,4@0-200", n).unwrap();
     c
 }
 

@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use crate::adversary::Byzantine;
 use crate::check::register::{check_regular, Value};
 use crate::check::Verdict;
-use crate::harness::{ms, simulate_byzantine_with_plan, ProtocolEntry, RunConfig, RunReport};
+use crate::harness::{simulate_byzantine_with_plan, Outcome, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::protocols::register::{register_trace, RegRequest, RegReturn};
 use crate::signature::{Signed, SigningKey, SIGNATURE_BYTES};
@@ -225,9 +225,9 @@ impl Protocol for ByzantineRegister {
     fn on_timer(&mut self, _ctx: &mut Context<'_, Self>, _timer: TimerId) {}
 }
 
-/// Operations per run (or `config.requests`): every fourth a write by the writer, the rest reads
+/// Operations per run (or `config.workload.requests`): every fourth a write by the writer, the rest reads
 /// alternating between the two readers, open loop, [`GAP`] µs apart on average (or
-/// `config.request_gap`; workload stream).
+/// `config.workload.request_gap`; workload stream).
 pub const OPERATIONS: usize = 24;
 /// Mean gap between operations, µs.
 pub const GAP: u64 = 3_000;
@@ -238,7 +238,10 @@ pub const GAP: u64 = 3_000;
 pub fn run_byzantine_register(flaw: Flaw, config: &RunConfig) -> RunReport {
     let n = config.n;
     let mut rng = Streams::new(config.seed).workload;
-    let (gap, count) = (config.request_gap.unwrap_or(GAP), config.requests.unwrap_or(OPERATIONS));
+    let (gap, count) = (
+        config.workload.request_gap.unwrap_or(GAP),
+        config.workload.requests.unwrap_or(OPERATIONS),
+    );
     let mut workload = Workload::open_loop(&mut rng, n + 3, 0, gap, count, |i, _| match i % 4 {
         0 => RegRequest::Write(i as Value + 1),
         _ => RegRequest::Read,
@@ -264,7 +267,7 @@ pub fn run_byzantine_register(flaw: Flaw, config: &RunConfig) -> RunReport {
         .iter()
         .map(|r| {
             let op = &trace.ops[r.op];
-            format!("node {}: {:?} at {}", op.process, op.kind, ms(r.returned))
+            Outcome::output(r.returned, op.process, format!("{:?}", op.kind))
         })
         .collect();
     let pairs: Vec<_> = trace.returns.iter().map(|r| (r.started, r.returned)).collect();

@@ -67,7 +67,7 @@ use std::collections::BTreeMap;
 
 use crate::check::register::{check_atomic, check_regular, Value};
 use crate::check::Verdict;
-use crate::harness::{ms, simulate, ProtocolEntry, RunConfig, RunReport};
+use crate::harness::{simulate, Outcome, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Action, Context, NodeId, Protocol, Storage, TimerId, WireSize};
 use crate::protocols::links::PerfectLinks;
 use crate::protocols::register::{
@@ -533,13 +533,8 @@ fn run_layered<T: Transformation + 'static>(
         .returns
         .iter()
         .map(|r| {
-            format!(
-                "node {}: {:?} → {:?} at {}",
-                trace.ops[r.op].process,
-                trace.ops[r.op].kind,
-                r.output,
-                ms(r.returned)
-            )
+            let op = &trace.ops[r.op];
+            Outcome::output(r.returned, op.process, format!("{:?} → {:?}", op.kind, r.output))
         })
         .collect();
     let times: Vec<_> = trace.returns.iter().map(|r| r.returned).collect();

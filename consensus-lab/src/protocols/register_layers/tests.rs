@@ -62,9 +62,9 @@ fn the_sweep_catches_a_one_one_reader_that_forgets_the_highest_timestamp() {
 #[test]
 fn the_sweep_catches_one_n_readers_that_skip_the_write_back() {
     let mut base = lossy(3);
-    base.crash = 1;
+    base.faults.crash = 1;
     base.network.reorder = 0.0;
-    base.partitions = parse_partitions("0>2@0-1000", 3).unwrap();
+    base.faults.partitions = parse_partitions("0>2@0-1000", 3).unwrap();
     let seed = assert_sweep_catches(&BROKEN_ONE_TO_MANY_NO_WRITE_BACK, &base, "atomicity");
     let correct = ONE_TO_MANY_FROM_ONE_TO_ONE.run(&RunConfig { seed, ..base });
     assert!(all_hold(&correct), "{:?}", correct.verdicts);

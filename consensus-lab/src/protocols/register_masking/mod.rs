@@ -44,7 +44,7 @@ use crate::adversary::Byzantine;
 use crate::check::register::Value;
 use crate::check::register_safe::check_safe;
 use crate::check::Verdict;
-use crate::harness::{ms, simulate_byzantine_with_plan, ProtocolEntry, RunConfig, RunReport};
+use crate::harness::{simulate_byzantine_with_plan, Outcome, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
 use crate::protocols::register::{register_trace, RegRequest, RegReturn};
 use crate::protocols::register_byzantine::{GAP, OPERATIONS};
@@ -250,14 +250,17 @@ impl Protocol for MaskingRegister {
     fn on_timer(&mut self, _ctx: &mut Context<'_, Self>, _timer: TimerId) {}
 }
 
-/// Run the register with `quorums` under `config` (`config.n` servers, f = `config.byzantine`)
+/// Run the register with `quorums` under `config` (`config.n` servers, f = `config.adversary.byzantine`)
 /// and check termination (every operation returns) and the safe-register property
 /// ([`check_safe`]). The workload is the signed register's ([`OPERATIONS`] operations, [`GAP`]
 /// µs apart on average, every fourth a write); equivocating servers lie to reader n + 2.
 pub fn run_masking_register(quorums: Quorums, config: &RunConfig) -> RunReport {
-    let (n, f) = (config.n, config.byzantine);
+    let (n, f) = (config.n, config.adversary.byzantine);
     let mut rng = Streams::new(config.seed).workload;
-    let (gap, count) = (config.request_gap.unwrap_or(GAP), config.requests.unwrap_or(OPERATIONS));
+    let (gap, count) = (
+        config.workload.request_gap.unwrap_or(GAP),
+        config.workload.requests.unwrap_or(OPERATIONS),
+    );
     let mut workload = Workload::open_loop(&mut rng, n + 3, 0, gap, count, |i, _| match i % 4 {
         0 => RegRequest::Write(i as Value + 1),
         _ => RegRequest::Read,
@@ -283,7 +286,7 @@ pub fn run_masking_register(quorums: Quorums, config: &RunConfig) -> RunReport {
         .iter()
         .map(|r| {
             let op = &trace.ops[r.op];
-            format!("node {}: {:?} at {}", op.process, op.kind, ms(r.returned))
+            Outcome::output(r.returned, op.process, format!("{:?}", op.kind))
         })
         .collect();
     let pairs: Vec<_> = trace.returns.iter().map(|r| (r.started, r.returned)).collect();

@@ -35,7 +35,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::check::commit::{self, CommitHistory, Outcome, Vote};
-use crate::harness::{ms, simulate, ProtocolEntry, RunConfig, RunReport};
+use crate::harness::{simulate, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::sim::{Streams, Workload};
 
@@ -328,12 +328,13 @@ pub fn run_commit(flaw: Flaw, config: &RunConfig) -> RunReport {
             Output::Voted(v) => votes.push((node, v)),
             Output::Decided(o) => {
                 decisions.push((t, node, o));
-                outcomes.push(format!("node {node} decided {o:?} at {}", ms(t)));
+                outcomes.push(crate::harness::Outcome::decided(t, node, o));
             }
         }
     }
-    let failure_free =
-        config.crash == 0 && config.network.loss == 0.0 && config.partitions.is_empty();
+    let failure_free = config.faults.crash == 0
+        && config.network.loss == 0.0
+        && config.faults.partitions.is_empty();
     let history = CommitHistory {
         participants: (1..config.n).collect(),
         votes,

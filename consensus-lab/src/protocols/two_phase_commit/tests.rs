@@ -146,7 +146,7 @@ fn a_coordinator_that_recovers_after_logging_commit_re_sends_commit() {
 #[test]
 fn a_partition_that_heals_only_delays_the_decision() {
     let mut config = RunConfig::new(4, 7);
-    config.partitions = parse_partitions("0|1,2,3@0-100", 4).unwrap();
+    config.faults.partitions = parse_partitions("0|1,2,3@0-100", 4).unwrap();
     let report = TWO_PHASE_COMMIT.run(&config);
     assert!(report.verdicts.iter().all(Verdict::holds), "{:?}", report.verdicts);
     assert_eq!(report.decisions, 4);
@@ -154,12 +154,12 @@ fn a_partition_that_heals_only_delays_the_decision() {
 
 fn tpc_fault_model(n: usize) -> RunConfig {
     let mut c = RunConfig::new(n, 0);
-    c.crash = 1;
-    c.recover_after = Some(100_000);
+    c.faults.crash = 1;
+    c.faults.recover_after = Some(100_000);
     c.network.loss = 0.1;
     c.network.duplication = 0.1;
     c.network.reorder = 0.2;
-    c.partitions = parse_partitions("0|1,2@0-200", n).unwrap();
+    c.faults.partitions = parse_partitions("0|1,2@0-200", n).unwrap();
     c
 }
 
@@ -177,7 +177,8 @@ fn two_phase_commit_is_safe_and_terminates_on_every_seed_when_crashed_processes_
 /// between the votes and its decision block (termination fails, nothing else).
 #[test]
 fn with_crash_stop_two_phase_commit_stays_safe_but_blocks_on_some_seeds() {
-    let base = RunConfig { recover_after: None, ..tpc_fault_model(4) };
+    let mut base = tpc_fault_model(4);
+    base.faults.recover_after = None;
     let summary = sweep(&TWO_PHASE_COMMIT, &base, 0..SEEDS, || {});
     assert!(summary.violations.is_empty(), "{summary:?}");
     assert!(summary.liveness_failures > 0, "some seed crashes the coordinator mid-protocol");
@@ -191,7 +192,7 @@ fn with_crash_stop_two_phase_commit_stays_safe_but_blocks_on_some_seeds() {
 #[test]
 fn the_sweep_catches_a_commit_on_a_missing_vote_and_names_a_seed_that_replays() {
     let mut base = RunConfig::new(4, 0);
-    base.crash = 1;
+    base.faults.crash = 1;
     let summary = sweep(&BROKEN_TWO_PHASE_COMMIT_MISSING_VOTE, &base, 0..SEEDS, || {});
     assert!(summary.violations.contains_key("validity"), "{summary:?}");
     let seed = summary.first_failing_seed.expect("violation found");

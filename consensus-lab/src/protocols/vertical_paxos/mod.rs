@@ -37,7 +37,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::harness::{consensus_report, ProtocolEntry, RunConfig, RunReport, Simulated};
+use crate::harness::{consensus_report, Outcome, ProtocolEntry, RunConfig, RunReport, Simulated};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::sim::{Simulation, Streams, Workload};
 
@@ -520,9 +520,10 @@ pub fn run_consensus(flaw: Flaw, config: &RunConfig) -> RunReport {
     let mut report = consensus_report(config, run, |v| *v, |Decide(v)| *v);
     if let Some(master) = sim.node(MASTER) {
         for (b, c) in master.configurations() {
-            report.outcomes.push(format!("ballot {b}: configuration {c:?}"));
+            report.outcomes.push(Outcome::Summary(format!("ballot {b}: configuration {c:?}")));
         }
-        report.outcomes.push(format!("largest complete ballot: {}", master.complete_ballot()));
+        let complete = master.complete_ballot();
+        report.outcomes.push(Outcome::Summary(format!("largest complete ballot: {complete}")));
     }
     report
 }

@@ -119,7 +119,7 @@ fn loss_duplication_and_reordering_delay_but_do_not_break_vertical_paxos() {
 #[test]
 fn a_partition_that_isolates_the_master_only_delays_the_decision() {
     let mut config = RunConfig::new(7, 4);
-    config.partitions = parse_partitions("0|1,2,3,4,5,6@0-300", 7).unwrap();
+    config.faults.partitions = parse_partitions("0|1,2,3,4,5,6@0-300", 7).unwrap();
     let report = VERTICAL_PAXOS.run(&config);
     assert!(all_hold(&report), "{:?}", report.verdicts);
     assert_eq!(report.decisions, 7);
@@ -127,12 +127,12 @@ fn a_partition_that_isolates_the_master_only_delays_the_decision() {
 
 fn vp_fault_model(n: usize, recover: bool) -> RunConfig {
     let mut c = RunConfig::new(n, 0);
-    c.crash = config_size(n) - 1;
-    c.recover_after = recover.then_some(100_000);
+    c.faults.crash = config_size(n) - 1;
+    c.faults.recover_after = recover.then_some(100_000);
     c.network.loss = 0.1;
     c.network.duplication = 0.1;
     c.network.reorder = 0.2;
-    c.partitions = parse_partitions("0|1,2,3,4,5,6@0-200", n).unwrap();
+    c.faults.partitions = parse_partitions("0|1,2,3,4,5,6@0-200", n).unwrap();
     c
 }
 

@@ -18,12 +18,12 @@ fn kv(id: u64, op: KvOp) -> KvCommand {
 /// and a partition isolating process 0 (the first prospective leader) for 200 ms.
 fn fault_model(n: usize, recover: bool) -> RunConfig {
     let mut c = RunConfig::new(n, 0);
-    c.crash = (n - 1) / 2;
-    c.recover_after = recover.then_some(100_000);
+    c.faults.crash = (n - 1) / 2;
+    c.faults.recover_after = recover.then_some(100_000);
     c.network.loss = 0.1;
     c.network.duplication = 0.1;
     c.network.reorder = 0.2;
-    c.partitions = parse_partitions("0|1,2,3,4@0-200", n).unwrap();
+    c.faults.partitions = parse_partitions("0|1,2,3,4@0-200", n).unwrap();
     c
 }
 
@@ -107,12 +107,12 @@ fn with_n_2f_plus_1_zab_is_live_with_f_crashes_and_stalls_safely_with_f_plus_1()
     for (n, f) in [(3, 1), (5, 2)] {
         for seed in 0..10 {
             let mut config = RunConfig::new(n, seed);
-            config.crash_window = 1;
+            config.faults.crash_window = 1;
             config.time_limit = 5_000_000;
-            config.crash = f;
+            config.faults.crash = f;
             let live = ZAB_KV.run(&config);
             assert!(all_hold(&live), "n={n} f={f} seed {seed}: {:?}", live.verdicts);
-            config.crash = f + 1;
+            config.faults.crash = f + 1;
             let stalled = ZAB_KV.run(&config);
             assert_eq!(stalled.decisions, 0, "n={n}, {} crashed, seed {seed}", f + 1);
             assert!(!find(&stalled.verdicts, "command completeness").holds());
@@ -138,7 +138,7 @@ fn loss_duplication_and_reordering_delay_but_do_not_break_zab() {
 fn a_partition_that_heals_lets_the_minority_resynchronize_and_its_clients_be_served() {
     for seed in 0..10 {
         let mut config = RunConfig::new(5, seed);
-        config.partitions = parse_partitions("0,1|2,3,4@0-300", 5).unwrap();
+        config.faults.partitions = parse_partitions("0,1|2,3,4@0-300", 5).unwrap();
         let report = ZAB_KV.run(&config);
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
         assert_eq!(report.decisions, 40, "seed {seed}");
@@ -149,9 +149,9 @@ fn a_partition_that_heals_lets_the_minority_resynchronize_and_its_clients_be_ser
 fn followers_that_crash_and_recover_rejoin_through_discovery_and_synchronization() {
     for seed in 0..20 {
         let mut config = RunConfig::new(5, seed);
-        config.crash = 2;
-        config.crash_window = 40_000;
-        config.recover_after = Some(50_000);
+        config.faults.crash = 2;
+        config.faults.crash_window = 40_000;
+        config.faults.recover_after = Some(50_000);
         let report = ZAB_KV.run(&config);
         assert!(all_hold(&report), "seed {seed}: {:?}", report.verdicts);
     }
@@ -180,7 +180,7 @@ fn zab_tob_keeps_total_and_primary_order_on_every_seed_under_its_fault_model() {
 #[test]
 fn the_sweep_catches_a_leader_that_broadcasts_before_synchronization_with_a_seed_that_replays() {
     let mut base = fault_model(5, false);
-    base.crash = 0;
+    base.faults.crash = 0;
     let summary = sweep(&BROKEN_ZAB_NO_SYNC, &base, 0..SEEDS, || {});
     let seed = summary.first_failing_seed.expect("violation found");
     assert!(summary.violations.contains_key("log agreement"), "{summary:?}");
