@@ -21,25 +21,37 @@ pub fn assert_clean_sweep(experiment: &ProtocolEntry, base: &RunConfig) {
     assert_eq!(summary.liveness_failures, 0, "{summary:?}");
 }
 
-/// Sweeps [`SEEDS`] seeds of the `broken` variant from `base`, asserts that `property` failed
-/// in some run, and returns the smallest seed that failed it (the safety or the liveness one,
-/// whichever kind `property` is) after checking that rerunning that seed alone fails it again.
+/// Seeds a broken twin's sweep looks at, in every build, before it gives up: the issue's
+/// 1,000, so a twin that fails only on a rare seed is caught in debug builds too.
+pub const CATCH_SEEDS: u64 = 1000;
+
+/// Sweeps the `broken` variant from `base` in blocks of [`SEEDS`] seeds, up to [`CATCH_SEEDS`],
+/// until a block fails `property`; returns the smallest seed of that block that failed it (the
+/// safety or the liveness one, whichever kind `property` is) after checking that rerunning that
+/// seed alone fails it again. In release builds that is one sweep of 1,000 seeds; debug builds
+/// stop early when the twin fails early.
 ///
 /// # Panics
-/// If no run failed `property`, or the seed does not replay.
+/// If no run of the [`CATCH_SEEDS`] seeds failed `property`, or the seed does not replay.
 pub fn assert_sweep_catches(broken: &ProtocolEntry, base: &RunConfig, property: &str) -> u64 {
-    let summary = sweep(broken, base, 0..SEEDS, || {});
-    let seed = if summary.violations.contains_key(property) {
-        summary.first_failing_seed
-    } else if summary.liveness_by_property.contains_key(property) {
-        summary.first_liveness_failure_seed
-    } else {
-        None
-    };
-    let seed = seed.unwrap_or_else(|| panic!("{property} never failed: {summary:?}"));
-    let replay = broken.run(&RunConfig { seed, ..base.clone() });
-    assert!(!find(&replay.verdicts, property).holds(), "seed {seed} replays");
-    seed
+    let mut summary = None;
+    for first in (0..CATCH_SEEDS).step_by(SEEDS as usize) {
+        let block = sweep(broken, base, first..first + SEEDS, || {});
+        let seed = if block.violations.contains_key(property) {
+            block.first_failing_seed
+        } else if block.liveness_by_property.contains_key(property) {
+            block.first_liveness_failure_seed
+        } else {
+            None
+        };
+        if let Some(seed) = seed {
+            let replay = broken.run(&RunConfig { seed, ..base.clone() });
+            assert!(!find(&replay.verdicts, property).holds(), "seed {seed} replays");
+            return seed;
+        }
+        summary = Some(block);
+    }
+    panic!("{property} never failed in {CATCH_SEEDS} seeds: {summary:?}")
 }
 
 /// `n` processes of which `k` are Byzantine and play `strategy`; seed 0, no other faults.
