@@ -88,8 +88,8 @@ pub fn sweep(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocols::beb::BEST_EFFORT_BROADCAST;
-    use crate::protocols::paxos::{BROKEN_PAXOS_MINORITY_QUORUM, SINGLE_DECREE_PAXOS};
+    use crate::protocols::broadcast::beb::BEST_EFFORT_BROADCAST;
+    use crate::protocols::consensus::paxos::{BROKEN_PAXOS_MINORITY_QUORUM, SINGLE_DECREE_PAXOS};
 
     /// Seeds per sweep: 1,000 in release builds (`cargo test --release`), 50 in debug builds to
     /// keep `cargo test` fast.

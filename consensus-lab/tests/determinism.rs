@@ -1,6 +1,6 @@
 //! Same seed ⇒ same trace: the simulator's determinism, checked by hashing whole traces.
 
-use quarry_lab::protocols::paxos::{Flaw, Paxos};
+use quarry_lab::protocols::consensus::paxos::{Flaw, Paxos};
 use quarry_lab::sim::{trace_hash, FaultPlan, LatencyModel, SimConfig, Simulation, Workload};
 
 /// A run with every source of randomness switched on: log-normal latency, loss, duplication,

@@ -5,7 +5,7 @@
 //! message saying so: a conformance test that silently passes on no data proves nothing.
 //!
 //! It must also check key-value histories recorded from the lab's own replicated store
-//! (Multi-Paxos SMR, `protocols::smr_kv`) and written as EDN: linearizable as recorded, and
+//! (Multi-Paxos SMR, `protocols::consensus::smr_kv`) and written as EDN: linearizable as recorded, and
 //! not linearizable when the store has a planted bug.
 
 use std::path::{Path, PathBuf};
@@ -18,8 +18,8 @@ use quarry_lab::check::linearizability::{
 };
 use quarry_lab::harness::{simulate, RunConfig};
 use quarry_lab::protocol::Time;
-use quarry_lab::protocols::multipaxos::{Flaw, MultiPaxos};
-use quarry_lab::protocols::smr_kv::{
+use quarry_lab::protocols::consensus::multipaxos::{Flaw, MultiPaxos};
+use quarry_lab::protocols::consensus::smr_kv::{
     check_linearizable, client_operations, KvCommand, KvOp, KvStore, StateMachine, KV_KEYS,
 };
 use quarry_lab::sim::{Streams, Workload};

@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use quarry_lab::protocols::paxos::{Flaw, Paxos};
+use quarry_lab::protocols::consensus::paxos::{Flaw, Paxos};
 use quarry_lab::sim::{parse_partitions, FaultPlan, LatencyModel, SimConfig, Simulation, Workload};
 
 fn ms(text: &str) -> u64 {

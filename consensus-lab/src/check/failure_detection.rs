@@ -17,7 +17,7 @@
 //!   process trusts some correct process (liveness); **eventual agreement** — eventually no two
 //!   correct processes trust different correct processes (liveness).
 //!
-//! (Compiled as `crate::protocols::fd::check` until `check/mod.rs` declares it.)
+//! (Compiled as `crate::protocols::timing::fd::check` until `check/mod.rs` declares it.)
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -30,7 +30,7 @@
 //! doubles up to 64·Δ, so retransmissions to a crashed process stay cheap.
 //!
 //! **Timer ids ≥ 2⁶³ are reserved for layers** (this one, the failure detectors of
-//! [`super::fd`]); an upper protocol must use smaller ids.
+//! [`crate::protocols::timing::fd`]); an upper protocol must use smaller ids.
 //!
 //! For crash-recovery, [`PerfectLinks::logged`] is Algorithm 2.3 "Log Delivered" (logged
 //! perfect links, §2.4.5): `delivered` is kept in stable storage (store(delivered) before the

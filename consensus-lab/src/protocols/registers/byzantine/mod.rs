@@ -1,0 +1,311 @@
+//! The Byzantine (1,N) regular register over self-verifying data: D. Malkhi and M. Reiter,
+//! "Byzantine quorum systems", Distributed Computing 11(4), 1998 (dissemination quorum systems,
+//! where the data is signed by its writer and servers cannot forge it); the same algorithm as
+//! the "Authenticated-Data Byzantine Quorum" algorithm of CGR 2011 (chapter 4). Needs n > 3f servers.
+//!
+//! ```text
+//! writer w (correct): upon ⟨Write | v⟩: wts := wts + 1; σ := sign_w(wts, v);
+//!                     send [WRITE, wts, v, σ] to all servers;
+//!                     upon [ACK, wts] from more than (n+f)/2 servers: ⟨WriteReturn⟩
+//! server s:           upon [WRITE, ts, v, σ] from w with σ valid: if ts > ts_s then
+//!                         (ts_s, v_s, σ_s) := (ts, v, σ); send [ACK, ts] to w
+//!                     upon [READ, rid] from r: send [VALUE, rid, ts_s, v_s, σ_s] to r
+//! reader r (correct): upon ⟨Read⟩: rid := rid + 1; send [READ, rid] to all servers;
+//!                     upon [VALUE, rid, ts, v, σ] from more than (n+f)/2 servers, counting
+//!                     only replies whose σ is the writer's valid signature of (ts, v) (or ⊥):
+//!                     ⟨ReadReturn | the v of the highest ts⟩
+//! ```
+//!
+//! Servers are processes `0..n` (any `--byzantine f` of them corrupted); the writer is process n
+//! and two readers are n + 1 and n + 2, all correct. Safety rests on a write quorum and a read
+//! quorum of more than (n+f)/2 each intersecting in more than f servers, hence in a correct one
+//! that holds the last completed write; a Byzantine server can only hide it (answer ⊥ or an
+//! older signed value) or send a value whose signature fails. [`Flaw::SmallQuorum`] takes one
+//! off both quorums: the two can then meet only in a Byzantine server, and the sweep sees a read
+//! return a value older than the last completed write.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use crate::adversary::Byzantine;
+use crate::check::register::{check_regular, Value};
+use crate::check::Verdict;
+use crate::harness::{simulate_byzantine_with_plan, Outcome, ProtocolEntry, RunConfig, RunReport};
+use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
+use crate::protocols::registers::regular::{register_trace, RegRequest, RegReturn};
+use crate::signature::{Signed, SigningKey, SIGNATURE_BYTES};
+use crate::sim::{Streams, Workload};
+
+/// The writer's signed statement: (timestamp, value).
+pub type Stamped = Signed<(u64, Value)>;
+
+/// The register's messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Msg {
+    /// [WRITE, ts, v, σ], writer → servers.
+    Write(Stamped),
+    /// [ACK, ts], server → writer.
+    Ack(u64),
+    /// [READ, rid], reader → servers.
+    Read(u64),
+    /// [VALUE, rid, ts, v, σ] (`None`: ⊥, nothing written yet), server → reader.
+    Value(u64, Option<Stamped>),
+}
+
+impl WireSize for Msg {
+    fn size_bytes(&self) -> usize {
+        1 + match self {
+            Msg::Write(_) => 16 + SIGNATURE_BYTES,
+            Msg::Ack(_) | Msg::Read(_) => 8,
+            Msg::Value(..) => 9 + 16 + SIGNATURE_BYTES,
+        }
+    }
+}
+
+impl Byzantine for Msg {
+    /// To side B a server hides what it holds: its VALUE says ⊥ (the only lie it can tell
+    /// without the writer's key); it acknowledges writes it may not keep.
+    fn equivocate(&self, _key: &SigningKey) -> Self {
+        match self {
+            Msg::Value(rid, _) => Msg::Value(*rid, None),
+            other => other.clone(),
+        }
+    }
+
+    /// A VALUE with a far higher timestamp and another value under a forged writer signature
+    /// (readers must reject it).
+    fn forge(&self, _from: NodeId, n: usize) -> Option<Self> {
+        match self {
+            Msg::Value(rid, held) => {
+                let (ts, v) = held.as_ref().map_or((0, 0), |s| s.body);
+                Some(Msg::Value(*rid, Some(Signed::forged((ts + 1000, v ^ (1 << 40)), n))))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A deliberate bug, for the sweeps to catch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Flaw {
+    /// Quorums of ⌊(n+f)/2⌋ + 1.
+    #[default]
+    None,
+    /// Quorums of ⌊(n+f)/2⌋: one smaller.
+    SmallQuorum,
+}
+
+/// One process: a server (`me < servers`), the writer (`me == servers`) or a reader.
+#[derive(Debug, Clone)]
+pub struct ByzantineRegister {
+    servers: usize,
+    quorum: usize,
+    key: SigningKey,
+    // Server state.
+    held: Option<Stamped>,
+    // Client state.
+    queue: VecDeque<RegRequest>,
+    busy: bool,
+    writing: bool,
+    reading: bool,
+    wts: u64,
+    acks: BTreeSet<NodeId>,
+    rid: u64,
+    replies: BTreeMap<NodeId, Option<(u64, Value)>>,
+}
+
+impl ByzantineRegister {
+    /// Process `me` of a register with `servers` servers and `flaw`.
+    pub fn new(me: NodeId, servers: usize, flaw: Flaw) -> Self {
+        let f = (servers - 1) / 3;
+        let quorum = (servers + f) / 2 + usize::from(flaw == Flaw::None);
+        ByzantineRegister {
+            servers,
+            quorum,
+            key: SigningKey::of(me),
+            held: None,
+            queue: VecDeque::new(),
+            busy: false,
+            writing: false,
+            reading: false,
+            wts: 0,
+            acks: BTreeSet::new(),
+            rid: 0,
+            replies: BTreeMap::new(),
+        }
+    }
+
+    fn to_servers(&self, ctx: &mut Context<'_, Self>, msg: Msg) {
+        for s in 0..self.servers {
+            ctx.send(s, msg.clone());
+        }
+    }
+
+    fn start(&mut self, ctx: &mut Context<'_, Self>, op: RegRequest) {
+        self.busy = true;
+        match op {
+            RegRequest::Write(v) => {
+                self.wts += 1;
+                self.acks.clear();
+                self.writing = true;
+                let stamped = Signed::new((self.wts, v), &self.key);
+                self.to_servers(ctx, Msg::Write(stamped));
+            }
+            RegRequest::Read => {
+                self.rid += 1;
+                self.replies.clear();
+                self.reading = true;
+                self.to_servers(ctx, Msg::Read(self.rid));
+            }
+        }
+    }
+
+    fn complete(&mut self, ctx: &mut Context<'_, Self>, ret: RegReturn) {
+        ctx.output(ret);
+        self.busy = false;
+        if let Some(op) = self.queue.pop_front() {
+            self.start(ctx, op);
+        }
+    }
+}
+
+impl Protocol for ByzantineRegister {
+    type Message = Msg;
+    type Request = RegRequest;
+    type Output = RegReturn;
+
+    fn on_start(&mut self, _ctx: &mut Context<'_, Self>) {}
+
+    fn on_request(&mut self, ctx: &mut Context<'_, Self>, op: RegRequest) {
+        if self.busy {
+            self.queue.push_back(op);
+        } else {
+            self.start(ctx, op);
+        }
+    }
+
+    fn on_message(&mut self, ctx: &mut Context<'_, Self>, from: NodeId, msg: Msg) {
+        let writer = self.servers;
+        let is_server = ctx.me < self.servers;
+        match msg {
+            Msg::Write(stamped) if is_server && from == writer && stamped.verifies_as(writer) => {
+                let ts = stamped.body.0;
+                if self.held.as_ref().is_none_or(|h| ts > h.body.0) {
+                    self.held = Some(stamped);
+                }
+                ctx.send(from, Msg::Ack(ts));
+            }
+            Msg::Read(rid) if is_server => ctx.send(from, Msg::Value(rid, self.held.clone())),
+            Msg::Ack(ts) if self.writing && from < self.servers && ts == self.wts => {
+                self.acks.insert(from);
+                if self.acks.len() >= self.quorum {
+                    self.writing = false;
+                    self.complete(ctx, RegReturn::Written);
+                }
+            }
+            Msg::Value(rid, held) if self.reading && from < self.servers && rid == self.rid => {
+                let valid = match &held {
+                    None => Some(None),
+                    Some(s) if s.verifies_as(writer) => Some(Some(s.body)),
+                    Some(_) => None, // a forged signature: not a reply
+                };
+                let Some(reply) = valid else { return };
+                self.replies.entry(from).or_insert(reply);
+                if self.replies.len() >= self.quorum {
+                    let highest = self.replies.values().flatten().max_by_key(|(ts, _)| *ts);
+                    let value = highest.map(|&(_, v)| v);
+                    self.replies.clear();
+                    self.reading = false;
+                    self.complete(ctx, RegReturn::Read(value));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, _ctx: &mut Context<'_, Self>, _timer: TimerId) {}
+}
+
+/// Operations per run (or `config.workload.requests`): every fourth a write by the writer, the rest reads
+/// alternating between the two readers, open loop, [`GAP`] µs apart on average (or
+/// `config.workload.request_gap`; workload stream).
+pub const OPERATIONS: usize = 24;
+/// Mean gap between operations, µs.
+pub const GAP: u64 = 3_000;
+
+/// Run the register with `flaw` under `config` (`config.n` servers) and check termination
+/// (every operation returns) and regularity ([`check_regular`]). Equivocating servers lie to
+/// reader n + 2 and tell reader n + 1 and the writer the truth.
+pub fn run_byzantine_register(flaw: Flaw, config: &RunConfig) -> RunReport {
+    let n = config.n;
+    let mut rng = Streams::new(config.seed).workload;
+    let (gap, count) = (
+        config.workload.request_gap.unwrap_or(GAP),
+        config.workload.requests.unwrap_or(OPERATIONS),
+    );
+    let mut workload = Workload::open_loop(&mut rng, n + 3, 0, gap, count, |i, _| match i % 4 {
+        0 => RegRequest::Write(i as Value + 1),
+        _ => RegRequest::Read,
+    });
+    for (i, r) in workload.requests.iter_mut().enumerate() {
+        r.node = match r.request {
+            RegRequest::Write(_) => n,
+            RegRequest::Read => n + 1 + i % 2,
+        };
+    }
+    let mut plan = config.adversary_plan();
+    plan.side_b.insert(n + 2);
+    let run = simulate_byzantine_with_plan(
+        config,
+        plan,
+        n + 3,
+        move |me, _| ByzantineRegister::new(me, n, flaw),
+        workload,
+    );
+    let trace = register_trace(&run.history);
+    let outcomes = trace
+        .returns
+        .iter()
+        .map(|r| {
+            let op = &trace.ops[r.op];
+            Outcome::output(r.returned, op.process, format!("{:?}", op.kind))
+        })
+        .collect();
+    let pairs: Vec<_> = trace.returns.iter().map(|r| (r.started, r.returned)).collect();
+    let ops = trace.ops;
+    let termination = ops
+        .iter()
+        .find(|op| op.ret.is_none())
+        .map(|op| format!("{:?} at client {} never returned", op.kind, op.process));
+    let verdicts = vec![Verdict::liveness("termination", termination), check_regular(&ops)];
+    run.report_pairs(config, outcomes, &pairs, verdicts)
+}
+
+const FAULTS: &str = "Byzantine servers f < n/3 (--byzantine f, any --strategy); correct writer \
+                      and readers; reliable links with any latency, duplication, reordering";
+
+/// `register-byzantine`: the signed-data Byzantine quorum register.
+pub static BYZANTINE_QUORUM_REGISTER: ProtocolEntry = ProtocolEntry {
+    name: "register-byzantine",
+    description: "(1,N) regular register over self-verifying (writer-signed) data, quorums > (n+f)/2",
+    source: "Malkhi & Reiter, Distrib. Comput. 1998; CGR 2011 ch. 4, Authenticated-Data Byzantine Quorum",
+    fault_model: FAULTS,
+    default_n: 4,
+    byzantine: true,
+    run: |config| run_byzantine_register(Flaw::None, config),
+    comparison: None,
+};
+
+/// `register-byzantine-broken-quorum`: both quorums one smaller.
+pub static BROKEN_BYZANTINE_REGISTER_SMALL_QUORUM: ProtocolEntry = ProtocolEntry {
+    name: "register-byzantine-broken-quorum",
+    description: "BROKEN on purpose: the signed-data Byzantine register with quorums of ⌊(n+f)/2⌋",
+    source: "",
+    fault_model: FAULTS,
+    default_n: 4,
+    byzantine: true,
+    run: |config| run_byzantine_register(Flaw::SmallQuorum, config),
+    comparison: None,
+};
+
+#[cfg(test)]
+mod tests;

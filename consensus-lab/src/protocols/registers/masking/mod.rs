@@ -1,0 +1,334 @@
+//! A Byzantine (1,N) safe register **without signatures**: masking quorums. D. Malkhi and
+//! M. Reiter, "Byzantine quorum systems", Distributed Computing 11(4), 1998, §4 (masking quorum
+//! systems: any two quorums intersect in at least 2f + 1 servers, which needs n > 4f); the
+//! same algorithm as Cachin–Guerraoui–Rodrigues 2011, chapter 4, Algorithm 4.14 "Byzantine Masking
+//! Quorum".
+//!
+//! ```text
+//! writer w:  upon ⟨Write | v⟩: wts := wts + 1; acklist := [⊥]^N;
+//!                send [WRITE, wts, v] to all servers;
+//!            upon [ACK, ts'] from q with ts' = wts: acklist[q] := ACK;
+//!                if #(acklist) > (N + 2f)/2 then ⟨WriteReturn⟩
+//! server p:  upon [WRITE, ts', v'] from w: if ts' > ts then (ts, val) := (ts', v');
+//!                send [ACK, ts'] to w
+//!            upon [READ, r] from q: send [VALUE, r, ts, val] to q
+//! reader:    upon ⟨Read⟩: rid := rid + 1; readlist := [⊥]^N; send [READ, rid] to all servers;
+//!            upon [VALUE, r, ts', v'] from q with r = rid: readlist[q] := (ts', v');
+//!                if #(readlist) > (N + 2f)/2 then ⟨ReadReturn | byzhighval(readlist)⟩
+//! byzhighval(readlist): the v of the highest (ts, v) that occurs more than f times in
+//!                readlist, or ⊥ if none does
+//! ```
+//!
+//! Without signatures a Byzantine server can claim any (ts, v), so a reader believes a pair
+//! only when more than f servers vouch for it. A read quorum and the last write's quorum of
+//! more than (N + 2f)/2 each share more than 2f servers, so more than f *correct* ones hold the
+//! last write: it is vouched for, and anything newer the Byzantine servers make up has at most
+//! f vouchers. Hence N > 4f: for the quorums to be reachable with f servers silent, a quorum
+//! can have at most N − f members, and N − f > (N + 2f)/2 ⇔ N > 4f.
+//!
+//! **The bound, shown two ways at N = 4f** (tests in `register_masking/tests.rs`): with the
+//! quorums of Algorithm 4.14 (> (N + 2f)/2 = 3f, i.e. 3f + 1 = N − f + 1 servers) f silent
+//! Byzantine servers block every operation (termination fails); with the largest live quorums, N − f
+//! ([`Quorums::NMinusF`], the `register-byzantine-masking-broken-n-minus-f` twin), a read quorum
+//! meets the last write's quorum in only 2f servers: f of them Byzantine claiming "nothing
+//! written" and a correct server the write has not reached yet out-vote the f correct holders of
+//! the write, and a read that follows the write returns ⊥ (safety fails). At N = 4f + 1 the very
+//! same N − f quorums are safe.
+//!
+//! Servers are processes `0..n` (`--byzantine f` of them corrupted; the algorithm's f is that
+//! number); the writer is process n and two readers are n + 1 and n + 2, all correct.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use crate::adversary::Byzantine;
+use crate::check::register::Value;
+use crate::check::register_safe::check_safe;
+use crate::check::Verdict;
+use crate::harness::{simulate_byzantine_with_plan, Outcome, ProtocolEntry, RunConfig, RunReport};
+use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
+use crate::protocols::registers::byzantine::{GAP, OPERATIONS};
+use crate::protocols::registers::regular::{register_trace, RegRequest, RegReturn};
+use crate::signature::SigningKey;
+use crate::sim::{Streams, Workload};
+
+/// A server's state as a reader sees it: `(ts, v)`, `None` = ⊥ (nothing written).
+pub type Held = Option<(u64, Value)>;
+
+/// The register's messages (no signatures anywhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    /// [WRITE, ts, v], writer → servers.
+    Write(u64, Value),
+    /// [ACK, ts], server → writer.
+    Ack(u64),
+    /// [READ, rid], reader → servers.
+    Read(u64),
+    /// [VALUE, rid, ts, v], server → reader.
+    Value(u64, Held),
+}
+
+impl WireSize for Msg {
+    fn size_bytes(&self) -> usize {
+        1 + match self {
+            Msg::Write(..) => 16,
+            Msg::Ack(_) | Msg::Read(_) => 8,
+            Msg::Value(..) => 25,
+        }
+    }
+}
+
+impl Byzantine for Msg {
+    /// To side B a server claims nothing was written yet: the answer of a correct server the
+    /// write has not reached, so the two together can vouch for ⊥.
+    fn equivocate(&self, _key: &SigningKey) -> Self {
+        match self {
+            Msg::Value(rid, _) => Msg::Value(*rid, None),
+            other => *other,
+        }
+    }
+
+    /// A made-up newer pair: without signatures nothing marks it as false; only the count of
+    /// servers vouching for it does.
+    fn forge(&self, _from: NodeId, _n: usize) -> Option<Self> {
+        match self {
+            Msg::Value(rid, held) => {
+                let (ts, v) = held.unwrap_or((0, 0));
+                Some(Msg::Value(*rid, Some((ts + 1000, v ^ (1 << 40)))))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// How big the quorums are, for `n` servers of which `f` may be Byzantine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Quorums {
+    /// Algorithm 4.14: more than (n + 2f)/2, i.e. ⌊(n + 2f)/2⌋ + 1.
+    #[default]
+    Masking,
+    /// n − f: the largest quorum that f silent servers cannot block; masking only if n > 4f.
+    NMinusF,
+}
+
+impl Quorums {
+    /// The quorum size for `n` servers and `f` Byzantine ones.
+    pub fn size(self, n: usize, f: usize) -> usize {
+        match self {
+            Quorums::Masking => (n + 2 * f) / 2 + 1,
+            Quorums::NMinusF => n.saturating_sub(f).max(1),
+        }
+    }
+}
+
+/// byzhighval: the value of the highest pair that more than `f` of `replies` vouch for, or ⊥.
+pub fn byzhighval<'a>(replies: impl IntoIterator<Item = &'a Held>, f: usize) -> Option<Value> {
+    let mut votes: BTreeMap<(u64, Value), usize> = BTreeMap::new();
+    for pair in replies.into_iter().flatten() {
+        *votes.entry(*pair).or_default() += 1;
+    }
+    votes.into_iter().rev().find(|(_, count)| *count > f).map(|((_, v), _)| v)
+}
+
+/// One process: a server (`me < servers`), the writer (`me == servers`) or a reader.
+#[derive(Debug, Clone)]
+pub struct MaskingRegister {
+    servers: usize,
+    f: usize,
+    quorum: usize,
+    // Server state.
+    held: Held,
+    // Client state.
+    queue: VecDeque<RegRequest>,
+    busy: bool,
+    writing: bool,
+    reading: bool,
+    wts: u64,
+    acks: BTreeSet<NodeId>,
+    rid: u64,
+    replies: BTreeMap<NodeId, Held>,
+}
+
+impl MaskingRegister {
+    /// Process `me` of a register with `servers` servers tolerating `f` Byzantine ones, with
+    /// `quorums`.
+    pub fn new(servers: usize, f: usize, quorums: Quorums) -> Self {
+        MaskingRegister {
+            servers,
+            f,
+            quorum: quorums.size(servers, f),
+            held: None,
+            queue: VecDeque::new(),
+            busy: false,
+            writing: false,
+            reading: false,
+            wts: 0,
+            acks: BTreeSet::new(),
+            rid: 0,
+            replies: BTreeMap::new(),
+        }
+    }
+
+    fn to_servers(&self, ctx: &mut Context<'_, Self>, msg: Msg) {
+        for s in 0..self.servers {
+            ctx.send(s, msg);
+        }
+    }
+
+    fn start(&mut self, ctx: &mut Context<'_, Self>, op: RegRequest) {
+        self.busy = true;
+        match op {
+            RegRequest::Write(v) => {
+                self.wts += 1;
+                self.acks.clear();
+                self.writing = true;
+                self.to_servers(ctx, Msg::Write(self.wts, v));
+            }
+            RegRequest::Read => {
+                self.rid += 1;
+                self.replies.clear();
+                self.reading = true;
+                self.to_servers(ctx, Msg::Read(self.rid));
+            }
+        }
+    }
+
+    fn complete(&mut self, ctx: &mut Context<'_, Self>, ret: RegReturn) {
+        ctx.output(ret);
+        self.busy = false;
+        if let Some(op) = self.queue.pop_front() {
+            self.start(ctx, op);
+        }
+    }
+}
+
+impl Protocol for MaskingRegister {
+    type Message = Msg;
+    type Request = RegRequest;
+    type Output = RegReturn;
+
+    fn on_start(&mut self, _ctx: &mut Context<'_, Self>) {}
+
+    fn on_request(&mut self, ctx: &mut Context<'_, Self>, op: RegRequest) {
+        if self.busy {
+            self.queue.push_back(op);
+        } else {
+            self.start(ctx, op);
+        }
+    }
+
+    fn on_message(&mut self, ctx: &mut Context<'_, Self>, from: NodeId, msg: Msg) {
+        let writer = self.servers;
+        let is_server = ctx.me < self.servers;
+        match msg {
+            Msg::Write(ts, v) if is_server && from == writer => {
+                if self.held.is_none_or(|(held, _)| ts > held) {
+                    self.held = Some((ts, v));
+                }
+                ctx.send(from, Msg::Ack(ts));
+            }
+            Msg::Read(rid) if is_server => ctx.send(from, Msg::Value(rid, self.held)),
+            Msg::Ack(ts) if self.writing && from < self.servers && ts == self.wts => {
+                self.acks.insert(from);
+                if self.acks.len() >= self.quorum {
+                    self.writing = false;
+                    self.complete(ctx, RegReturn::Written);
+                }
+            }
+            Msg::Value(rid, held) if self.reading && from < self.servers && rid == self.rid => {
+                self.replies.entry(from).or_insert(held);
+                if self.replies.len() >= self.quorum {
+                    let value = byzhighval(self.replies.values(), self.f);
+                    self.replies.clear();
+                    self.reading = false;
+                    self.complete(ctx, RegReturn::Read(value));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, _ctx: &mut Context<'_, Self>, _timer: TimerId) {}
+}
+
+/// Run the register with `quorums` under `config` (`config.n` servers, f = `config.adversary.byzantine`)
+/// and check termination (every operation returns) and the safe-register property
+/// ([`check_safe`]). The workload is the signed register's ([`OPERATIONS`] operations, [`GAP`]
+/// µs apart on average, every fourth a write); equivocating servers lie to reader n + 2.
+pub fn run_masking_register(quorums: Quorums, config: &RunConfig) -> RunReport {
+    let (n, f) = (config.n, config.adversary.byzantine);
+    let mut rng = Streams::new(config.seed).workload;
+    let (gap, count) = (
+        config.workload.request_gap.unwrap_or(GAP),
+        config.workload.requests.unwrap_or(OPERATIONS),
+    );
+    let mut workload = Workload::open_loop(&mut rng, n + 3, 0, gap, count, |i, _| match i % 4 {
+        0 => RegRequest::Write(i as Value + 1),
+        _ => RegRequest::Read,
+    });
+    for (i, r) in workload.requests.iter_mut().enumerate() {
+        r.node = match r.request {
+            RegRequest::Write(_) => n,
+            RegRequest::Read => n + 1 + i % 2,
+        };
+    }
+    let mut plan = config.adversary_plan();
+    plan.side_b.insert(n + 2);
+    let run = simulate_byzantine_with_plan(
+        config,
+        plan,
+        n + 3,
+        move |_, _| MaskingRegister::new(n, f, quorums),
+        workload,
+    );
+    let trace = register_trace(&run.history);
+    let outcomes = trace
+        .returns
+        .iter()
+        .map(|r| {
+            let op = &trace.ops[r.op];
+            Outcome::output(r.returned, op.process, format!("{:?}", op.kind))
+        })
+        .collect();
+    let pairs: Vec<_> = trace.returns.iter().map(|r| (r.started, r.returned)).collect();
+    let termination = trace
+        .ops
+        .iter()
+        .find(|op| op.ret.is_none())
+        .map(|op| format!("{:?} at client {} never returned", op.kind, op.process));
+    let verdicts = vec![Verdict::liveness("termination", termination), check_safe(&trace.ops)];
+    run.report_pairs(config, outcomes, &pairs, verdicts)
+}
+
+const FAULTS: &str = "Byzantine servers, n > 4f (--byzantine f, any --strategy); no signatures; \
+                      correct writer and readers; reliable links with any latency, duplication, \
+                      reordering";
+
+/// `register-byzantine-masking`: masking quorums > (n + 2f) / 2, n > 4f.
+pub static MASKING_QUORUM_REGISTER: ProtocolEntry = ProtocolEntry {
+    name: "register-byzantine-masking",
+    description: "(1,N) safe register without signatures, masking quorums > (n+2f)/2",
+    source: "Malkhi & Reiter, Distrib. Comput. 1998 §4; CGR 2011 Alg. 4.14 Byzantine Masking \
+             Quorum",
+    fault_model: FAULTS,
+    default_n: 5,
+    byzantine: true,
+    run: |config| run_masking_register(Quorums::Masking, config),
+    comparison: None,
+};
+
+/// `register-byzantine-masking-broken-n-minus-f`: quorums of n − f, run at n = 4f.
+pub static BROKEN_MASKING_N_MINUS_F: ProtocolEntry = ProtocolEntry {
+    name: "register-byzantine-masking-broken-n-minus-f",
+    description: "BEYOND THE BOUND on purpose: masking register with quorums of n - f, run at \
+                  n = 4f (default n = 4): two quorums share only 2f servers and a read returns \
+                  a stale value",
+    source: "",
+    fault_model: FAULTS,
+    default_n: 4,
+    byzantine: true,
+    run: |config| run_masking_register(Quorums::NMinusF, config),
+    comparison: None,
+};
+
+#[cfg(test)]
+mod tests;
