@@ -145,55 +145,63 @@ struct NakamotoArgs {
     json: bool,
 }
 
-/// Fault options shared by `run` and `sweep`. Times in milliseconds of simulated time.
+/// The run's options shared by `run` and `sweep`, grouped in `--help` as [`RunConfig`] groups
+/// them: network, faults, adversary, workload. Times in milliseconds of simulated time.
 #[derive(Args, Clone)]
 struct FaultArgs {
     /// Number of processes (default: the protocol's own).
     #[arg(long)]
     n: Option<usize>,
     /// Number of processes that crash, chosen and timed by the seed.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, help_heading = "Faults")]
     crash: usize,
     /// Crashed processes recover after this many ms (crash-recovery); default: crash-stop.
-    #[arg(long)]
+    #[arg(long, help_heading = "Faults")]
     recover_after: Option<f64>,
     /// Crashes happen at a uniform time in [0, this) ms.
-    #[arg(long, default_value_t = 50.0)]
+    #[arg(long, default_value_t = 50.0, help_heading = "Faults")]
     crash_window: f64,
     /// Probability that a message copy is lost, in [0, 1].
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, help_heading = "Network")]
     loss: f64,
     /// Probability that a message is duplicated, in [0, 1].
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, help_heading = "Network")]
     dup: f64,
     /// Probability that a message copy is held back so later ones overtake it, in [0, 1].
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, help_heading = "Network")]
     reorder: f64,
     /// Partitions: `A|B@START-END` (two-way) or `A>B@START-END` (one-way), `;`-separated,
     /// groups like `0,1`, times in ms, `-END` optional (never heals). Example: `0,1|2,3,4@100-500`.
-    #[arg(long, default_value = "none")]
+    #[arg(long, default_value = "none", help_heading = "Faults")]
     partition: String,
     /// Latency model: `const:MS`, `uniform:MIN-MAX`, `exp:MIN+MEAN` (ms) or `lognormal:MU,SIGMA`.
-    #[arg(long, default_value = "uniform:1-10")]
+    #[arg(long, default_value = "uniform:1-10", help_heading = "Network")]
     latency: String,
     /// Partial synchrony (DLS 1988 §2): `GST_MS+DELTA_MS[/hold|/chaos]`. Before GST the network
     /// adversary holds every message back until GST (`hold`, default) or delays it arbitrarily
     /// (`chaos`); from GST on every message arrives within Δ. `none`: no GST (the `*-gst`
     /// protocols then use 500+10).
-    #[arg(long, default_value = "none")]
+    #[arg(long, default_value = "none", help_heading = "Network")]
     gst: String,
     /// Maximum clock drift of each process's timers, as a fraction (0.01 = ±1 %).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, help_heading = "Faults")]
     drift: f64,
     /// Simulated-time budget of a run, ms.
     #[arg(long, default_value_t = 60_000.0)]
     time_limit: f64,
     /// Number of Byzantine processes, chosen by the seed (protocols marked `byzantine` in `list`).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, help_heading = "Adversary")]
     byzantine: usize,
     /// What the Byzantine processes do: silence, equivocate, delay, forge, replay, random.
-    #[arg(long, default_value = "equivocate")]
+    #[arg(long, default_value = "equivocate", help_heading = "Adversary")]
     strategy: String,
+    /// Number of client requests, for protocols with an open-loop workload (SMR, EPaxos,
+    /// Nakamoto, the Byzantine SMRs, the registers …); default: the protocol's own.
+    #[arg(long, help_heading = "Workload")]
+    requests: Option<usize>,
+    /// Mean gap between client requests, ms; default: the protocol's own.
+    #[arg(long, help_heading = "Workload")]
+    request_gap: Option<f64>,
 }
 
 impl FaultArgs {
@@ -252,6 +260,13 @@ impl FaultArgs {
         config.time_limit = to_us(self.time_limit);
         config.adversary.byzantine = self.byzantine;
         config.adversary.strategy = strategy;
+        config.workload.requests = self.requests;
+        config.workload.request_gap = match self.request_gap {
+            Some(t) if !t.is_finite() || t <= 0.0 => {
+                bail!("--request-gap must be a positive number of ms, got {t}")
+            }
+            other => other.map(to_us),
+        };
         Ok(config)
     }
 }

@@ -24,7 +24,7 @@ fn list_names_every_registered_protocol_with_its_fault_model() {
 
 #[test]
 fn bad_values_are_rejected_with_a_message_naming_them_and_exit_3() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (&["run", "paxos", "--loss", "1.5"], "--loss must be a probability in [0, 1], got 1.5"),
         (&["run", "nosuch"], "unknown protocol \"nosuch\""),
         (
@@ -33,6 +33,7 @@ fn bad_values_are_rejected_with_a_message_naming_them_and_exit_3() {
         ),
         (&["run", "paxos", "--latency", "gauss:3"], "bad latency \"gauss:3\""),
         (&["sweep", "paxos", "--crash", "6"], "--crash 6 exceeds --n 5"),
+        (&["run", "multipaxos-kv", "--request-gap", "0"], "--request-gap must be a positive"),
     ];
     for (args, message) in cases {
         let out = lab(args);
@@ -62,6 +63,17 @@ fn a_sweep_of_correct_paxos_with_a_minority_crashed_exits_0() {
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["liveness_failures"], 0);
     assert!(summary["first_failing_seed"].is_null());
+}
+
+#[test]
+fn the_workload_options_set_how_many_commands_a_replicated_store_commits() {
+    for requests in ["3", "7"] {
+        let out = lab(&["run", "multipaxos-kv", "--requests", requests, "--request-gap", "2"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let line = format!("throughput: {requests} commands committed in");
+        assert!(stdout.contains(&line), "{stdout}");
+    }
 }
 
 #[test]
