@@ -9,6 +9,7 @@ pub mod broadcast;
 pub mod broadcast_causal_past;
 pub mod broadcast_ordered;
 pub mod byzantine_generals;
+pub mod calvin;
 pub mod commit_presumed;
 pub mod dynamo;
 pub mod epaxos;
