@@ -131,8 +131,9 @@ pub enum TobFlaw {
 const INSTANCE_TIMER_BITS: u32 = 8;
 
 /// Run one handler of `proto`, a protocol held inside the one `ctx` belongs to, over its own
-/// `storage`; return its actions for the caller to translate.
-fn call<U: Protocol, L: Protocol>(
+/// `storage`; return its actions for the caller to translate. Also used by
+/// [`super::calvin`] to drive its Multi-Paxos sequencing layer.
+pub(crate) fn call<U: Protocol, L: Protocol>(
     ctx: &Context<'_, L>,
     proto: &mut U,
     storage: &mut Storage,

@@ -35,15 +35,12 @@
 
 use std::collections::BTreeSet;
 
-use rand::Rng;
-
-use crate::check::commit::{self, CommitHistory, Outcome, Vote};
+use super::two_phase_commit::{commit_report, commit_workload};
+use crate::check::commit::{Outcome, Vote};
 use crate::harness::{simulate, ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
-use crate::sim::{Streams, Workload};
 
-/// The coordinator's process id.
-pub const COORDINATOR: NodeId = 0;
+pub use super::two_phase_commit::{Request, COORDINATOR, NO_VOTE_PROBABILITY};
 
 /// What the coordinator presumes about a transaction it has no record of (TODS 1986 §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,15 +99,6 @@ impl WireSize for Msg {
             Msg::Vote(_) | Msg::Decision(_) => 2,
         }
     }
-}
-
-/// Input from the layer above.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Request {
-    /// At the coordinator: commit the transaction.
-    Begin,
-    /// At a participant: its local verdict.
-    Ready(Vote),
 }
 
 /// Indications recorded for the checker and the counts.
@@ -492,35 +480,23 @@ pub struct Costs {
     pub messages: u64,
 }
 
-/// Probability that a participant's local verdict is No.
-pub const NO_VOTE_PROBABILITY: f64 = 0.1;
-
 /// Run the logged 2PC family under `config` — Begin at the coordinator at 1 ms, each
-/// participant's verdict (No with probability [`NO_VOTE_PROBABILITY`]) in the first 2 ms — and
-/// check AC1–AC5 ([`commit::check`]); the first outcome line gives the [`Costs`].
+/// participant's verdict (No with probability [`NO_VOTE_PROBABILITY`]) in the first 1 ms — and
+/// check AC1–AC5 ([`crate::check::commit::check`]); the first outcome line gives the [`Costs`].
 pub fn run_logged(
     presumption: Presumption,
     cooperative: bool,
     flaw: Flaw,
     config: &RunConfig,
 ) -> (RunReport, Costs) {
-    let mut rng = Streams::new(config.seed).workload;
-    let mut requests = vec![(1_000, COORDINATOR, Request::Begin)];
-    for p in 1..config.n {
-        let vote = if rng.random_bool(NO_VOTE_PROBABILITY) { Vote::No } else { Vote::Yes };
-        requests.push((rng.random_range(0..1_000), p, Request::Ready(vote)));
-    }
     let factory = move |_, _| LoggedCommit::new(presumption, cooperative, flaw);
-    let run = simulate(config, factory, Workload::scripted(requests));
+    let run = simulate(config, factory, commit_workload(config, 1_000));
     let mut costs = Costs { messages: run.metrics.messages_sent, ..Costs::default() };
-    let (mut votes, mut decisions, mut outcomes) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut votes, mut decisions) = (Vec::new(), Vec::new());
     for (t, node, out) in run.history.outputs() {
         match *out {
             Output::Voted(v) => votes.push((node, v)),
-            Output::Decided(o) => {
-                decisions.push((t, node, o));
-                outcomes.push(crate::harness::Outcome::decided(t, node, o));
-            }
+            Output::Decided(o) => decisions.push((t, node, o)),
             Output::Logged { forced, .. } => {
                 let (all, f) = if node == COORDINATOR {
                     (&mut costs.coordinator_writes, &mut costs.coordinator_forced)
@@ -532,42 +508,16 @@ pub fn run_logged(
             }
         }
     }
-    outcomes.insert(
-        0,
-        crate::harness::Outcome::Summary(format!(
-            "log writes: coordinator {} ({} forced), participants {} ({} forced); messages {}",
-            costs.coordinator_writes,
-            costs.coordinator_forced,
-            costs.participant_writes,
-            costs.participant_forced,
-            costs.messages
-        )),
+    let header = format!(
+        "log writes: coordinator {} ({} forced), participants {} ({} forced); messages {}",
+        costs.coordinator_writes,
+        costs.coordinator_forced,
+        costs.participant_writes,
+        costs.participant_forced,
+        costs.messages
     );
-    let failure_free = config.faults.crash == 0
-        && config.network.loss == 0.0
-        && config.faults.partitions.is_empty();
-    let history = CommitHistory {
-        participants: (1..config.n).collect(),
-        votes,
-        decisions,
-        correct: config.correct(&run.history),
-        failure_free,
-    };
-    let mut firsts = std::collections::BTreeMap::new();
-    for d in &history.decisions {
-        firsts.entry(d.1).or_insert(d.0);
-    }
-    let pairs: Vec<(Time, Time)> = firsts.values().map(|t| (1_000, *t)).collect();
-    let report = RunReport::from_pairs(
-        config.seed,
-        outcomes,
-        &pairs,
-        run.metrics,
-        run.end_time,
-        commit::check(&history),
-        run.trace,
-    );
-    (report, costs)
+    let header = crate::harness::Outcome::Summary(header);
+    (commit_report(config, run, vec![header], votes, decisions), costs)
 }
 
 const FAULTS: &str = "safe under any crashes, loss, duplication, reordering, partitions; live \

@@ -1,7 +1,9 @@
+use rand::Rng;
+
 use super::*;
 use crate::check::find;
 use crate::protocols::test_support::{all_hold, assert_clean_sweep, assert_sweep_catches, SEEDS};
-use crate::sim::LatencyModel;
+use crate::sim::{LatencyModel, Streams};
 use crate::sweep::sweep;
 
 /// n = 4 (three participants), every message 1 ms, the first seed whose decision is `want`.

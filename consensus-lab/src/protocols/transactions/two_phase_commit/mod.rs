@@ -32,10 +32,10 @@
 //! Commit at the vote deadline when no vote it *received* was No, i.e. counts a missing vote as
 //! Yes: it breaks validity (AC3) and, against a participant that aborted on its own, agreement.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::check::commit::{self, CommitHistory, Outcome, Vote};
-use crate::harness::{simulate, ProtocolEntry, RunConfig, RunReport};
+use crate::harness::{simulate, ProtocolEntry, RunConfig, RunReport, Simulated};
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 use crate::sim::{Streams, Workload};
 
@@ -308,30 +308,35 @@ impl Protocol for TwoPhaseCommit {
 /// Probability that a participant's local verdict is No, in the experiments' workload.
 pub const NO_VOTE_PROBABILITY: f64 = 0.1;
 
-/// Run 2PC with `flaw` under `config`: ⟨Begin⟩ at the coordinator at 1 ms, each participant's
-/// local verdict (No with probability [`NO_VOTE_PROBABILITY`], workload stream) at a uniform
-/// time in the first 2 ms; checks BHG's AC1–AC5 ([`commit::check`]).
-pub fn run_commit(flaw: Flaw, config: &RunConfig) -> RunReport {
+/// The scripted workload of one commit run, shared with [`super::commit_presumed`]: ⟨Begin⟩ at
+/// the coordinator at 1 ms, then for each participant 1‥n−1, in order, its local verdict (No
+/// with probability [`NO_VOTE_PROBABILITY`]) at a uniform time in `[0, ready_within)` µs, both
+/// drawn from the seed's workload stream.
+pub(crate) fn commit_workload(config: &RunConfig, ready_within: Time) -> Workload<Request> {
     use rand::Rng;
     let mut rng = Streams::new(config.seed).workload;
     let mut requests = vec![(1_000, COORDINATOR, Request::Begin)];
     for p in 1..config.n {
         let vote = if rng.random_bool(NO_VOTE_PROBABILITY) { Vote::No } else { Vote::Yes };
-        requests.push((rng.random_range(0..2_000), p, Request::Ready(vote)));
+        requests.push((rng.random_range(0..ready_within), p, Request::Ready(vote)));
     }
-    let run = simulate(config, move |_, _| TwoPhaseCommit::new(flaw), Workload::scripted(requests));
-    let mut votes = Vec::new();
-    let mut decisions = Vec::new();
-    let mut outcomes = Vec::new();
-    for (t, node, out) in run.history.outputs() {
-        match *out {
-            Output::Voted(v) => votes.push((node, v)),
-            Output::Decided(o) => {
-                decisions.push((t, node, o));
-                outcomes.push(crate::harness::Outcome::decided(t, node, o));
-            }
-        }
-    }
+    Workload::scripted(requests)
+}
+
+/// The report of one commit run, shared with [`super::commit_presumed`]: `header` outcomes
+/// (summaries), then one [`crate::harness::Outcome::Decided`] per decision; latency of each process's first decision from the ⟨Begin⟩ at 1 ms;
+/// verdicts of BHG's AC1–AC5 ([`commit::check`]) over `votes` and `decisions` (time, process,
+/// outcome), with "failure-free" meaning no crash, no loss and no partition in `config`.
+pub(crate) fn commit_report<P: Protocol>(
+    config: &RunConfig,
+    run: Simulated<P>,
+    mut header: Vec<crate::harness::Outcome>,
+    votes: Vec<(NodeId, Vote)>,
+    decisions: Vec<(Time, NodeId, Outcome)>,
+) -> RunReport {
+    header.extend(
+        decisions.iter().map(|(t, node, o)| crate::harness::Outcome::decided(*t, *node, o)),
+    );
     let failure_free = config.faults.crash == 0
         && config.network.loss == 0.0
         && config.faults.partitions.is_empty();
@@ -342,23 +347,30 @@ pub fn run_commit(flaw: Flaw, config: &RunConfig) -> RunReport {
         correct: config.correct(&run.history),
         failure_free,
     };
-    let deciders: BTreeSet<NodeId> = history.decisions.iter().map(|d| d.1).collect();
     // One decision per process that decided (its first), latency from the request at 1 ms.
     let mut firsts: BTreeMap<NodeId, Time> = BTreeMap::new();
     for d in &history.decisions {
         firsts.entry(d.1).or_insert(d.0);
     }
     let pairs: Vec<(Time, Time)> = firsts.values().map(|t| (1_000, *t)).collect();
-    debug_assert_eq!(pairs.len(), deciders.len());
-    RunReport::from_pairs(
-        config.seed,
-        outcomes,
-        &pairs,
-        run.metrics,
-        run.end_time,
-        commit::check(&history),
-        run.trace,
-    )
+    let verdicts = commit::check(&history);
+    run.report_pairs(config, header, &pairs, verdicts)
+}
+
+/// Run 2PC with `flaw` under `config`: ⟨Begin⟩ at the coordinator at 1 ms, each participant's
+/// local verdict (No with probability [`NO_VOTE_PROBABILITY`], workload stream) at a uniform
+/// time in the first 2 ms; checks BHG's AC1–AC5 ([`commit::check`]).
+pub fn run_commit(flaw: Flaw, config: &RunConfig) -> RunReport {
+    let workload = commit_workload(config, 2_000);
+    let run = simulate(config, move |_, _| TwoPhaseCommit::new(flaw), workload);
+    let (mut votes, mut decisions) = (Vec::new(), Vec::new());
+    for (t, node, out) in run.history.outputs() {
+        match *out {
+            Output::Voted(v) => votes.push((node, v)),
+            Output::Decided(o) => decisions.push((t, node, o)),
+        }
+    }
+    commit_report(config, run, Vec::new(), votes, decisions)
 }
 
 const TPC_FAULTS: &str = "safe under any crashes, loss, duplication, reordering, partitions; \
