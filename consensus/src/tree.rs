@@ -227,6 +227,15 @@ impl<Id: TreeId, M> BlockTree<Id, M> {
         self.entries.get(id).is_some_and(|e| self.canonical_at(e.height) == Some(*id))
     }
 
+    /// Confirmations of `id` (Bitcoin's `getblock` "confirmations"): 1 if it is the tip, one
+    /// more per canonical block above it, 0 if it is not on the canonical chain (or unknown).
+    pub fn confirmations(&self, id: &Id) -> u64 {
+        match self.entries.get(id) {
+            Some(e) if self.canonical_at(e.height) == Some(*id) => self.height() - e.height + 1,
+            _ => 0,
+        }
+    }
+
     /// The children of `id` (any validity), in arrival order.
     pub fn children(&self, id: &Id) -> &[Id] {
         self.children.get(id).map_or(&[], Vec::as_slice)
@@ -461,6 +470,19 @@ mod tests {
         assert_eq!(tree.canonical_chain(), &[0, 2, 3]);
         assert!(!tree.is_canonical(&1));
         assert_eq!(tree.insert(3, 2, w(1), ()), Ok(Inserted::Duplicate));
+    }
+
+    #[test]
+    fn confirmations_count_canonical_blocks_from_the_tip_and_are_zero_off_the_chain() {
+        let mut tree = Tree::new(0, w(1), ());
+        tree.insert_and_follow(1, 0, w(1), ()).unwrap();
+        tree.insert_and_follow(2, 1, w(1), ()).unwrap();
+        tree.insert_and_follow(3, 0, w(1), ()).unwrap();
+        assert_eq!(tree.confirmations(&2), 1, "the tip");
+        assert_eq!(tree.confirmations(&1), 2);
+        assert_eq!(tree.confirmations(&0), 3, "genesis counts itself");
+        assert_eq!(tree.confirmations(&3), 0, "a stale block");
+        assert_eq!(tree.confirmations(&9), 0, "an unknown block");
     }
 
     #[test]

@@ -1,18 +1,21 @@
-//! One miner's block tree: cumulative work, most-work tip, reorgs, orphans, difficulty.
+//! One miner's chain: the node's block tree and orphan pool around simulated blocks, plus the
+//! difficulty rule.
 //!
-//! The rules are the node's own, called as the node calls them: block work is
-//! `quarry_primitives::pow::work_from_target(target_from_bits(bits))`, cumulative work is
-//! `quarry_consensus::chain_work`, the tip moves only when
-//! `quarry_consensus::fork_choice(tip_work, candidate_work)` says so (strictly more work;
-//! first seen wins ties), and in [`DifficultyRule::Asert`] mode a block's `bits` must equal
-//! `quarry_consensus::next_bits` of its parent (aserti3-2d anchored at genesis). What the
-//! lab does *not* model is the proof-of-work hash itself: a block's discovery is a Poisson event
-//! (the miner's timer), so blocks carry no nonce and no real header.
-
-use std::collections::HashMap;
+//! Fork choice, chain work, the canonical chain and reorgs are not reimplemented here: every
+//! block goes into `quarry_consensus::BlockTree` (the tree the node's engine uses, crate
+//! `quarry-consensus`, `consensus/src/tree.rs`), whose tip is the most-work block, first seen
+//! winning ties (Nakamoto 2008 §4, counted in work: `quarry_consensus::{chain_work,
+//! fork_choice}`), and blocks whose parent is missing wait in `quarry_consensus::OrphanPool`.
+//! The lab keeps the thin parts the node does differently: block work is
+//! `quarry_primitives::pow::work_from_target(target_from_bits(bits))` of a simulated block, in
+//! [`DifficultyRule::Asert`] mode a block's `bits` must equal `quarry_consensus::next_bits` of
+//! its parent (aserti3-2d anchored at genesis), and a block is added to the tree and followed at
+//! once (nothing is executed). What the lab does *not* model is the proof-of-work hash itself: a
+//! block's discovery is a Poisson event (the miner's timer), so blocks carry no nonce and no
+//! real header.
 
 use alloy_primitives::U256;
-use quarry_consensus::{chain_work, fork_choice, next_bits, AsertParams};
+use quarry_consensus::{next_bits, AsertParams, BlockTree, OrphanPool, TipChange};
 use quarry_primitives::pow::{target_from_bits, work_from_target};
 
 use crate::protocol::{NodeId, WireSize};
@@ -125,28 +128,17 @@ fn u256_to_f64(x: U256) -> f64 {
         .fold(0.0, |acc, &limb| acc * 18_446_744_073_709_551_616.0 + limb as f64)
 }
 
-/// A change of the best chain: blocks taken off (tip first) and put on (fork point first).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct TipChange {
-    /// Height of the last common block of the old and new chains.
-    pub fork_height: u64,
-    /// Disconnected blocks, old tip first (empty: the new tip extends the old one).
-    pub disconnected: Vec<BlockId>,
-    /// Connected blocks, lowest first.
-    pub connected: Vec<BlockId>,
-}
-
-/// What [`BlockTree::insert`] did with a block.
+/// What [`Chain::insert`] did with a block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Insert {
-    /// Known already.
+    /// Known already (in the tree or waiting as an orphan).
     Duplicate,
     /// Parent unknown: buffered until the parent arrives (ask a peer for it).
     Orphan {
-        /// The missing parent.
+        /// The first ancestor neither held nor buffered.
         missing: BlockId,
     },
-    /// Rejected: `bits` is not what the difficulty rule demands of the parent.
+    /// Rejected: `bits` (or the height) is not what the difficulty rule demands of the parent.
     BadBits {
         /// What the block carried.
         got: u32,
@@ -155,38 +147,29 @@ pub enum Insert {
     },
     /// Added (with any orphans it completed); the tip may have moved.
     Added {
-        /// The change of best chain, if the tip moved.
-        tip: Option<TipChange>,
+        /// The move of the best chain (old tip first in `disconnect`), if the tip moved.
+        tip: Option<TipChange<BlockId>>,
     },
 }
 
-struct Entry {
-    block: Block,
-    chain_work: U256,
-}
-
-/// One node's view: every block it has, the best chain by height, and orphans.
-pub struct BlockTree {
+/// One node's view: the node's block tree (`quarry_consensus::BlockTree`, which keeps chain
+/// work, the canonical chain and most-work fork choice, first seen winning ties) holding
+/// [`Block`]s, the node's orphan pool, and the difficulty rule checked before a block enters.
+pub struct Chain {
     rule: DifficultyRule,
-    entries: HashMap<BlockId, Entry>,
-    /// `main[h]` is the best chain's block at height h.
-    main: Vec<BlockId>,
-    orphans: HashMap<BlockId, Vec<Block>>,
-    /// Buffered orphan → its parent, to find the first missing ancestor of a chain of orphans.
-    orphan_parent: HashMap<BlockId, BlockId>,
+    tree: BlockTree<BlockId, Block>,
+    /// Unbounded (capacity `usize::MAX`): a simulated run never drops an orphan.
+    orphans: OrphanPool<BlockId, Block>,
 }
 
-impl BlockTree {
-    /// A tree holding only genesis.
+impl Chain {
+    /// A chain holding only genesis.
     pub fn new(rule: DifficultyRule) -> Self {
         let genesis = Block::genesis();
-        let entry = Entry { chain_work: genesis.work(), block: genesis };
-        BlockTree {
+        Chain {
             rule,
-            entries: HashMap::from([(GENESIS, entry)]),
-            main: vec![GENESIS],
-            orphans: HashMap::new(),
-            orphan_parent: HashMap::new(),
+            tree: BlockTree::new(GENESIS, genesis.work(), genesis),
+            orphans: OrphanPool::new(usize::MAX),
         }
     }
 
@@ -195,47 +178,30 @@ impl BlockTree {
         self.rule
     }
 
-    /// The best block.
-    pub fn tip(&self) -> &Block {
-        self.block(*self.main.last().expect("genesis is always there")).expect("main blocks exist")
+    /// The block tree: canonical chain, chain work, confirmations (read-only; blocks enter
+    /// through [`Chain::insert`]).
+    pub fn tree(&self) -> &BlockTree<BlockId, Block> {
+        &self.tree
     }
 
-    /// Height of the best block.
-    pub fn height(&self) -> u64 {
-        self.main.len() as u64 - 1
+    /// The best block.
+    pub fn tip(&self) -> &Block {
+        &self.tree.tip_entry().meta
     }
 
     /// Cumulative work of `id` (zero if unknown).
     pub fn chain_work(&self, id: BlockId) -> U256 {
-        self.entries.get(&id).map_or(U256::ZERO, |e| e.chain_work)
+        self.tree.get(&id).map_or(U256::ZERO, |e| e.chain_work)
     }
 
-    /// `true` if `id` is in the tree or waiting in the orphan buffer.
+    /// `true` if `id` is in the tree or waiting in the orphan pool.
     pub fn has(&self, id: BlockId) -> bool {
-        self.entries.contains_key(&id) || self.orphan_parent.contains_key(&id)
+        self.tree.contains(&id) || self.orphans.contains(&id)
     }
 
-    /// The block `id`, if held.
+    /// The block `id`, if held in the tree.
     pub fn block(&self, id: BlockId) -> Option<&Block> {
-        self.entries.get(&id).map(|e| &e.block)
-    }
-
-    /// The best chain's block at `height`.
-    pub fn main_at(&self, height: u64) -> Option<BlockId> {
-        self.main.get(height as usize).copied()
-    }
-
-    /// The best chain, genesis first.
-    pub fn main_chain(&self) -> &[BlockId] {
-        &self.main
-    }
-
-    /// Confirmations of `id` on the best chain (1 = it is the tip), 0 if not on it.
-    pub fn confirmations(&self, id: BlockId) -> u64 {
-        match self.block(id) {
-            Some(b) if self.main_at(b.height) == Some(id) => self.height() - b.height + 1,
-            _ => 0,
-        }
+        self.tree.get(&id).map(|e| &e.meta)
     }
 
     /// The `bits` a child of `parent` must carry.
@@ -243,67 +209,48 @@ impl BlockTree {
         self.rule.expected_bits(parent)
     }
 
-    /// Add `block` (and any orphans waiting for it); move the tip by most-work fork choice.
+    /// `Err(expected bits)` unless `block` may extend `parent` (its bits and height).
+    fn check(&self, parent: &Block, block: &Block) -> Result<(), u32> {
+        let expected = self.expected_bits(parent);
+        if block.bits == expected && block.height == parent.height + 1 {
+            Ok(())
+        } else {
+            Err(expected)
+        }
+    }
+
+    /// Add `block` (and any orphans waiting for it) to the tree, then follow the tree's fork
+    /// choice. Blocks enter the tree in a fixed order (the block, then depth first through the
+    /// orphans it completes, the last buffered child first): the tree's tie break is that order.
     pub fn insert(&mut self, block: Block) -> Insert {
         if self.has(block.id) {
             return Insert::Duplicate;
         }
         let Some(parent) = self.block(block.parent) else {
-            // Ask for the first ancestor that is neither held nor buffered.
-            let mut missing = block.parent;
-            while let Some(&up) = self.orphan_parent.get(&missing) {
-                missing = up;
-            }
-            self.orphan_parent.insert(block.id, block.parent);
-            self.orphans.entry(block.parent).or_default().push(block);
+            let missing = self.orphans.missing_ancestor(block.parent);
+            self.orphans.insert(block.id, block.parent, block);
             return Insert::Orphan { missing };
         };
-        let expected = self.expected_bits(parent);
-        if block.bits != expected || block.height != parent.height + 1 {
+        if let Err(expected) = self.check(parent, &block) {
             return Insert::BadBits { got: block.bits, expected };
         }
-        let old_tip = self.tip().id;
-        let mut best = old_tip;
         let mut queue = vec![block];
         while let Some(block) = queue.pop() {
-            self.orphan_parent.remove(&block.id);
-            let Some(parent) = self.entries.get(&block.parent) else { continue };
-            if self.rule.expected_bits(&parent.block) != block.bits
-                || block.height != parent.block.height + 1
-            {
+            let parent = self.block(block.parent).expect("a queued block's parent is in the tree");
+            if self.check(parent, &block).is_err() {
                 continue; // a buffered orphan that turned out invalid
             }
-            let work = chain_work(parent.chain_work, block.work());
-            if fork_choice(self.chain_work(best), work) {
-                best = block.id;
-            }
-            if let Some(children) = self.orphans.remove(&block.id) {
-                queue.extend(children);
-            }
-            self.entries.insert(block.id, Entry { block, chain_work: work });
+            let (id, parent, work) = (block.id, block.parent, block.work());
+            self.tree
+                .insert(id, parent, work, block)
+                .expect("new block, parent held, and the lab never marks blocks invalid");
+            queue.extend(self.orphans.take_children(&id).into_iter().map(|(_, b)| b));
         }
-        let tip = (best != old_tip).then(|| self.switch_to(best));
+        let tip = self.tree.next_reorg();
+        if let Some(change) = &tip {
+            self.tree.apply(change);
+        }
         Insert::Added { tip }
-    }
-
-    /// Make `new_tip` the best block, rewriting `main` from the fork point.
-    fn switch_to(&mut self, new_tip: BlockId) -> TipChange {
-        let mut connected = Vec::new();
-        let mut cursor = new_tip;
-        loop {
-            let b = self.block(cursor).expect("ancestors of an added block are held");
-            if self.main_at(b.height) == Some(cursor) {
-                break;
-            }
-            connected.push(cursor);
-            cursor = b.parent;
-        }
-        let fork_height = self.block(cursor).expect("held").height;
-        let disconnected: Vec<BlockId> =
-            self.main.drain(fork_height as usize + 1..).rev().collect();
-        connected.reverse();
-        self.main.extend(&connected);
-        TipChange { fork_height, disconnected, connected }
     }
 }
 
@@ -325,57 +272,62 @@ mod tests {
 
     #[test]
     fn longer_branch_reorgs_and_equal_work_keeps_the_first_seen_tip() {
-        let mut tree = BlockTree::new(DifficultyRule::Fixed);
+        let mut chain = Chain::new(DifficultyRule::Fixed);
         let g = Block::genesis();
         let a1 = child(&g, 1, 1);
         let b1 = child(&g, 2, 1);
-        assert!(matches!(tree.insert(a1.clone()), Insert::Added { tip: Some(_) }));
+        assert!(matches!(chain.insert(a1.clone()), Insert::Added { tip: Some(_) }));
         // Equal work: first seen (a1) stays.
-        assert_eq!(tree.insert(b1.clone()), Insert::Added { tip: None });
-        assert_eq!(tree.tip().id, a1.id);
+        assert_eq!(chain.insert(b1.clone()), Insert::Added { tip: None });
+        assert_eq!(chain.tip().id, a1.id);
         let b2 = child(&b1, 2, 2);
-        let Insert::Added { tip: Some(change) } = tree.insert(b2.clone()) else { panic!() };
+        let Insert::Added { tip: Some(change) } = chain.insert(b2.clone()) else { panic!() };
         assert_eq!(
             change,
-            TipChange { fork_height: 0, disconnected: vec![a1.id], connected: vec![b1.id, b2.id] }
+            TipChange {
+                fork: GENESIS,
+                fork_height: 0,
+                disconnect: vec![a1.id],
+                connect: vec![b1.id, b2.id]
+            }
         );
-        assert_eq!(tree.confirmations(b1.id), 2);
-        assert_eq!(tree.confirmations(a1.id), 0);
+        assert_eq!(chain.tree().confirmations(&b1.id), 2);
+        assert_eq!(chain.tree().confirmations(&a1.id), 0);
     }
 
     #[test]
     fn orphans_connect_when_their_parent_arrives() {
-        let mut tree = BlockTree::new(DifficultyRule::Fixed);
+        let mut chain = Chain::new(DifficultyRule::Fixed);
         let a1 = child(&Block::genesis(), 1, 1);
         let a2 = child(&a1, 1, 2);
         let a3 = child(&a2, 1, 3);
-        assert_eq!(tree.insert(a3.clone()), Insert::Orphan { missing: a2.id });
-        assert_eq!(tree.insert(a2.clone()), Insert::Orphan { missing: a1.id });
+        assert_eq!(chain.insert(a3.clone()), Insert::Orphan { missing: a2.id });
+        assert_eq!(chain.insert(a2.clone()), Insert::Orphan { missing: a1.id });
         // A child of a buffered orphan asks for the first missing ancestor, not its parent.
         let a4 = child(&a3, 1, 4);
-        assert_eq!(tree.insert(a4.clone()), Insert::Orphan { missing: a1.id });
-        assert_eq!(tree.insert(a3.clone()), Insert::Duplicate);
-        let Insert::Added { tip: Some(change) } = tree.insert(a1) else { panic!() };
-        assert_eq!(change.connected.len(), 4);
-        assert_eq!(tree.tip().id, a4.id);
+        assert_eq!(chain.insert(a4.clone()), Insert::Orphan { missing: a1.id });
+        assert_eq!(chain.insert(a3.clone()), Insert::Duplicate);
+        let Insert::Added { tip: Some(change) } = chain.insert(a1) else { panic!() };
+        assert_eq!(change.connect.len(), 4);
+        assert_eq!(chain.tip().id, a4.id);
     }
 
     #[test]
     fn asert_mode_rejects_wrong_bits_and_demands_the_nodes_next_bits() {
         let rule = DifficultyRule::Asert { block_time_ms: 1000, half_life_ms: 10_000 };
-        let mut tree = BlockTree::new(rule);
+        let mut chain = Chain::new(rule);
         let g = Block::genesis();
         // On schedule (parent at 0 ms, height 0): genesis bits.
         let mut a1 = child(&g, 1, 1);
         a1.bits = rule.expected_bits(&g);
         assert_eq!(a1.bits, GENESIS_BITS);
-        assert!(matches!(tree.insert(a1.clone()), Insert::Added { .. }));
+        assert!(matches!(chain.insert(a1.clone()), Insert::Added { .. }));
         // A fast parent (a1 at 1 ms instead of 1000 ms) makes the next block harder.
         let mut fast = a1.clone();
         fast.timestamp_ms = 1;
         assert!(relative_difficulty(rule.expected_bits(&fast)) > 1.05);
         let mut a2 = child(&a1, 1, 2);
         a2.bits = 0x1e00_ffff;
-        assert!(matches!(tree.insert(a2), Insert::BadBits { expected: GENESIS_BITS, .. }));
+        assert!(matches!(chain.insert(a2), Insert::BadBits { expected: GENESIS_BITS, .. }));
     }
 }

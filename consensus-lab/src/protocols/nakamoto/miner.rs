@@ -7,7 +7,7 @@
 //!     b ← block on the mining tip with the mempool's transactions; arm again
 //!     honest: insert b; forall q ≠ self: send Block(b)        attacker: strategy.on_own_block(b)
 //! upon ⟨Deliver | q, Block(b)⟩ do
-//!     insert b (most-work fork choice, first seen on ties)
+//!     insert b into the node's block tree (most-work fork choice, first seen on ties)
 //!     parent unknown → send GetBlock(parent) to q            (catch up after a partition)
 //!     tip moved → update the tx index; re-arm; emit Reorg, Final, TxConfirmed; attacker reacts
 //! upon ⟨Deliver | q, GetBlock(id)⟩ do send Block(id) to q if held (and published)
@@ -31,13 +31,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use quarry_consensus::{chain_work, fork_choice};
+use quarry_consensus::{chain_work, fork_choice, TipChange};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::chain::{
-    relative_difficulty, Block, BlockId, BlockTree, DifficultyRule, Insert, TipChange, TxId,
-    TX_BYTES,
+    relative_difficulty, Block, BlockId, Chain, DifficultyRule, Insert, TxId, TX_BYTES,
 };
 use crate::protocol::{Context, NodeId, Protocol, Time, TimerId, WireSize};
 
@@ -187,8 +186,9 @@ pub struct Miner {
     params: Arc<NakamotoParams>,
     me: NodeId,
     rng: ChaCha8Rng,
-    /// Honest: everything received. Attacker: the public view (others' and published blocks).
-    tree: BlockTree,
+    /// The node's block tree around this process's blocks. Honest: everything received.
+    /// Attacker: the public view (others' and published blocks).
+    chain: Chain,
     mempool: BTreeSet<TxId>,
     in_chain: HashMap<TxId, BlockId>,
     own: BTreeMap<TxId, bool>,
@@ -209,7 +209,7 @@ impl Miner {
             published: 0,
         });
         Miner {
-            tree: BlockTree::new(params.difficulty),
+            chain: Chain::new(params.difficulty),
             params,
             me,
             rng,
@@ -224,12 +224,12 @@ impl Miner {
 
     /// This process's best chain (its public view, for an attacker), genesis first.
     pub fn main_chain(&self) -> &[BlockId] {
-        self.tree.main_chain()
+        self.chain.tree().canonical_chain()
     }
 
     /// The block `id` if this process holds it (published blocks only, for an attacker).
     pub fn block(&self, id: BlockId) -> Option<&Block> {
-        self.tree.block(id)
+        self.chain.block(id)
     }
 
     /// The block mining extends: the private branch's tip for an attacker, else the best tip.
@@ -237,9 +237,9 @@ impl Miner {
         match &self.attack {
             Some(a) => match a.branch.last() {
                 Some(b) => b.clone(),
-                None => self.tree.block(a.base).expect("base is public").clone(),
+                None => self.chain.block(a.base).expect("base is public").clone(),
             },
-            None => self.tree.tip().clone(),
+            None => self.chain.tip().clone(),
         }
     }
 
@@ -249,7 +249,7 @@ impl Miner {
             return;
         }
         let parent = self.mining_parent();
-        let bits = self.tree.expected_bits(&parent);
+        let bits = self.chain.expected_bits(&parent);
         let mean = self.params.interval as f64 * relative_difficulty(bits)
             / (share * self.params.hash_multiplier);
         let wait = -(1.0 - self.rng.random::<f64>()).ln() * mean;
@@ -266,7 +266,7 @@ impl Miner {
             parent: parent.id,
             height: parent.height + 1,
             miner: self.me,
-            bits: self.tree.expected_bits(&parent),
+            bits: self.chain.expected_bits(&parent),
             timestamp_ms: ctx.now / 1000,
             txs,
         };
@@ -294,7 +294,7 @@ impl Miner {
         from: Option<NodeId>,
     ) -> bool {
         let id = block.id;
-        let inserted = self.tree.insert(block);
+        let inserted = self.chain.insert(block);
         if self.params.relay && matches!(inserted, Insert::Added { .. }) {
             if let Some(source) = from {
                 let (n, me) = (ctx.n, ctx.me);
@@ -322,32 +322,32 @@ impl Miner {
         self.insert_from(ctx, block, None)
     }
 
-    fn apply_tip_change(&mut self, ctx: &mut Context<'_, Self>, change: TipChange) {
-        for id in &change.disconnected {
-            let txs = self.tree.block(*id).map(|b| b.txs.clone()).unwrap_or_default();
+    fn apply_tip_change(&mut self, ctx: &mut Context<'_, Self>, change: TipChange<BlockId>) {
+        for id in &change.disconnect {
+            let txs = self.chain.block(*id).map(|b| b.txs.clone()).unwrap_or_default();
             for tx in txs {
                 if self.in_chain.get(&tx) == Some(id) {
                     self.in_chain.remove(&tx);
                 }
             }
         }
-        for id in &change.connected {
-            let txs = self.tree.block(*id).map(|b| b.txs.clone()).unwrap_or_default();
+        for id in &change.connect {
+            let txs = self.chain.block(*id).map(|b| b.txs.clone()).unwrap_or_default();
             for tx in txs {
                 self.in_chain.insert(tx, *id);
             }
         }
-        if !change.disconnected.is_empty() {
+        if !change.disconnect.is_empty() {
             ctx.output(NakamotoOutput::Reorg {
-                depth: change.disconnected.len() as u64,
+                depth: change.disconnect.len() as u64,
                 fork_height: change.fork_height,
-                new_tip: self.tree.tip().id,
+                new_tip: self.chain.tip().id,
             });
         }
         let k = self.params.confirmations.max(1);
-        while self.final_height + k <= self.tree.height() {
+        while self.final_height + k <= self.chain.tree().height() {
             self.final_height += 1;
-            let block = self.tree.main_at(self.final_height).expect("below the tip");
+            let block = self.chain.tree().canonical_at(self.final_height).expect("below the tip");
             ctx.output(NakamotoOutput::Final { height: self.final_height, block });
         }
         let done: Vec<(TxId, BlockId)> = self
@@ -355,7 +355,7 @@ impl Miner {
             .iter()
             .filter(|(_, confirmed)| !**confirmed)
             .filter_map(|(tx, _)| self.in_chain.get(tx).map(|b| (*tx, *b)))
-            .filter(|(_, b)| self.tree.confirmations(*b) >= k)
+            .filter(|(_, b)| self.chain.tree().confirmations(b) >= k)
             .collect();
         for (tx, block) in done {
             self.own.insert(tx, true);
@@ -371,12 +371,12 @@ impl Miner {
     fn private_height(&self, a: &Attack) -> u64 {
         a.branch
             .last()
-            .map_or_else(|| self.tree.block(a.base).map_or(0, |b| b.height), |b| b.height)
+            .map_or_else(|| self.chain.block(a.base).map_or(0, |b| b.height), |b| b.height)
     }
 
     fn attacker_found(&mut self, ctx: &mut Context<'_, Self>, block: Block) {
         let mut a = self.attack.take().expect("attacker");
-        let lead_before = self.private_height(&a) as i64 - self.tree.height() as i64;
+        let lead_before = self.private_height(&a) as i64 - self.chain.tree().height() as i64;
         a.branch.push(block);
         match a.strategy {
             Strategy::Selfish => {
@@ -394,7 +394,7 @@ impl Miner {
     /// React to the public chain having moved because of others' blocks.
     fn attacker_saw_public(&mut self, ctx: &mut Context<'_, Self>) {
         let mut a = self.attack.take().expect("attacker");
-        let public = self.tree.height();
+        let public = self.chain.tree().height();
         let lead = self.private_height(&a) as i64 - public as i64;
         match a.strategy {
             Strategy::Selfish => match lead {
@@ -420,16 +420,16 @@ impl Miner {
 
     fn maybe_release(&mut self, ctx: &mut Context<'_, Self>, a: &mut Attack) {
         let Strategy::PrivateChain { wait_for, .. } = a.strategy else { return };
-        let base_height = self.tree.block(a.base).map_or(0, |b| b.height);
+        let base_height = self.chain.block(a.base).map_or(0, |b| b.height);
         if a.branch.is_empty() {
             return;
         }
-        let mut work = self.tree.chain_work(a.base);
+        let mut work = self.chain.chain_work(a.base);
         for b in &a.branch {
             work = chain_work(work, b.work());
         }
-        let public_work = self.tree.chain_work(self.tree.tip().id);
-        if self.tree.height() >= base_height + wait_for && fork_choice(public_work, work) {
+        let public_work = self.chain.chain_work(self.chain.tip().id);
+        if self.chain.tree().height() >= base_height + wait_for && fork_choice(public_work, work) {
             self.publish(ctx, a, usize::MAX);
             self.restart(a, true);
         }
@@ -438,8 +438,8 @@ impl Miner {
     /// Start a new private branch: from the published branch's tip (`won`) or the public tip.
     fn restart(&mut self, a: &mut Attack, won: bool) {
         a.base = match (won, a.branch.last()) {
-            (true, Some(b)) if self.tree.block(b.id).is_some() => b.id,
-            _ => self.tree.tip().id,
+            (true, Some(b)) if self.chain.block(b.id).is_some() => b.id,
+            _ => self.chain.tip().id,
         };
         a.branch.clear();
         a.published = 0;
@@ -486,12 +486,12 @@ impl Protocol for Miner {
                 self.mempool.insert(tx);
             }
             NakamotoMsg::Inv(id) => {
-                if !self.tree.has(id) {
+                if !self.chain.has(id) {
                     ctx.send(from, NakamotoMsg::GetBlock(id));
                 }
             }
             NakamotoMsg::GetBlock(id) => {
-                if let Some(b) = self.tree.block(id) {
+                if let Some(b) = self.chain.block(id) {
                     ctx.send(from, NakamotoMsg::Block(b.clone()));
                 }
             }

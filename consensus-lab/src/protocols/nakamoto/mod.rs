@@ -1,9 +1,10 @@
 //! The Nakamoto longest-chain model (Nakamoto, *Bitcoin: A Peer-to-Peer Electronic Cash
 //! System*, 2008, §4–§5 and §11): miners with hash-power shares find blocks as Poisson events at
 //! a target interval, blocks propagate over the simulated network, every node follows the
-//! most-work chain using the node's own fork-choice and difficulty rules ([`chain`]), a block is
-//! final at a node once it has k confirmations, and attackers play selfish mining or the
-//! private-chain double spend ([`miner`]).
+//! most-work chain kept in the node's own block tree (`quarry_consensus::BlockTree`, with the
+//! node's difficulty rule around it: [`chain`]), a block is final at a node once it has k
+//! confirmations, and attackers play selfish mining or the private-chain double spend
+//! ([`miner`]).
 //!
 //! What is measured, each next to its closed form where one exists ([`analytic`]):
 //!
