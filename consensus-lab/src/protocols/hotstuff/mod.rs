@@ -497,8 +497,7 @@ impl HotStuff {
         wish: bool,
     ) {
         let lead = leader(view, self.n) == self.me && view >= self.view;
-        if !(lead || wish) || !qc.is_valid(self.n, self.quorum) || qc.vote.phase != Phase::Prepare
-        {
+        if !(lead || wish) || !qc.is_valid(self.n, self.quorum) || qc.vote.phase != Phase::Prepare {
             return;
         }
         if lead {
