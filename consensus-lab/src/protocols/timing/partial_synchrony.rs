@@ -174,11 +174,21 @@ mod tests {
     #[test]
     fn hotstuff_is_safe_and_live_after_gst_on_every_seed_with_one_byzantine_replica() {
         assert_clean_sweep(&HOTSTUFF_GST, &RunConfig::new(4, 0));
-        // Not `Random` (hold-back) nor `Silence` (chaos): a few seeds in 1,000 stay stuck
-        // after GST (docs/lab.md, "Partial synchrony").
         assert_clean_sweep(&HOTSTUFF_GST, &byzantine_config(4, 1, Strategy::Equivocate));
         assert_clean_sweep(&HOTSTUFF_GST, &chaos(RunConfig::new(4, 0)));
         assert_clean_sweep(&HOTSTUFF_GST, &chaos(byzantine_config(4, 1, Strategy::Equivocate)));
+    }
+
+    /// The two configurations where HotStuff's replicas, their views drifted apart before GST,
+    /// never met again in one view with a correct leader: each replica left a view on its own
+    /// timer, so after GST they kept moving in lockstep one view apart (without view
+    /// synchronization, 11 and 4 of 1,000 seeds stayed stuck, first 178 and 183). Yin et al.
+    /// PODC 2019 §4.4 owe a decision only once all correct replicas stay in one view with a
+    /// correct leader long enough; the pacemaker must bring them there.
+    #[test]
+    fn hotstuff_is_live_after_gst_on_every_seed_with_a_random_or_a_silent_replica_under_chaos() {
+        assert_clean_sweep(&HOTSTUFF_GST, &byzantine_config(4, 1, Strategy::Random));
+        assert_clean_sweep(&HOTSTUFF_GST, &chaos(byzantine_config(4, 1, Strategy::Silence)));
     }
 
     #[test]

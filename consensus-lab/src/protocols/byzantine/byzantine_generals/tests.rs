@@ -88,3 +88,30 @@ fn a_two_faced_signed_commander_leaves_every_loyal_lieutenant_with_both_orders_a
         report.outcomes
     );
 }
+
+/// OM(m) is synchronous: LSP's A1 says every message between loyal generals arrives within its
+/// round. Under partial synchrony (DLS JACM 1988 §2) with GST = 40 ms, after OM(1)'s two 20 ms
+/// rounds, and `chaos` before it, some copies miss their round and count as RETREAT (A3):
+/// loyal lieutenants then obey different orders even with no traitor (IC1 fails, with a seed
+/// that replays). With GST = 0 (every copy within Δ = 10 ms < [`ROUND`]) A1 holds and so do IC1
+/// and IC2 on every seed.
+#[test]
+fn oral_messages_lose_agreement_when_rounds_end_before_gst_and_keep_it_when_gst_is_zero() {
+    use crate::protocols::test_support::assert_clean_sweep;
+    use crate::sim::{Gst, PreGst};
+    let with_gst = |at, before| {
+        let mut config = RunConfig::new(4, 0);
+        config.network.gst = Some(Gst { at, delta: 10_000, before });
+        config
+    };
+    assert_clean_sweep(&ORAL_MESSAGES, &with_gst(0, PreGst::HoldBack));
+    // Not `assert_sweep_catches`: IC2 fails on more seeds, and its first failing seed is IC2's.
+    let early = with_gst(40_000, PreGst::Chaos);
+    let ic1_fails = |seed| {
+        let report = ORAL_MESSAGES.run(&RunConfig { seed, ..early.clone() });
+        !find(&report.verdicts, "IC1 agreement").holds()
+    };
+    let seed = (0..SEEDS).find(|&s| ic1_fails(s)).expect("some seed loses IC1");
+    assert!(ic1_fails(seed), "seed {seed} replays");
+    eprintln!("om --gst 40+10/chaos: first seed without agreement {seed}");
+}

@@ -14,7 +14,29 @@
 //! DECIDE     leader: n−f COMMIT votes → commitQC; send DECIDE(commitQC)
 //!            replica: execute the branch of commitQC.node; next view
 //! nextView interrupt (timeout): send NEW-VIEW(curView+1, prepareQC) to the next leader
+//! PACEMAKER  view v's timer expires: broadcast WISH(v+1, prepareQC) (also v+1's NEW-VIEW), stay
+//!            in v (each later expiry in v sends the WISH again)
+//!            f+1 replicas wish views ≥ w > my wish: wish w too
+//!            n−f replicas wish views ≥ w > curView: enter w (NEW-VIEW to leader(w); timeout × 2)
+//!            commitQC of view v ≥ curView (DECIDE or block sync): enter v+1 (timeout reset)
 //! ```
+//!
+//! **View synchronization.** Algorithm 2 leaves nextView to a pacemaker, and liveness (§4.4,
+//! Theorem 4) is owed only once, after GST, all correct replicas stay in one view with a correct
+//! leader for a bounded time; the pacemaker must bring them there ("synchronization, bringing
+//! all correct replicas, and a unique leader, into a common height for a sufficiently long
+//! period", §6 Pacemaker). A pacemaker that moves each replica on its own timer does not: views
+//! that drift apart before GST (a Byzantine leader deciding at some replicas only, held-back
+//! NEW-VIEWs) stay apart, the replicas time out in lockstep one view apart once their timeouts
+//! reach the cap, and no leader ever gets n−f NEW-VIEWs for its view (seed 178 of
+//! `hotstuff-gst --byzantine 1 --strategy random`). This pacemaker synchronizes views the way
+//! PBFT's view change does (Castro & Liskov OSDI'99 §4.5.2): a replica whose timer expires
+//! wishes for the next view but stays in its own; f+1 wishes for higher views (one of them a
+//! correct replica's) make it wish the lowest of those views too; n−f wishes (f+1 correct) make
+//! it enter. After GST the first correct replica to enter view w holds n−f wishes, so every
+//! correct replica has f+1 within Δ and n−f within 2Δ: all enter w within 2Δ of each other, and
+//! f Byzantine replicas alone can make none wish or enter a view. A replica that learns of a
+//! decision another way (block sync) enters the view after it, as a DECIDE would make it.
 //!
 //! Every phase is leader-to-all and all-to-leader, so a view costs O(n) messages (§4.4,
 //! linearity); a QC is counted on the wire as one threshold signature (§3 "threshold
@@ -127,9 +149,13 @@ pub enum Msg {
     /// PRE-COMMIT(prepareQC), COMMIT(precommitQC), DECIDE(commitQC): leader → all; the phase
     /// is the QC's.
     Qc(Qc),
-    /// Block sync (outside Algorithm 2): a replica whose NEW-VIEW shows it is behind gets the
-    /// latest commitQC with its branch.
+    /// Block sync (outside Algorithm 2): a replica whose NEW-VIEW or WISH shows it is behind
+    /// gets the latest commitQC with its branch.
     Sync(Vec<Node>, Qc),
+    /// WISH(view, prepareQC), with the sender's committed height: replica → all, the pacemaker's
+    /// "I want to enter `view`" (PBFT's VIEW-CHANGE, OSDI'99 §4.5.2); leader(view) takes it as
+    /// the sender's NEW-VIEW.
+    Wish(View, Qc, u64),
 }
 
 const NODE_BYTES: usize = DIGEST_BYTES + 24;
@@ -138,7 +164,7 @@ const QC_BYTES: usize = 9 + NODE_BYTES + SIGNATURE_BYTES;
 impl WireSize for Msg {
     fn size_bytes(&self) -> usize {
         1 + match self {
-            Msg::NewView(..) => 16 + QC_BYTES,
+            Msg::NewView(..) | Msg::Wish(..) => 16 + QC_BYTES,
             Msg::Prepare(_, branch, _) => 8 + branch.len() * NODE_BYTES + QC_BYTES,
             Msg::Vote(_) => 9 + NODE_BYTES + SIGNATURE_BYTES,
             Msg::Qc(_) => QC_BYTES,
@@ -185,6 +211,7 @@ impl Byzantine for Msg {
             }
             Msg::Qc(qc) => Some(Msg::Qc(forged_qc(qc.vote))),
             Msg::NewView(v, qc, h) => Some(Msg::NewView(*v, forged_qc(qc.vote), *h)),
+            Msg::Wish(v, qc, h) => Some(Msg::Wish(*v, forged_qc(qc.vote), *h)),
             Msg::Sync(branch, qc) => Some(Msg::Sync(branch.clone(), forged_qc(qc.vote))),
         }
     }
@@ -212,7 +239,9 @@ pub enum Flaw {
 /// The command of a no-op node.
 pub const NOOP: u64 = 0;
 
-/// The first view timeout, µs; doubled per view without a decision.
+/// The first view timeout, µs; doubled per view entered without a decision, up to 32 times this
+/// (3.2 s, far above the 8 one-way delays plus 2Δ of entry skew a view with a correct leader
+/// needs after GST at the lab's Δ).
 const VIEW_TIMEOUT: Time = 100_000;
 const VIEW_TIMER: TimerId = 1;
 
@@ -233,6 +262,11 @@ pub struct HotStuff {
     voted: BTreeSet<(Phase, View)>,
     pending: BTreeSet<u64>,
     timer_armed: bool,
+    // pacemaker state
+    /// The highest view this replica has wished for (broadcast a WISH of).
+    wish: View,
+    /// The highest view each replica has wished for, as far as this one heard.
+    wishes: BTreeMap<NodeId, View>,
     // leader state
     new_views: BTreeMap<View, BTreeMap<NodeId, Qc>>,
     proposed: BTreeSet<View>,
@@ -265,6 +299,8 @@ impl HotStuff {
             voted: BTreeSet::new(),
             pending: BTreeSet::new(),
             timer_armed: false,
+            wish: 1,
+            wishes: BTreeMap::new(),
             new_views: BTreeMap::new(),
             proposed: BTreeSet::new(),
             votes: BTreeMap::new(),
@@ -428,20 +464,104 @@ impl HotStuff {
                 self.locked = qc; // COMMIT
                 self.vote(ctx, Phase::Commit, v.node);
             }
-            Phase::Commit => {
-                self.nodes.insert(v.node.id(), v.node);
-                self.execute(ctx, v.node); // DECIDE
-                if v.node.height >= self.last_commit_qc.vote.node.height {
-                    self.last_commit_qc = qc;
-                }
-                if v.view >= self.view {
-                    self.view = v.view + 1;
-                    self.timeout = VIEW_TIMEOUT;
-                    self.send_new_view(ctx);
-                    self.arm(ctx);
-                }
-            }
+            Phase::Commit => self.on_commit_qc(ctx, qc), // DECIDE
             Phase::Prepare | Phase::PreCommit => {}
+        }
+    }
+
+    /// A valid commitQC (DECIDE, or block sync): execute its branch and, if its view is this
+    /// replica's or a later one, enter the next view with the first timeout.
+    fn on_commit_qc(&mut self, ctx: &mut Context<'_, Self>, qc: Qc) {
+        let v = qc.vote;
+        self.nodes.insert(v.node.id(), v.node);
+        self.execute(ctx, v.node);
+        if v.node.height >= self.last_commit_qc.vote.node.height {
+            self.last_commit_qc = qc;
+        }
+        if v.view >= self.view {
+            self.view = v.view + 1;
+            self.timeout = VIEW_TIMEOUT;
+            self.send_new_view(ctx);
+            self.arm(ctx);
+        }
+    }
+
+    /// NEW-VIEW (sent to leader(view)) or WISH (sent to all, `wish`) from `from`, carrying its
+    /// prepareQC and committed height: the leader of `view` collects it; a replica further
+    /// ahead sends its latest commitQC (block sync); a wish feeds the pacemaker.
+    fn on_new_view(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        from: NodeId,
+        (view, qc, height): (View, Qc, u64),
+        wish: bool,
+    ) {
+        let lead = leader(view, self.n) == self.me && view >= self.view;
+        if !(lead || wish) || !qc.is_valid(self.n, self.quorum) || qc.vote.phase != Phase::Prepare {
+            return;
+        }
+        if lead {
+            self.new_views.entry(view).or_default().insert(from, qc);
+        }
+        if height < self.committed.len() as u64 && from != self.me {
+            let head = self.last_commit_qc.clone();
+            if let Some(branch) = self.branch(&head.vote.node) {
+                ctx.send(from, Msg::Sync(branch, head));
+            }
+        }
+        if lead {
+            self.try_propose(ctx, view);
+        }
+        if wish {
+            let known = self.wishes.entry(from).or_default();
+            *known = (*known).max(view);
+            self.synchronize(ctx);
+        }
+    }
+
+    /// Broadcast WISH(`view`) and take it in as every other replica does.
+    fn send_wish(&mut self, ctx: &mut Context<'_, Self>, view: View) {
+        self.wish = view;
+        let msg = Msg::Wish(view, self.prepare_qc.clone(), self.committed.len() as u64);
+        ctx.broadcast_excluding_self(msg.clone());
+        let me = self.me;
+        self.on_message(ctx, me, msg);
+    }
+
+    /// The view that at least `k` replicas wish for (or, for this one, are in): the k-th
+    /// highest of their latest wishes; 0 when fewer than `k` have wished.
+    fn wished_by(&self, k: usize) -> View {
+        let mut views: Vec<View> = (0..self.n)
+            .map(|p| {
+                let w = self.wishes.get(&p).copied().unwrap_or(0);
+                if p == self.me {
+                    w.max(self.view)
+                } else {
+                    w
+                }
+            })
+            .collect();
+        views.sort_unstable_by(|a, b| b.cmp(a));
+        views.get(k.wrapping_sub(1)).copied().unwrap_or(0)
+    }
+
+    /// PBFT's view-change rules (OSDI'99 §4.5.2) over the replicas' wishes: f+1 of them for
+    /// views ≥ w (one correct at least) → wish w; n−f (f+1 correct) → enter w.
+    fn synchronize(&mut self, ctx: &mut Context<'_, Self>) {
+        let f = (self.n - 1) / 3;
+        let join = self.wished_by(f + 1);
+        if join > self.wish.max(self.view) {
+            self.send_wish(ctx, join);
+        }
+        let enter = self.wished_by(self.quorum);
+        if enter > self.view {
+            self.view = enter;
+            self.timeout = (self.timeout * 2).min(VIEW_TIMEOUT << 5);
+            if self.wish != enter {
+                self.send_new_view(ctx); // a WISH(enter) of this replica already was one
+            }
+            self.arm(ctx);
+            self.try_propose(ctx, enter);
         }
     }
 
@@ -489,25 +609,9 @@ impl Protocol for HotStuff {
     fn on_message(&mut self, ctx: &mut Context<'_, Self>, from: NodeId, msg: Msg) {
         match msg {
             Msg::NewView(view, qc, height) => {
-                if leader(view, self.n) != self.me
-                    || view < self.view
-                    || !qc.is_valid(self.n, self.quorum)
-                {
-                    return;
-                }
-                if qc.vote.phase != Phase::Prepare {
-                    return;
-                }
-                let behind = height < self.committed.len() as u64;
-                self.new_views.entry(view).or_default().insert(from, qc);
-                if behind && from != self.me {
-                    let head = self.last_commit_qc.clone();
-                    if let Some(branch) = self.branch(&head.vote.node) {
-                        ctx.send(from, Msg::Sync(branch, head));
-                    }
-                }
-                self.try_propose(ctx, view);
+                self.on_new_view(ctx, from, (view, qc, height), false)
             }
+            Msg::Wish(view, qc, height) => self.on_new_view(ctx, from, (view, qc, height), true),
             Msg::Sync(branch, qc) => {
                 let chained = branch.last() == Some(&qc.vote.node)
                     && branch
@@ -521,7 +625,7 @@ impl Protocol for HotStuff {
                     for node in &branch {
                         self.nodes.insert(node.id(), *node);
                     }
-                    self.execute(ctx, qc.vote.node);
+                    self.on_commit_qc(ctx, qc);
                     if self.pending.is_empty() {
                         self.arm(ctx);
                     }
@@ -535,18 +639,19 @@ impl Protocol for HotStuff {
         }
     }
 
-    /// nextView interrupt: move on and tell the next leader.
+    /// nextView interrupt: wish for the next view, or again for the later one this replica
+    /// already wishes for (its committed height, newer now, lets a replica further ahead sync
+    /// it), and keep the timer running for whichever view it is in next.
     fn on_timer(&mut self, ctx: &mut Context<'_, Self>, _timer: TimerId) {
         self.timer_armed = false;
         if self.pending.is_empty() {
             return;
         }
-        self.view += 1;
-        self.timeout = (self.timeout * 2).min(VIEW_TIMEOUT << 5);
-        self.send_new_view(ctx);
-        self.arm(ctx);
-        let view = self.view;
-        self.try_propose(ctx, view);
+        let next = self.wish.max(self.view + 1);
+        self.send_wish(ctx, next);
+        if !self.timer_armed {
+            self.arm(ctx);
+        }
     }
 }
 
