@@ -27,6 +27,7 @@ pub mod reductions;
 pub mod register;
 pub mod register_atomic;
 pub mod register_byzantine;
+pub mod register_double_write;
 pub mod register_layers;
 pub mod register_masking;
 pub mod smr_kv;
