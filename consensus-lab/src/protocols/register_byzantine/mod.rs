@@ -24,8 +24,6 @@
 //! off both quorums: the two can then meet only in a Byzantine server, and the sweep sees a read
 //! return a value older than the last completed write.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use crate::adversary::Byzantine;
 use crate::check::register::{check_regular, Value};
 use crate::harness::{ProtocolEntry, RunConfig, RunReport};
@@ -35,7 +33,7 @@ use crate::signature::{Signed, SigningKey, SIGNATURE_BYTES};
 
 pub mod quorum;
 
-use quorum::{run_quorum_register, to_servers, QuorumAlgorithm, QuorumRegister};
+use quorum::{run_quorum_register, to_servers, OneRound, QuorumAlgorithm, QuorumRegister};
 
 /// The writer's signed statement: (timestamp, value).
 pub type Stamped = Signed<(u64, Value)>;
@@ -100,17 +98,11 @@ pub enum Flaw {
 #[derive(Debug, Clone)]
 pub struct SignedData {
     servers: usize,
-    quorum: usize,
     key: SigningKey,
     // Server state.
     held: Option<Stamped>,
     // Client state.
-    writing: bool,
-    reading: bool,
-    wts: u64,
-    acks: BTreeSet<NodeId>,
-    rid: u64,
-    replies: BTreeMap<NodeId, Option<(u64, Value)>>,
+    client: OneRound<Option<(u64, Value)>>,
 }
 
 impl SignedData {
@@ -118,18 +110,7 @@ impl SignedData {
     pub fn new(me: NodeId, servers: usize, flaw: Flaw) -> Self {
         let f = (servers - 1) / 3;
         let quorum = (servers + f) / 2 + usize::from(flaw == Flaw::None);
-        SignedData {
-            servers,
-            quorum,
-            key: SigningKey::of(me),
-            held: None,
-            writing: false,
-            reading: false,
-            wts: 0,
-            acks: BTreeSet::new(),
-            rid: 0,
-            replies: BTreeMap::new(),
-        }
+        SignedData { servers, key: SigningKey::of(me), held: None, client: OneRound::new(quorum) }
     }
 }
 
@@ -137,21 +118,14 @@ impl QuorumAlgorithm for SignedData {
     type Msg = Msg;
 
     fn start(&mut self, ctx: &mut Context<'_, QuorumRegister<Self>>, op: RegRequest) {
-        match op {
+        let msg = match op {
             RegRequest::Write(v) => {
-                self.wts += 1;
-                self.acks.clear();
-                self.writing = true;
-                let stamped = Signed::new((self.wts, v), &self.key);
-                to_servers(ctx, self.servers, &Msg::Write(stamped));
+                let wts = self.client.begin_write();
+                Msg::Write(Signed::new((wts, v), &self.key))
             }
-            RegRequest::Read => {
-                self.rid += 1;
-                self.replies.clear();
-                self.reading = true;
-                to_servers(ctx, self.servers, &Msg::Read(self.rid));
-            }
-        }
+            RegRequest::Read => Msg::Read(self.client.begin_read()),
+        };
+        to_servers(ctx, self.servers, &msg);
     }
 
     fn serve(&mut self, ctx: &mut Context<'_, QuorumRegister<Self>>, from: NodeId, msg: Msg) {
@@ -177,26 +151,16 @@ impl QuorumAlgorithm for SignedData {
     ) -> Option<RegReturn> {
         let writer = self.servers;
         match msg {
-            Msg::Ack(ts) if self.writing && ts == self.wts => {
-                self.acks.insert(from);
-                (self.acks.len() >= self.quorum).then(|| {
-                    self.writing = false;
-                    RegReturn::Written
-                })
-            }
-            Msg::Value(rid, held) if self.reading && rid == self.rid => {
+            Msg::Ack(ts) => self.client.ack(from, ts),
+            Msg::Value(rid, held) => {
                 let reply = match &held {
                     None => None,
                     Some(s) if s.verifies_as(writer) => Some(s.body),
                     Some(_) => return None, // a forged signature: not a reply
                 };
-                self.replies.entry(from).or_insert(reply);
-                (self.replies.len() >= self.quorum).then(|| {
-                    let highest = self.replies.values().flatten().max_by_key(|(ts, _)| *ts);
-                    let value = highest.map(|&(_, v)| v);
-                    self.replies.clear();
-                    self.reading = false;
-                    RegReturn::Read(value)
+                self.client.reply(from, rid, reply, |replies| {
+                    let highest = replies.values().flatten().max_by_key(|(ts, _)| *ts);
+                    highest.map(|&(_, v)| v)
                 })
             }
             _ => None,

@@ -8,10 +8,11 @@
 //! Used by `register-byzantine` (signed data, Malkhi & Reiter 1998), `register-byzantine-masking`
 //! (CGR Alg. 4.14) and `register-byzantine-double-write` (CGR Alg. 4.16).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 
 use crate::adversary::Byzantine;
-use crate::check::register::RegisterOperation;
+use crate::check::register::{RegisterOperation, Value};
 use crate::check::Verdict;
 use crate::harness::{ms, simulate_byzantine_with_plan, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
@@ -155,4 +156,85 @@ pub fn run_quorum_register<A: QuorumAlgorithm>(
         .map(|op| format!("{:?} at client {} never returned", op.kind, op.process));
     let verdicts = vec![Verdict::liveness("termination", termination), property(&trace.ops)];
     run.report_pairs(config, outcomes, &pairs, verdicts)
+}
+
+/// The client side of a one-round quorum register (the signed-data and the masking register;
+/// the double-write register's ACK round too): a write stamps the next timestamp and waits for
+/// `quorum` acknowledgements of it; a read waits for `quorum` replies to its request id, one per
+/// server, of type `R`.
+#[derive(Debug, Clone)]
+pub struct OneRound<R> {
+    quorum: usize,
+    writing: bool,
+    reading: bool,
+    /// The writer's timestamp, wts: that of the last write started.
+    pub wts: u64,
+    acks: BTreeSet<NodeId>,
+    /// The reader's request id, rid: that of the last read started.
+    pub rid: u64,
+    replies: BTreeMap<NodeId, R>,
+}
+
+impl<R> OneRound<R> {
+    /// A client that waits for `quorum` servers.
+    pub fn new(quorum: usize) -> Self {
+        OneRound {
+            quorum,
+            writing: false,
+            reading: false,
+            wts: 0,
+            acks: BTreeSet::new(),
+            rid: 0,
+            replies: BTreeMap::new(),
+        }
+    }
+
+    /// ⟨Write⟩: wts := wts + 1; returns it.
+    pub fn begin_write(&mut self) -> u64 {
+        self.wts += 1;
+        self.acks.clear();
+        self.writing = true;
+        self.wts
+    }
+
+    /// ⟨Read⟩: rid := rid + 1; returns it.
+    pub fn begin_read(&mut self) -> u64 {
+        self.rid += 1;
+        self.replies.clear();
+        self.reading = true;
+        self.rid
+    }
+
+    /// [ACK, ts] from server `from`: ⟨WriteReturn⟩ once `quorum` servers acknowledged wts.
+    pub fn ack(&mut self, from: NodeId, ts: u64) -> Option<RegReturn> {
+        if !self.writing || ts != self.wts {
+            return None;
+        }
+        self.acks.insert(from);
+        (self.acks.len() >= self.quorum).then(|| {
+            self.writing = false;
+            RegReturn::Written
+        })
+    }
+
+    /// A reply `reply` to read `rid` from server `from` (its first reply counts): once
+    /// `quorum` servers replied, ⟨ReadReturn | choose(replies)⟩.
+    pub fn reply(
+        &mut self,
+        from: NodeId,
+        rid: u64,
+        reply: R,
+        choose: impl FnOnce(&BTreeMap<NodeId, R>) -> Option<Value>,
+    ) -> Option<RegReturn> {
+        if !self.reading || rid != self.rid {
+            return None;
+        }
+        self.replies.entry(from).or_insert(reply);
+        (self.replies.len() >= self.quorum).then(|| {
+            let value = choose(&self.replies);
+            self.replies.clear();
+            self.reading = false;
+            RegReturn::Read(value)
+        })
+    }
 }

@@ -69,7 +69,7 @@ use crate::harness::{ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, WireSize};
 use crate::protocols::register::{RegRequest, RegReturn};
 use crate::protocols::register_byzantine::quorum::{
-    run_quorum_register, to_servers, QuorumAlgorithm, QuorumRegister,
+    run_quorum_register, to_servers, OneRound, QuorumAlgorithm, QuorumRegister,
 };
 use crate::signature::SigningKey;
 
@@ -194,14 +194,6 @@ pub fn select<'a>(
     })
 }
 
-/// The writer's phase in a write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Idle,
-    PreWriting,
-    Writing,
-}
-
 /// The algorithm's state at one process: a server's or a client's.
 #[derive(Debug, Clone)]
 pub struct DoubleWrite {
@@ -214,11 +206,10 @@ pub struct DoubleWrite {
     waiting: BTreeMap<(u64, u8), Value>,
     /// Reader → its last READ's rid: told again whenever `state` changes.
     listeners: BTreeMap<NodeId, u64>,
-    // Writer state.
-    phase: Phase,
-    wts: u64,
+    // Writer state: the PREWRITE round, then the WRITE round (their wts move in step).
+    prewrite: OneRound<()>,
+    write: OneRound<()>,
     wval: Value,
-    acks: BTreeSet<NodeId>,
     // Reader state.
     reading: bool,
     rid: u64,
@@ -229,17 +220,17 @@ impl DoubleWrite {
     /// A process of a register with `servers` servers tolerating `f` Byzantine ones, with
     /// `quorums`.
     pub fn new(servers: usize, f: usize, quorums: Quorums) -> Self {
+        let quorum = quorums.size(servers, f);
         DoubleWrite {
             servers,
             f,
-            quorum: quorums.size(servers, f),
+            quorum,
             state: State::INITIAL,
             waiting: BTreeMap::new(),
             listeners: BTreeMap::new(),
-            phase: Phase::Idle,
-            wts: 0,
+            prewrite: OneRound::new(quorum),
+            write: OneRound::new(quorum),
             wval: 0,
-            acks: BTreeSet::new(),
             reading: false,
             rid: 0,
             readlist: BTreeMap::new(),
@@ -278,11 +269,9 @@ impl QuorumAlgorithm for DoubleWrite {
     fn start(&mut self, ctx: &mut Context<'_, QuorumRegister<Self>>, op: RegRequest) {
         match op {
             RegRequest::Write(v) => {
-                self.wts += 1;
                 self.wval = v;
-                self.acks.clear();
-                self.phase = Phase::PreWriting;
-                to_servers(ctx, self.servers, &Msg::PreWrite(self.wts, v));
+                let wts = self.prewrite.begin_write();
+                to_servers(ctx, self.servers, &Msg::PreWrite(wts, v));
             }
             RegRequest::Read => {
                 self.rid += 1;
@@ -324,22 +313,14 @@ impl QuorumAlgorithm for DoubleWrite {
         msg: Msg,
     ) -> Option<RegReturn> {
         match msg {
-            Msg::PreAck(ts) if self.phase == Phase::PreWriting && ts == self.wts => {
-                self.acks.insert(from);
-                if self.acks.len() >= self.quorum {
-                    self.acks.clear();
-                    self.phase = Phase::Writing;
-                    to_servers(ctx, self.servers, &Msg::Write(self.wts, self.wval));
+            Msg::PreAck(ts) => {
+                if self.prewrite.ack(from, ts).is_some() {
+                    let wts = self.write.begin_write();
+                    to_servers(ctx, self.servers, &Msg::Write(wts, self.wval));
                 }
                 None
             }
-            Msg::Ack(ts) if self.phase == Phase::Writing && ts == self.wts => {
-                self.acks.insert(from);
-                (self.acks.len() >= self.quorum).then(|| {
-                    self.phase = Phase::Idle;
-                    RegReturn::Written
-                })
-            }
+            Msg::Ack(ts) => self.write.ack(from, ts),
             Msg::Value(rid, state) if self.reading && rid == self.rid && state.consistent() => {
                 // A correct server's state only grows; keep its most advanced reply.
                 let entry = self.readlist.entry(from).or_insert(state);

@@ -38,7 +38,7 @@
 //! Servers are processes `0..n` (`--byzantine f` of them corrupted; the algorithm's f is that
 //! number); the writer is process n and two readers are n + 1 and n + 2, all correct.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::adversary::Byzantine;
 use crate::check::register::Value;
@@ -47,7 +47,7 @@ use crate::harness::{ProtocolEntry, RunConfig, RunReport};
 use crate::protocol::{Context, NodeId, WireSize};
 use crate::protocols::register::{RegRequest, RegReturn};
 use crate::protocols::register_byzantine::quorum::{
-    run_quorum_register, to_servers, QuorumAlgorithm, QuorumRegister,
+    run_quorum_register, to_servers, OneRound, QuorumAlgorithm, QuorumRegister,
 };
 use crate::signature::SigningKey;
 
@@ -134,34 +134,17 @@ pub fn byzhighval<'a>(replies: impl IntoIterator<Item = &'a Held>, f: usize) -> 
 pub struct Masking {
     servers: usize,
     f: usize,
-    quorum: usize,
     // Server state.
     held: Held,
     // Client state.
-    writing: bool,
-    reading: bool,
-    wts: u64,
-    acks: BTreeSet<NodeId>,
-    rid: u64,
-    replies: BTreeMap<NodeId, Held>,
+    client: OneRound<Held>,
 }
 
 impl Masking {
     /// Process of a register with `servers` servers tolerating `f` Byzantine ones, with
     /// `quorums`.
     pub fn new(servers: usize, f: usize, quorums: Quorums) -> Self {
-        Masking {
-            servers,
-            f,
-            quorum: quorums.size(servers, f),
-            held: None,
-            writing: false,
-            reading: false,
-            wts: 0,
-            acks: BTreeSet::new(),
-            rid: 0,
-            replies: BTreeMap::new(),
-        }
+        Masking { servers, f, held: None, client: OneRound::new(quorums.size(servers, f)) }
     }
 }
 
@@ -169,20 +152,11 @@ impl QuorumAlgorithm for Masking {
     type Msg = Msg;
 
     fn start(&mut self, ctx: &mut Context<'_, QuorumRegister<Self>>, op: RegRequest) {
-        match op {
-            RegRequest::Write(v) => {
-                self.wts += 1;
-                self.acks.clear();
-                self.writing = true;
-                to_servers(ctx, self.servers, &Msg::Write(self.wts, v));
-            }
-            RegRequest::Read => {
-                self.rid += 1;
-                self.replies.clear();
-                self.reading = true;
-                to_servers(ctx, self.servers, &Msg::Read(self.rid));
-            }
-        }
+        let msg = match op {
+            RegRequest::Write(v) => Msg::Write(self.client.begin_write(), v),
+            RegRequest::Read => Msg::Read(self.client.begin_read()),
+        };
+        to_servers(ctx, self.servers, &msg);
     }
 
     fn serve(&mut self, ctx: &mut Context<'_, QuorumRegister<Self>>, from: NodeId, msg: Msg) {
@@ -204,22 +178,11 @@ impl QuorumAlgorithm for Masking {
         from: NodeId,
         msg: Msg,
     ) -> Option<RegReturn> {
+        let f = self.f;
         match msg {
-            Msg::Ack(ts) if self.writing && ts == self.wts => {
-                self.acks.insert(from);
-                (self.acks.len() >= self.quorum).then(|| {
-                    self.writing = false;
-                    RegReturn::Written
-                })
-            }
-            Msg::Value(rid, held) if self.reading && rid == self.rid => {
-                self.replies.entry(from).or_insert(held);
-                (self.replies.len() >= self.quorum).then(|| {
-                    let value = byzhighval(self.replies.values(), self.f);
-                    self.replies.clear();
-                    self.reading = false;
-                    RegReturn::Read(value)
-                })
+            Msg::Ack(ts) => self.client.ack(from, ts),
+            Msg::Value(rid, held) => {
+                self.client.reply(from, rid, held, |replies| byzhighval(replies.values(), f))
             }
             _ => None,
         }
