@@ -62,6 +62,8 @@ pub static PROTOCOLS: &[&ProtocolEntry] = &[
     &protocols::registers::atomic::BROKEN_READ_IMPOSE_NO_WRITE_BACK,
     &protocols::registers::byzantine::BYZANTINE_QUORUM_REGISTER,
     &protocols::registers::byzantine::BROKEN_BYZANTINE_REGISTER_SMALL_QUORUM,
+    &protocols::registers::double_write::DOUBLE_WRITE_REGISTER,
+    &protocols::registers::double_write::BROKEN_DOUBLE_WRITE_N_MINUS_F,
     &protocols::registers::layers::ATOMIC_FROM_REGULAR,
     &protocols::registers::layers::BROKEN_ATOMIC_FROM_REGULAR_NO_MAX,
     &protocols::registers::layers::ONE_TO_MANY_FROM_ONE_TO_ONE,
@@ -108,6 +110,8 @@ pub static PROTOCOLS: &[&ProtocolEntry] = &[
     &shm::experiments::SHM_LOCKLESS_NO_C1,
     &shm::experiments::SHM_LOCKLESS_NO_C2,
     &shm::experiments::SHM_LOCKLESS_SHARED_SEQ,
+    &shm::registers::SHM_REGISTER_UNARY,
+    &shm::registers::BROKEN_SHM_REGISTER_BINARY,
 ];
 
 /// The protocol called `name`, if registered.

@@ -18,6 +18,8 @@
 //!   each missing rule a broken variant;
 //! - [`search`]: exhaustive search over every schedule for small n (consensus numbers:
 //!   registers 1, CAS ∞; Herlihy 1991 §3);
+//! - [`registers`]: multi-valued registers from regular Boolean ones (unary: regular; binary:
+//!   only safe), checked against the register checkers;
 //! - [`experiments`]: the registry entries (`shm-…`) that `quarry-lab run` and `sweep` know.
 //!
 //! Time in a shared-memory run is counted in steps: a report's "time" of 37 is the 37th step.
@@ -26,6 +28,7 @@ pub mod cas;
 pub mod experiments;
 pub mod lock;
 pub mod lockless;
+pub mod registers;
 pub mod scheduler;
 pub mod search;
 

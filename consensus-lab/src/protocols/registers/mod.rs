@@ -3,6 +3,7 @@
 
 pub mod atomic;
 pub mod byzantine;
+pub mod double_write;
 pub mod layers;
 pub mod masking;
 pub mod regular;

@@ -24,16 +24,16 @@
 //! off both quorums: the two can then meet only in a Byzantine server, and the sweep sees a read
 //! return a value older than the last completed write.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
-
 use crate::adversary::Byzantine;
 use crate::check::register::{check_regular, Value};
-use crate::check::Verdict;
-use crate::harness::{simulate_byzantine_with_plan, Outcome, ProtocolEntry, RunConfig, RunReport};
-use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
-use crate::protocols::registers::regular::{register_trace, RegRequest, RegReturn};
+use crate::harness::{ProtocolEntry, RunConfig, RunReport};
+use crate::protocol::{Context, NodeId, WireSize};
+use crate::protocols::registers::regular::{RegRequest, RegReturn};
 use crate::signature::{Signed, SigningKey, SIGNATURE_BYTES};
-use crate::sim::{Streams, Workload};
+
+pub mod quorum;
+
+use quorum::{run_quorum_register, to_servers, OneRound, QuorumAlgorithm, QuorumRegister};
 
 /// The writer's signed statement: (timestamp, value).
 pub type Stamped = Signed<(u64, Value)>;
@@ -94,190 +94,93 @@ pub enum Flaw {
     SmallQuorum,
 }
 
-/// One process: a server (`me < servers`), the writer (`me == servers`) or a reader.
+/// The algorithm's state at one process: a server's (`held`) or a client's.
 #[derive(Debug, Clone)]
-pub struct ByzantineRegister {
+pub struct SignedData {
     servers: usize,
-    quorum: usize,
     key: SigningKey,
     // Server state.
     held: Option<Stamped>,
     // Client state.
-    queue: VecDeque<RegRequest>,
-    busy: bool,
-    writing: bool,
-    reading: bool,
-    wts: u64,
-    acks: BTreeSet<NodeId>,
-    rid: u64,
-    replies: BTreeMap<NodeId, Option<(u64, Value)>>,
+    client: OneRound<Option<(u64, Value)>>,
 }
 
-impl ByzantineRegister {
+impl SignedData {
     /// Process `me` of a register with `servers` servers and `flaw`.
     pub fn new(me: NodeId, servers: usize, flaw: Flaw) -> Self {
         let f = (servers - 1) / 3;
         let quorum = (servers + f) / 2 + usize::from(flaw == Flaw::None);
-        ByzantineRegister {
-            servers,
-            quorum,
-            key: SigningKey::of(me),
-            held: None,
-            queue: VecDeque::new(),
-            busy: false,
-            writing: false,
-            reading: false,
-            wts: 0,
-            acks: BTreeSet::new(),
-            rid: 0,
-            replies: BTreeMap::new(),
-        }
-    }
-
-    fn to_servers(&self, ctx: &mut Context<'_, Self>, msg: Msg) {
-        for s in 0..self.servers {
-            ctx.send(s, msg.clone());
-        }
-    }
-
-    fn start(&mut self, ctx: &mut Context<'_, Self>, op: RegRequest) {
-        self.busy = true;
-        match op {
-            RegRequest::Write(v) => {
-                self.wts += 1;
-                self.acks.clear();
-                self.writing = true;
-                let stamped = Signed::new((self.wts, v), &self.key);
-                self.to_servers(ctx, Msg::Write(stamped));
-            }
-            RegRequest::Read => {
-                self.rid += 1;
-                self.replies.clear();
-                self.reading = true;
-                self.to_servers(ctx, Msg::Read(self.rid));
-            }
-        }
-    }
-
-    fn complete(&mut self, ctx: &mut Context<'_, Self>, ret: RegReturn) {
-        ctx.output(ret);
-        self.busy = false;
-        if let Some(op) = self.queue.pop_front() {
-            self.start(ctx, op);
-        }
+        SignedData { servers, key: SigningKey::of(me), held: None, client: OneRound::new(quorum) }
     }
 }
 
-impl Protocol for ByzantineRegister {
-    type Message = Msg;
-    type Request = RegRequest;
-    type Output = RegReturn;
+impl QuorumAlgorithm for SignedData {
+    type Msg = Msg;
 
-    fn on_start(&mut self, _ctx: &mut Context<'_, Self>) {}
-
-    fn on_request(&mut self, ctx: &mut Context<'_, Self>, op: RegRequest) {
-        if self.busy {
-            self.queue.push_back(op);
-        } else {
-            self.start(ctx, op);
-        }
+    fn start(&mut self, ctx: &mut Context<'_, QuorumRegister<Self>>, op: RegRequest) {
+        let msg = match op {
+            RegRequest::Write(v) => {
+                let wts = self.client.begin_write();
+                Msg::Write(Signed::new((wts, v), &self.key))
+            }
+            RegRequest::Read => Msg::Read(self.client.begin_read()),
+        };
+        to_servers(ctx, self.servers, &msg);
     }
 
-    fn on_message(&mut self, ctx: &mut Context<'_, Self>, from: NodeId, msg: Msg) {
+    fn serve(&mut self, ctx: &mut Context<'_, QuorumRegister<Self>>, from: NodeId, msg: Msg) {
         let writer = self.servers;
-        let is_server = ctx.me < self.servers;
         match msg {
-            Msg::Write(stamped) if is_server && from == writer && stamped.verifies_as(writer) => {
+            Msg::Write(stamped) if from == writer && stamped.verifies_as(writer) => {
                 let ts = stamped.body.0;
                 if self.held.as_ref().is_none_or(|h| ts > h.body.0) {
                     self.held = Some(stamped);
                 }
                 ctx.send(from, Msg::Ack(ts));
             }
-            Msg::Read(rid) if is_server => ctx.send(from, Msg::Value(rid, self.held.clone())),
-            Msg::Ack(ts) if self.writing && from < self.servers && ts == self.wts => {
-                self.acks.insert(from);
-                if self.acks.len() >= self.quorum {
-                    self.writing = false;
-                    self.complete(ctx, RegReturn::Written);
-                }
-            }
-            Msg::Value(rid, held) if self.reading && from < self.servers && rid == self.rid => {
-                let valid = match &held {
-                    None => Some(None),
-                    Some(s) if s.verifies_as(writer) => Some(Some(s.body)),
-                    Some(_) => None, // a forged signature: not a reply
-                };
-                let Some(reply) = valid else { return };
-                self.replies.entry(from).or_insert(reply);
-                if self.replies.len() >= self.quorum {
-                    let highest = self.replies.values().flatten().max_by_key(|(ts, _)| *ts);
-                    let value = highest.map(|&(_, v)| v);
-                    self.replies.clear();
-                    self.reading = false;
-                    self.complete(ctx, RegReturn::Read(value));
-                }
-            }
+            Msg::Read(rid) => ctx.send(from, Msg::Value(rid, self.held.clone())),
             _ => {}
         }
     }
 
-    fn on_timer(&mut self, _ctx: &mut Context<'_, Self>, _timer: TimerId) {}
+    fn reply(
+        &mut self,
+        _ctx: &mut Context<'_, QuorumRegister<Self>>,
+        from: NodeId,
+        msg: Msg,
+    ) -> Option<RegReturn> {
+        let writer = self.servers;
+        match msg {
+            Msg::Ack(ts) => self.client.ack(from, ts),
+            Msg::Value(rid, held) => {
+                let reply = match &held {
+                    None => None,
+                    Some(s) if s.verifies_as(writer) => Some(s.body),
+                    Some(_) => return None, // a forged signature: not a reply
+                };
+                self.client.reply(from, rid, reply, |replies| {
+                    let highest = replies.values().flatten().max_by_key(|(ts, _)| *ts);
+                    highest.map(|&(_, v)| v)
+                })
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Operations per run (or `config.workload.requests`): every fourth a write by the writer, the rest reads
 /// alternating between the two readers, open loop, [`GAP`] µs apart on average (or
-/// `config.workload.request_gap`; workload stream).
+/// `config.workload.request_gap`; workload stream). Shared by the Byzantine quorum registers.
 pub const OPERATIONS: usize = 24;
 /// Mean gap between operations, µs.
 pub const GAP: u64 = 3_000;
 
 /// Run the register with `flaw` under `config` (`config.n` servers) and check termination
-/// (every operation returns) and regularity ([`check_regular`]). Equivocating servers lie to
-/// reader n + 2 and tell reader n + 1 and the writer the truth.
+/// (every operation returns) and regularity ([`check_regular`]); the workload and adversary
+/// sides are [`run_quorum_register`]'s.
 pub fn run_byzantine_register(flaw: Flaw, config: &RunConfig) -> RunReport {
     let n = config.n;
-    let mut rng = Streams::new(config.seed).workload;
-    let (gap, count) = (
-        config.workload.request_gap.unwrap_or(GAP),
-        config.workload.requests.unwrap_or(OPERATIONS),
-    );
-    let mut workload = Workload::open_loop(&mut rng, n + 3, 0, gap, count, |i, _| match i % 4 {
-        0 => RegRequest::Write(i as Value + 1),
-        _ => RegRequest::Read,
-    });
-    for (i, r) in workload.requests.iter_mut().enumerate() {
-        r.node = match r.request {
-            RegRequest::Write(_) => n,
-            RegRequest::Read => n + 1 + i % 2,
-        };
-    }
-    let mut plan = config.adversary_plan();
-    plan.side_b.insert(n + 2);
-    let run = simulate_byzantine_with_plan(
-        config,
-        plan,
-        n + 3,
-        move |me, _| ByzantineRegister::new(me, n, flaw),
-        workload,
-    );
-    let trace = register_trace(&run.history);
-    let outcomes = trace
-        .returns
-        .iter()
-        .map(|r| {
-            let op = &trace.ops[r.op];
-            Outcome::output(r.returned, op.process, format!("{:?}", op.kind))
-        })
-        .collect();
-    let pairs: Vec<_> = trace.returns.iter().map(|r| (r.started, r.returned)).collect();
-    let ops = trace.ops;
-    let termination = ops
-        .iter()
-        .find(|op| op.ret.is_none())
-        .map(|op| format!("{:?} at client {} never returned", op.kind, op.process));
-    let verdicts = vec![Verdict::liveness("termination", termination), check_regular(&ops)];
-    run.report_pairs(config, outcomes, &pairs, verdicts)
+    run_quorum_register(config, move |me| SignedData::new(me, n, flaw), check_regular)
 }
 
 const FAULTS: &str = "Byzantine servers f < n/3 (--byzantine f, any --strategy); correct writer \

@@ -38,18 +38,18 @@
 //! Servers are processes `0..n` (`--byzantine f` of them corrupted; the algorithm's f is that
 //! number); the writer is process n and two readers are n + 1 and n + 2, all correct.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::BTreeMap;
 
 use crate::adversary::Byzantine;
 use crate::check::register::Value;
 use crate::check::register_safe::check_safe;
-use crate::check::Verdict;
-use crate::harness::{simulate_byzantine_with_plan, Outcome, ProtocolEntry, RunConfig, RunReport};
-use crate::protocol::{Context, NodeId, Protocol, TimerId, WireSize};
-use crate::protocols::registers::byzantine::{GAP, OPERATIONS};
-use crate::protocols::registers::regular::{register_trace, RegRequest, RegReturn};
+use crate::harness::{ProtocolEntry, RunConfig, RunReport};
+use crate::protocol::{Context, NodeId, WireSize};
+use crate::protocols::registers::byzantine::quorum::{
+    run_quorum_register, to_servers, OneRound, QuorumAlgorithm, QuorumRegister,
+};
+use crate::protocols::registers::regular::{RegRequest, RegReturn};
 use crate::signature::SigningKey;
-use crate::sim::{Streams, Workload};
 
 /// A server's state as a reader sees it: `(ts, v)`, `None` = ⊥ (nothing written).
 pub type Held = Option<(u64, Value)>;
@@ -129,174 +129,75 @@ pub fn byzhighval<'a>(replies: impl IntoIterator<Item = &'a Held>, f: usize) -> 
     votes.into_iter().rev().find(|(_, count)| *count > f).map(|((_, v), _)| v)
 }
 
-/// One process: a server (`me < servers`), the writer (`me == servers`) or a reader.
+/// The algorithm's state at one process: a server's (`held`) or a client's.
 #[derive(Debug, Clone)]
-pub struct MaskingRegister {
+pub struct Masking {
     servers: usize,
     f: usize,
-    quorum: usize,
     // Server state.
     held: Held,
     // Client state.
-    queue: VecDeque<RegRequest>,
-    busy: bool,
-    writing: bool,
-    reading: bool,
-    wts: u64,
-    acks: BTreeSet<NodeId>,
-    rid: u64,
-    replies: BTreeMap<NodeId, Held>,
+    client: OneRound<Held>,
 }
 
-impl MaskingRegister {
-    /// Process `me` of a register with `servers` servers tolerating `f` Byzantine ones, with
+impl Masking {
+    /// Process of a register with `servers` servers tolerating `f` Byzantine ones, with
     /// `quorums`.
     pub fn new(servers: usize, f: usize, quorums: Quorums) -> Self {
-        MaskingRegister {
-            servers,
-            f,
-            quorum: quorums.size(servers, f),
-            held: None,
-            queue: VecDeque::new(),
-            busy: false,
-            writing: false,
-            reading: false,
-            wts: 0,
-            acks: BTreeSet::new(),
-            rid: 0,
-            replies: BTreeMap::new(),
-        }
-    }
-
-    fn to_servers(&self, ctx: &mut Context<'_, Self>, msg: Msg) {
-        for s in 0..self.servers {
-            ctx.send(s, msg);
-        }
-    }
-
-    fn start(&mut self, ctx: &mut Context<'_, Self>, op: RegRequest) {
-        self.busy = true;
-        match op {
-            RegRequest::Write(v) => {
-                self.wts += 1;
-                self.acks.clear();
-                self.writing = true;
-                self.to_servers(ctx, Msg::Write(self.wts, v));
-            }
-            RegRequest::Read => {
-                self.rid += 1;
-                self.replies.clear();
-                self.reading = true;
-                self.to_servers(ctx, Msg::Read(self.rid));
-            }
-        }
-    }
-
-    fn complete(&mut self, ctx: &mut Context<'_, Self>, ret: RegReturn) {
-        ctx.output(ret);
-        self.busy = false;
-        if let Some(op) = self.queue.pop_front() {
-            self.start(ctx, op);
-        }
+        Masking { servers, f, held: None, client: OneRound::new(quorums.size(servers, f)) }
     }
 }
 
-impl Protocol for MaskingRegister {
-    type Message = Msg;
-    type Request = RegRequest;
-    type Output = RegReturn;
+impl QuorumAlgorithm for Masking {
+    type Msg = Msg;
 
-    fn on_start(&mut self, _ctx: &mut Context<'_, Self>) {}
-
-    fn on_request(&mut self, ctx: &mut Context<'_, Self>, op: RegRequest) {
-        if self.busy {
-            self.queue.push_back(op);
-        } else {
-            self.start(ctx, op);
-        }
+    fn start(&mut self, ctx: &mut Context<'_, QuorumRegister<Self>>, op: RegRequest) {
+        let msg = match op {
+            RegRequest::Write(v) => Msg::Write(self.client.begin_write(), v),
+            RegRequest::Read => Msg::Read(self.client.begin_read()),
+        };
+        to_servers(ctx, self.servers, &msg);
     }
 
-    fn on_message(&mut self, ctx: &mut Context<'_, Self>, from: NodeId, msg: Msg) {
-        let writer = self.servers;
-        let is_server = ctx.me < self.servers;
+    fn serve(&mut self, ctx: &mut Context<'_, QuorumRegister<Self>>, from: NodeId, msg: Msg) {
         match msg {
-            Msg::Write(ts, v) if is_server && from == writer => {
+            Msg::Write(ts, v) if from == self.servers => {
                 if self.held.is_none_or(|(held, _)| ts > held) {
                     self.held = Some((ts, v));
                 }
                 ctx.send(from, Msg::Ack(ts));
             }
-            Msg::Read(rid) if is_server => ctx.send(from, Msg::Value(rid, self.held)),
-            Msg::Ack(ts) if self.writing && from < self.servers && ts == self.wts => {
-                self.acks.insert(from);
-                if self.acks.len() >= self.quorum {
-                    self.writing = false;
-                    self.complete(ctx, RegReturn::Written);
-                }
-            }
-            Msg::Value(rid, held) if self.reading && from < self.servers && rid == self.rid => {
-                self.replies.entry(from).or_insert(held);
-                if self.replies.len() >= self.quorum {
-                    let value = byzhighval(self.replies.values(), self.f);
-                    self.replies.clear();
-                    self.reading = false;
-                    self.complete(ctx, RegReturn::Read(value));
-                }
-            }
+            Msg::Read(rid) => ctx.send(from, Msg::Value(rid, self.held)),
             _ => {}
         }
     }
 
-    fn on_timer(&mut self, _ctx: &mut Context<'_, Self>, _timer: TimerId) {}
+    fn reply(
+        &mut self,
+        _ctx: &mut Context<'_, QuorumRegister<Self>>,
+        from: NodeId,
+        msg: Msg,
+    ) -> Option<RegReturn> {
+        let f = self.f;
+        match msg {
+            Msg::Ack(ts) => self.client.ack(from, ts),
+            Msg::Value(rid, held) => {
+                self.client.reply(from, rid, held, |replies| byzhighval(replies.values(), f))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Run the register with `quorums` under `config` (`config.n` servers, f = `config.adversary.byzantine`)
 /// and check termination (every operation returns) and the safe-register property
-/// ([`check_safe`]). The workload is the signed register's ([`OPERATIONS`] operations, [`GAP`]
-/// µs apart on average, every fourth a write); equivocating servers lie to reader n + 2.
+/// ([`check_safe`]). The workload and adversary sides are [`run_quorum_register`]'s (the
+/// signed register's: [`OPERATIONS`](crate::protocols::registers::byzantine::OPERATIONS) operations,
+/// [`GAP`](crate::protocols::registers::byzantine::GAP) µs apart on average, every fourth a
+/// write; equivocating servers lie to reader n + 2).
 pub fn run_masking_register(quorums: Quorums, config: &RunConfig) -> RunReport {
     let (n, f) = (config.n, config.adversary.byzantine);
-    let mut rng = Streams::new(config.seed).workload;
-    let (gap, count) = (
-        config.workload.request_gap.unwrap_or(GAP),
-        config.workload.requests.unwrap_or(OPERATIONS),
-    );
-    let mut workload = Workload::open_loop(&mut rng, n + 3, 0, gap, count, |i, _| match i % 4 {
-        0 => RegRequest::Write(i as Value + 1),
-        _ => RegRequest::Read,
-    });
-    for (i, r) in workload.requests.iter_mut().enumerate() {
-        r.node = match r.request {
-            RegRequest::Write(_) => n,
-            RegRequest::Read => n + 1 + i % 2,
-        };
-    }
-    let mut plan = config.adversary_plan();
-    plan.side_b.insert(n + 2);
-    let run = simulate_byzantine_with_plan(
-        config,
-        plan,
-        n + 3,
-        move |_, _| MaskingRegister::new(n, f, quorums),
-        workload,
-    );
-    let trace = register_trace(&run.history);
-    let outcomes = trace
-        .returns
-        .iter()
-        .map(|r| {
-            let op = &trace.ops[r.op];
-            Outcome::output(r.returned, op.process, format!("{:?}", op.kind))
-        })
-        .collect();
-    let pairs: Vec<_> = trace.returns.iter().map(|r| (r.started, r.returned)).collect();
-    let termination = trace
-        .ops
-        .iter()
-        .find(|op| op.ret.is_none())
-        .map(|op| format!("{:?} at client {} never returned", op.kind, op.process));
-    let verdicts = vec![Verdict::liveness("termination", termination), check_safe(&trace.ops)];
-    run.report_pairs(config, outcomes, &pairs, verdicts)
+    run_quorum_register(config, move |_| Masking::new(n, f, quorums), check_safe)
 }
 
 const FAULTS: &str = "Byzantine servers, n > 4f (--byzantine f, any --strategy); no signatures; \

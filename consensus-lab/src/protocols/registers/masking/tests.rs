@@ -5,6 +5,7 @@
 use super::*;
 use crate::adversary::Strategy;
 use crate::check::find;
+use crate::protocols::registers::byzantine::OPERATIONS;
 use crate::protocols::test_support::{all_hold, assert_sweep_catches, byzantine_config, SEEDS};
 use crate::sim::LatencyModel;
 use crate::sweep::sweep;
