@@ -191,7 +191,7 @@ pub enum Outcome {
     /// Any other output of `node` at `at` µs: an operation's result (`Read → Some(3)`), a
     /// failure detector's indication, an executed command, a clock event.
     Output {
-        /// Simulated time, µs (a step number in the shared-memory mode).
+        /// Simulated time, µs (the shared-memory mode counts each step as 1 ms).
         at: Time,
         /// The process.
         node: NodeId,
